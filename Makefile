@@ -1,0 +1,54 @@
+# perfvisor top-level build.  `make` builds everything into build/:
+#   build/perfvisor.elf    the hypervisor (ELF64, multiboot2 + multiboot1 headers)
+#   build/perfvisor.elf32  the same image as elf32-i386 (QEMU -kernel only takes 32-bit ELF)
+#   build/guest-stub/*.elf our guest kernels (32-bit multiboot v1, boot natively too)
+#   build/perfvisor        the host CLI (run / record / report)
+# `make test` runs unit and boot tests; `make bench` prints the benchmark figures;
+# `make demo` boots perfvisor in the emulator with the demo guests.
+
+BUILD   ?= build
+CC      ?= gcc
+NASM    ?= nasm
+
+.PHONY: all deps hv guests cli iso demo test unit-test boot-test bench clean
+all: deps hv guests cli
+
+deps:
+	@scripts/install-deps.sh
+
+# ---------------------------------------------------------------- hypervisor
+HV_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-builtin \
+	-fno-stack-protector -fno-pic -fno-pie -mno-red-zone -mgeneral-regs-only \
+	-mcmodel=kernel -fno-asynchronous-unwind-tables -fno-omit-frame-pointer \
+	-nostdinc -isystem $(shell $(CC) -print-file-name=include) -Iinclude -I.
+HV_LDFLAGS := -nostdlib -static -z max-page-size=0x1000 -no-pie -T linker.ld
+
+HV_C   := $(wildcard boot/*.c arch/x86/*.c arch/x86/vmx/*.c hv/*.c pmu/*.c)
+HV_ASM := $(wildcard boot/*.asm arch/x86/*.asm arch/x86/vmx/*.asm)
+HV_OBJ := $(patsubst %.c,$(BUILD)/hv/%.o,$(HV_C)) $(patsubst %.asm,$(BUILD)/hv/%.o,$(HV_ASM))
+
+hv: $(BUILD)/perfvisor.elf $(BUILD)/perfvisor.elf32
+
+$(BUILD)/hv/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(HV_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/hv/%.o: %.asm
+	@mkdir -p $(dir $@)
+	$(NASM) -f elf64 -g -Iinclude/ -o $@ $<
+
+$(BUILD)/perfvisor.elf: $(HV_OBJ) linker.ld
+	$(CC) $(HV_LDFLAGS) -o $@ $(HV_OBJ)
+
+$(BUILD)/perfvisor.elf32: $(BUILD)/perfvisor.elf
+	objcopy -O elf32-i386 $< $@
+
+-include $(HV_OBJ:.o=.d)
+
+# ---------------------------------------------------------------- sub-makefiles
+include guest-stub/guest.mk
+include profiler/profiler.mk
+include tests/tests.mk
+
+clean:
+	rm -rf $(BUILD)
