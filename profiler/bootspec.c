@@ -1,0 +1,133 @@
+/* What to boot: the hypervisor image, its command line and the guests. */
+#define _GNU_SOURCE
+#include "bootspec.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+char *boot_spec_find_image(const char *image_opt, const char **source)
+{
+	if (image_opt) {
+		*source = "--image";
+		return xstrdup(image_opt);
+	}
+	const char *env = getenv("PERFVISOR_IMAGE");
+	if (env && *env) {
+		*source = "PERFVISOR_IMAGE";
+		return xstrdup(env);
+	}
+	*source = "next to the perfvisor program";
+	char *dir = exe_dir();
+	char *path = path_join(dir ? dir : ".", "perfvisor.elf");
+	free(dir);
+	return path;
+}
+
+static int check_guest(const struct guest_spec *g, bool native)
+{
+	int elf = file_is_elf(g->path);
+	if (elf < 0) {
+		pv_error("guest %s: %s", g->path, strerror(errno));
+		return -1;
+	}
+	if (elf == 0) {
+		pv_error("guest %s is not an ELF file (a guest is a multiboot kernel image)", g->path);
+		return -1;
+	}
+	if (find_multiboot_header(g->path, 1) < 0) {
+		if (native) {
+			pv_error("guest %s has no multiboot header in its first 8 KiB: GRUB cannot boot it "
+				 "natively", g->path);
+			return -1;
+		}
+		pv_warn("guest %s has no multiboot header in its first 8 KiB", g->path);
+	}
+	return 0;
+}
+
+int boot_spec_init(struct boot_spec *bs, bool native, const char *image_opt, const char *hv_cmdline,
+		   char *const guest_args[], int nguest_args)
+{
+	memset(bs, 0, sizeof(*bs));
+	bs->native = native;
+	if (nguest_args < 1) {
+		pv_error("no guest given: name at least one GUEST.elf[:ARGS]");
+		return -1;
+	}
+	if (native && nguest_args != 1) {
+		pv_error("--native boots exactly one guest (got %d)", nguest_args);
+		return -1;
+	}
+	bs->guests = xmalloc(nguest_args * sizeof(*bs->guests));
+	memset(bs->guests, 0, nguest_args * sizeof(*bs->guests));
+	for (int i = 0; i < nguest_args; i++) {
+		const char *err;
+		if (guest_parse(guest_args[i], &bs->guests[i], &err)) {
+			pv_error("guest '%s': %s", guest_args[i], err);
+			goto fail;
+		}
+		bs->nguests++;
+		if (check_guest(&bs->guests[i], native))
+			goto fail;
+	}
+	guests_assign_names(bs->guests, bs->nguests);
+	for (size_t i = 0; i < bs->nguests; i++)
+		for (size_t j = i + 1; j < bs->nguests; j++)
+			if (!strcmp(bs->guests[i].name, bs->guests[j].name))
+				pv_warn("guests %zu and %zu are both named '%s'", i + 1, j + 1,
+					bs->guests[i].name);
+	if (hv_cmdline)
+		bs->hv_cmdline = xstrdup(hv_cmdline);
+	if (native) {
+		if (image_opt || hv_cmdline)
+			pv_warn("--native boots no hypervisor: --image and --hv-cmdline are ignored");
+		return 0;
+	}
+
+	const char *source;
+	bs->hv_image = boot_spec_find_image(image_opt, &source);
+	int elf = file_is_elf(bs->hv_image);
+	if (elf < 0) {
+		pv_error("hypervisor image %s (%s): %s", bs->hv_image, source, strerror(errno));
+		pv_info("hint: build it with 'make hv', or name it with --image PATH or PERFVISOR_IMAGE");
+		goto fail;
+	}
+	if (elf == 0) {
+		pv_error("hypervisor image %s (%s) is not an ELF file", bs->hv_image, source);
+		goto fail;
+	}
+	if (find_multiboot_header(bs->hv_image, 2) < 0) {
+		pv_error("hypervisor image %s (%s) has no multiboot2 header: GRUB cannot boot it",
+			 bs->hv_image, source);
+		goto fail;
+	}
+	return 0;
+fail:
+	boot_spec_free(bs);
+	return -1;
+}
+
+struct iso_desc boot_spec_iso_desc(const struct boot_spec *bs)
+{
+	struct iso_desc d = {
+		.native = bs->native,
+		.hv_image = bs->hv_image,
+		.hv_cmdline = bs->hv_cmdline,
+		.guests = bs->guests,
+		.nguests = bs->nguests,
+	};
+	return d;
+}
+
+void boot_spec_free(struct boot_spec *bs)
+{
+	for (size_t i = 0; i < bs->nguests; i++)
+		guest_free(&bs->guests[i]);
+	free(bs->guests);
+	free(bs->hv_image);
+	free(bs->hv_cmdline);
+	memset(bs, 0, sizeof(*bs));
+}

@@ -1,0 +1,423 @@
+/* perfvisor run: boot perfvisor (or one guest natively) in Bochs or QEMU
+ * and stream the console.  Exit status: 0 all domains exited with 0,
+ * 1 some domain failed, 2 the run never finished (timeout, emulator died). */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "bootspec.h"
+#include "builtin.h"
+#include "console.h"
+#include "emulator.h"
+#include "iso.h"
+#include "util.h"
+
+#define DEFAULT_TIMEOUT_S 600
+#define DEFAULT_MEGS 256
+#define HV_RESERVED_MEGS 64 /* the hypervisor's own memory on top of the guests' */
+#define END_GRACE_S 5
+
+static const char run_usage[] =
+	"usage: perfvisor run [OPTIONS] GUEST.elf[:ARGS] ...\n"
+	"\n"
+	"Boot perfvisor with one domain per GUEST in an emulator and print its console\n"
+	"(lines tagged [<domain>:<name>]).  ARGS is the module command line (name=,\n"
+	"mem=, budget=, guest options); name= defaults to the file name without .elf.\n"
+	"\n"
+	"  --emulator bochs|qemu  default: qemu with KVM if /dev/kvm and the CPU's vmx\n"
+	"                         flag are there, else bochs (VT-x emulated)\n"
+	"  --timeout SEC          stop after SEC seconds (default 600, 0: never)\n"
+	"  --keep                 keep the temporary directory (ISO, logs) and print it\n"
+	"  --log FILE             also write the console to FILE\n"
+	"  --hv-cmdline STR       hypervisor command line (e.g. slice=1000000)\n"
+	"  --megs N               emulated RAM in MiB (default 256, raised to the\n"
+	"                         guests' mem= sum + 64 if needed)\n"
+	"  --native               boot the one GUEST alone, without perfvisor\n"
+	"  --image PATH           hypervisor image (default: $PERFVISOR_IMAGE, else\n"
+	"                         perfvisor.elf next to this program)\n"
+	"  -h, --help             this text\n"
+	"\n"
+	"Exit status: 0 every domain exited with status 0 (--native: the guest wrote 0\n"
+	"to port 0xf4 under QEMU, or stopped Bochs); 1 a domain failed; 2 the run did\n"
+	"not finish (timeout, emulator exited early, setup error); 129 bad usage.\n";
+
+enum { OPT_EMULATOR = 256, OPT_TIMEOUT, OPT_KEEP, OPT_LOG, OPT_HV_CMDLINE, OPT_MEGS, OPT_NATIVE, OPT_IMAGE };
+
+static const struct option run_options[] = {
+	{ "emulator", required_argument, NULL, OPT_EMULATOR },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "keep", no_argument, NULL, OPT_KEEP },
+	{ "log", required_argument, NULL, OPT_LOG },
+	{ "hv-cmdline", required_argument, NULL, OPT_HV_CMDLINE },
+	{ "megs", required_argument, NULL, OPT_MEGS },
+	{ "native", no_argument, NULL, OPT_NATIVE },
+	{ "image", required_argument, NULL, OPT_IMAGE },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+struct run_opts {
+	int emulator; /* -1: choose */
+	unsigned timeout_s;
+	bool keep, native;
+	const char *log, *hv_cmdline, *image;
+	unsigned megs; /* 0: default */
+};
+
+/* State of the console while it streams. */
+struct run_console {
+	FILE *log;
+	bool native;
+	unsigned domains_exited, domains_failed;
+	bool no_vtx;
+	char failed[256]; /* "name (status 3), other (stopped: ...)" */
+	bool write_failed;
+};
+
+static int parse_unsigned(const char *opt, const char *s, unsigned max, unsigned *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long v = strtoul(s, &end, 10);
+	if (!*s || *end || errno || v > max || *s == '-') {
+		pv_error("%s needs a number from 0 to %u (got '%s')", opt, max, s);
+		return -1;
+	}
+	*out = (unsigned)v;
+	return 0;
+}
+
+static void note_failure(struct run_console *rc, const char *what)
+{
+	if (rc->failed[0])
+		str_append(rc->failed, sizeof(rc->failed), ", ");
+	str_append(rc->failed, sizeof(rc->failed), what);
+}
+
+static int on_console_line(void *ctx, const char *line, size_t len)
+{
+	struct run_console *rc = ctx;
+	if (fwrite(line, 1, len, stdout) != len || putchar('\n') == EOF || fflush(stdout) == EOF)
+		rc->write_failed = true;
+	if (rc->log) {
+		fwrite(line, 1, len, rc->log);
+		fputc('\n', rc->log);
+	}
+	if (rc->native)
+		return 0;
+	struct console_line_info info;
+	char what[256];
+	switch (console_classify(line, len, &info)) {
+	case CONSOLE_DOMAIN_EXIT:
+		rc->domains_exited++;
+		if (info.status != 0) {
+			rc->domains_failed++;
+			snprintf(what, sizeof(what), "%d:%s exited with status %d", info.domain, info.name,
+				 info.status);
+			note_failure(rc, what);
+		}
+		break;
+	case CONSOLE_DOMAIN_STOP:
+		rc->domains_exited++;
+		rc->domains_failed++;
+		snprintf(what, sizeof(what), "%d:%s stopped: %s", info.domain, info.name, info.reason);
+		note_failure(rc, what);
+		break;
+	case CONSOLE_NO_VTX:
+		rc->no_vtx = true;
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+static void print_where(const char *dir, const struct emu_result *res)
+{
+	fprintf(stderr, "perfvisor run: console: %s\n", res->console_path);
+	fprintf(stderr, "perfvisor run: emulator output: %s\n", res->emu_log_path);
+	if (res->bochs_log_path)
+		fprintf(stderr, "perfvisor run: bochs log: %s\n", res->bochs_log_path);
+	fprintf(stderr, "perfvisor run: kept %s\n", dir);
+}
+
+/* First line of the Bochs log with a PANIC (panic: action=fatal stops it),
+ * other than the one the Shutdown port (0x8900) raises by design. */
+static bool bochs_panic(const char *log, char *out, size_t len)
+{
+	FILE *f = log ? fopen(log, "re") : NULL;
+	if (!f)
+		return false;
+	char line[1024];
+	bool found = false;
+	while (!found && fgets(line, sizeof(line), f)) {
+		if (strstr(line, ">>PANIC<<") && !strstr(line, "Shutdown port")) {
+			line[strcspn(line, "\r\n")] = '\0';
+			str_copy(out, len, line);
+			found = true;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+/* Whether QEMU complained about something other than a warning (an exit
+ * status of 1 is then its own failure, not a guest's debug-exit of 0). */
+static bool qemu_error_logged(const char *log)
+{
+	FILE *f = fopen(log, "re");
+	if (!f)
+		return false;
+	char line[1024];
+	bool err = false;
+	while (!err && fgets(line, sizeof(line), f))
+		if (line[0] != '\n' && !strstr(line, "warning"))
+			err = true;
+	fclose(f);
+	return err;
+}
+
+/* --native: decide from how the emulator stopped. */
+static int native_status(const struct emu_config *ec, const struct emu_result *res, bool *keep_dir)
+{
+	char why[128];
+	describe_wait_status(res->wait_status, why, sizeof(why));
+	if (res->outcome == EMU_TIMEOUT) {
+		fprintf(stderr, "perfvisor run: timed out after %u s (--timeout): the guest never stopped; %s was killed\n",
+			ec->timeout_s, emu_name(ec->kind));
+		*keep_dir = true;
+		return 2;
+	}
+	if (ec->kind == EMU_BOCHS) {
+		char panic[512];
+		if (!res->console_created) {
+			fprintf(stderr, "perfvisor run: bochs %s without starting the machine\n", why);
+			print_file_tail(res->emu_log_path, 8);
+			*keep_dir = true;
+			return 2;
+		}
+		if (bochs_panic(res->bochs_log_path, panic, sizeof(panic))) {
+			fprintf(stderr, "perfvisor run: bochs stopped on a panic: %s\n", panic);
+			*keep_dir = true;
+			return 2;
+		}
+		/* Bochs cannot return the guest's status; any exit is the guest's. */
+		return 0;
+	}
+	/* QEMU: isa-debug-exit makes it exit with (value << 1) | 1. */
+	if (WIFEXITED(res->wait_status) && (WEXITSTATUS(res->wait_status) & 1) &&
+	    !(WEXITSTATUS(res->wait_status) == 1 && qemu_error_logged(res->emu_log_path))) {
+		int v = WEXITSTATUS(res->wait_status) >> 1;
+		if (v == 0)
+			return 0;
+		fprintf(stderr, "perfvisor run: the guest exited with status %d\n", v);
+		return 1;
+	}
+	fprintf(stderr, "perfvisor run: qemu %s without a status from the guest on port 0xf4 "
+			"(reset, power-off or a QEMU error)\n", why);
+	print_file_tail(res->emu_log_path, 8);
+	*keep_dir = true;
+	return 2;
+}
+
+static int run_status(const struct emu_config *ec, const struct emu_result *res, const struct run_console *rc,
+		      bool *keep_dir)
+{
+	char why[128], panic[512];
+	describe_wait_status(res->wait_status, why, sizeof(why));
+	switch (res->outcome) {
+	case EMU_END:
+		if (res->end_status == 0)
+			return 0;
+		if (rc->no_vtx)
+			fprintf(stderr, "perfvisor run: VT-x not available on this (emulated) CPU; see above%s\n",
+				ec->kind == EMU_QEMU && !ec->kvm ? " (QEMU without KVM has no VT-x: use "
+								   "--emulator bochs)" : "");
+		else if (rc->domains_failed)
+			fprintf(stderr, "perfvisor run: %u domain%s failed (%s); see above\n", rc->domains_failed,
+				rc->domains_failed == 1 ? "" : "s", rc->failed);
+		else
+			fprintf(stderr, "perfvisor run: perfvisor ended with status %d; see above\n",
+				res->end_status);
+		return 1;
+	case EMU_TIMEOUT:
+		fprintf(stderr,
+			"perfvisor run: timed out after %u s (--timeout) before 'perfvisor: end status=': "
+			"%s was killed\n", ec->timeout_s, emu_name(ec->kind));
+		break;
+	case EMU_EXITED:
+		fprintf(stderr, "perfvisor run: %s %s before 'perfvisor: end status=' was printed\n",
+			emu_name(ec->kind), why);
+		if (ec->kind == EMU_BOCHS && bochs_panic(res->bochs_log_path, panic, sizeof(panic)))
+			fprintf(stderr, "perfvisor run: bochs stopped on a panic: %s\n", panic);
+		if (!res->console_created || (WIFEXITED(res->wait_status) && WEXITSTATUS(res->wait_status) == 127))
+			print_file_tail(res->emu_log_path, 8);
+		break;
+	default:
+		fprintf(stderr, "perfvisor run: stopped before 'perfvisor: end status='\n");
+		break;
+	}
+	*keep_dir = true;
+	return 2;
+}
+
+static int parse_run_options(int argc, char **argv, struct run_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->emulator = -1;
+	o->timeout_s = DEFAULT_TIMEOUT_S;
+	optind = 1;
+	int c;
+	while ((c = getopt_long(argc, argv, "h", run_options, NULL)) != -1) {
+		switch (c) {
+		case OPT_EMULATOR:
+			if (!strcmp(optarg, "bochs"))
+				o->emulator = EMU_BOCHS;
+			else if (!strcmp(optarg, "qemu"))
+				o->emulator = EMU_QEMU;
+			else {
+				pv_error("--emulator takes bochs or qemu (got '%s')", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case OPT_TIMEOUT:
+			if (parse_unsigned("--timeout", optarg, 1000000, &o->timeout_s))
+				return EXIT_USAGE;
+			break;
+		case OPT_MEGS:
+			if (parse_unsigned("--megs", optarg, 65536, &o->megs))
+				return EXIT_USAGE;
+			if (o->megs < 4) {
+				pv_error("--megs needs at least 4 MiB");
+				return EXIT_USAGE;
+			}
+			break;
+		case OPT_KEEP: o->keep = true; break;
+		case OPT_NATIVE: o->native = true; break;
+		case OPT_LOG: o->log = optarg; break;
+		case OPT_HV_CMDLINE: o->hv_cmdline = optarg; break;
+		case OPT_IMAGE: o->image = optarg; break;
+		case 'h':
+			fputs(run_usage, stdout);
+			return 0;
+		default:
+			fputs(run_usage, stderr);
+			return EXIT_USAGE;
+		}
+	}
+	return -1;
+}
+
+static unsigned choose_megs(const struct run_opts *o, const struct boot_spec *bs)
+{
+	unsigned megs = o->megs ? o->megs : DEFAULT_MEGS;
+	if (bs->native)
+		return megs;
+	unsigned need = guests_total_mem(bs->guests, bs->nguests) + HV_RESERVED_MEGS;
+	if (megs < need) {
+		if (o->megs)
+			pv_info("raising --megs %u to %u MiB: the guests ask for %u MiB (mem=) plus %u for "
+				"perfvisor", o->megs, need, need - HV_RESERVED_MEGS, HV_RESERVED_MEGS);
+		megs = need;
+	}
+	return megs;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	struct run_opts o;
+	int r = parse_run_options(argc, argv, &o);
+	if (r >= 0)
+		return r;
+	if (optind >= argc) {
+		pv_error("no guest given");
+		fputs(run_usage, stderr);
+		return EXIT_USAGE;
+	}
+
+	struct boot_spec bs;
+	if (boot_spec_init(&bs, o.native, o.image, o.hv_cmdline, argv + optind, argc - optind))
+		return 2;
+
+	struct emu_config ec = {
+		.native = o.native,
+		.timeout_s = o.timeout_s,
+		.grace_s = END_GRACE_S,
+		.megs = choose_megs(&o, &bs),
+	};
+	char why[160];
+	bool kvm = emu_kvm_usable(why, sizeof(why));
+	if (o.emulator < 0) {
+		ec.kind = kvm ? EMU_QEMU : EMU_BOCHS;
+		fprintf(stderr, "perfvisor run: using %s: %s\n", kvm ? "qemu with KVM" : "bochs", why);
+	} else {
+		ec.kind = o.emulator;
+	}
+	if (ec.kind == EMU_QEMU) {
+		ec.kvm = kvm;
+		if (!kvm && !o.native)
+			pv_warn("qemu without KVM (%s) emulates no VT-x: perfvisor will stop with a "
+				"'VT-x not available' error; use --emulator bochs", why);
+	}
+
+	int status = 2;
+	bool keep_dir = o.keep;
+	FILE *log = NULL;
+	struct run_console rc = { .native = o.native };
+	struct emu_result res = { 0 };
+	char *dir = make_temp_dir();
+	if (!dir)
+		goto out_spec;
+	char *iso = path_join(dir, "perfvisor.iso");
+	struct iso_desc desc = boot_spec_iso_desc(&bs);
+	if (iso_build(&desc, dir, iso))
+		goto out;
+	if (o.log) {
+		log = fopen(o.log, "we");
+		if (!log) {
+			pv_error("cannot create the log %s: %s", o.log, strerror(errno));
+			goto out;
+		}
+		rc.log = log;
+	}
+
+	ec.workdir = dir;
+	ec.iso = iso;
+	ec.on_line = on_console_line;
+	ec.ctx = &rc;
+	if (emu_run(&ec, &res))
+		goto out;
+	if (res.outcome == EMU_INTERRUPTED) {
+		fprintf(stderr, "perfvisor run: interrupted by %s: %s stopped\n", strsignal(res.signal),
+			emu_name(ec.kind));
+		status = 128 + res.signal;
+	} else if (o.native) {
+		status = native_status(&ec, &res, &keep_dir);
+	} else {
+		status = run_status(&ec, &res, &rc, &keep_dir);
+	}
+	if (status == 2)
+		print_where(dir, &res);
+	else if (keep_dir)
+		fprintf(stderr, "perfvisor run: kept %s\n", dir);
+out:
+	if (log && fclose(log) != 0) {
+		pv_error("cannot write the log %s: %s", o.log, strerror(errno));
+		if (status == 0)
+			status = 2;
+	}
+	if (!keep_dir)
+		remove_tree(dir);
+	emu_result_free(&res);
+	free(iso);
+	free(dir);
+out_spec:
+	boot_spec_free(&bs);
+	return status;
+}

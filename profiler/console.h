@@ -1,0 +1,44 @@
+/* The console stream (docs/console-protocol.md): splitting into lines and
+ * recognising the hypervisor's status lines. */
+#ifndef PROFILER_CONSOLE_H
+#define PROFILER_CONSOLE_H
+
+#include <stddef.h>
+
+/* Assembles lines from arbitrary chunks of serial output.  '\r' is dropped;
+ * an over-long line (binary garbage) is cut at CONSOLE_MAX_LINE bytes. */
+#define CONSOLE_MAX_LINE 65536
+
+typedef void (*console_emit_fn)(void *ctx, const char *line, size_t len);
+
+struct line_splitter {
+	char *buf;
+	size_t len, cap;
+};
+
+void line_splitter_feed(struct line_splitter *ls, const char *data, size_t n, console_emit_fn emit,
+			void *ctx);
+/* Emit what is left without a final newline, if anything. */
+void line_splitter_flush(struct line_splitter *ls, console_emit_fn emit, void *ctx);
+void line_splitter_free(struct line_splitter *ls);
+
+enum console_line_kind {
+	CONSOLE_OTHER,       /* guest output or another hypervisor message */
+	CONSOLE_END,         /* perfvisor: end status=<s> */
+	CONSOLE_DOMAIN_EXIT, /* perfvisor: domain <id> (<name>) exited with status <n> */
+	CONSOLE_DOMAIN_STOP, /* perfvisor: domain <id> (<name>) stopped: <reason> */
+	CONSOLE_NO_VTX,      /* perfvisor: VT-x not available: <why> */
+};
+
+struct console_line_info {
+	enum console_line_kind kind;
+	int status;      /* END: s; DOMAIN_EXIT: n */
+	int domain;      /* DOMAIN_*: id */
+	char name[64];   /* DOMAIN_*: name (truncated) */
+	char reason[128];/* DOMAIN_STOP, NO_VTX: text (truncated) */
+};
+
+/* Classify one console line (without its newline). */
+enum console_line_kind console_classify(const char *line, size_t len, struct console_line_info *info);
+
+#endif

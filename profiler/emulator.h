@@ -1,0 +1,62 @@
+/* Booting an ISO in Bochs or QEMU and streaming its COM1 console.
+ * Used by `perfvisor run` and meant for the other subcommands that boot
+ * perfvisor (record): describe the run in a struct emu_config, get each
+ * console line (and, if wanted, the raw bytes) through callbacks. */
+#ifndef PROFILER_EMULATOR_H
+#define PROFILER_EMULATOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+enum emu_kind { EMU_BOCHS, EMU_QEMU };
+
+struct emu_config {
+	enum emu_kind kind;
+	bool kvm;            /* QEMU: -enable-kvm -cpu host,+vmx,pmu=on (else -cpu max) */
+	bool native;         /* no hypervisor: no "end status=" line; run until the emulator exits */
+	const char *workdir; /* the emulator runs here; bochsrc, com1.txt and logs are written here */
+	const char *iso;     /* the ISO to boot from CD */
+	unsigned megs;       /* guest RAM of the emulated machine */
+	unsigned timeout_s;  /* 0: none */
+	unsigned grace_s;    /* how long the emulator may take to exit after "end status=" */
+	/* Each complete console line, '\r' removed, without '\n'.  Return
+	 * nonzero to stop the run (the emulator is killed). */
+	int (*on_line)(void *ctx, const char *line, size_t len);
+	/* Optional: every chunk of raw serial bytes as it arrives (binary
+	 * records share COM1 with the console). */
+	void (*on_data)(void *ctx, const char *data, size_t len);
+	void *ctx;
+};
+
+enum emu_outcome {
+	EMU_END,         /* "perfvisor: end status=<s>" was seen */
+	EMU_EXITED,      /* the emulator exited before that (or, native: exited) */
+	EMU_TIMEOUT,     /* timeout_s passed: the emulator was killed */
+	EMU_INTERRUPTED, /* SIGINT/SIGTERM/SIGHUP/SIGPIPE: the emulator was killed */
+	EMU_STOPPED,     /* on_line asked to stop */
+	EMU_FAILED,      /* could not be started (message printed) */
+};
+
+struct emu_result {
+	enum emu_outcome outcome;
+	int end_status;       /* EMU_END: s */
+	bool exited;          /* the emulator exited on its own... */
+	int wait_status;      /* ...with this waitpid status */
+	bool killed;          /* we had to kill it */
+	int signal;           /* EMU_INTERRUPTED: which signal */
+	bool console_created; /* the emulator got as far as opening the COM1 file */
+	double seconds;       /* wall time of the emulator */
+	char *console_path;   /* workdir/com1.txt */
+	char *emu_log_path;   /* workdir/emulator.log: the emulator's stdout+stderr */
+	char *bochs_log_path; /* workdir/bochs.log (Bochs only) */
+};
+
+const char *emu_name(enum emu_kind kind);
+/* Whether QEMU can use KVM with nested VT-x here; why (or why not) in why. */
+bool emu_kvm_usable(char *why, size_t len);
+/* Boot, stream, stop.  Returns 0 when the emulator ran (see res->outcome),
+ * -1 if it could not be started (message printed). */
+int emu_run(const struct emu_config *cfg, struct emu_result *res);
+void emu_result_free(struct emu_result *res);
+
+#endif

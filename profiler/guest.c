@@ -1,0 +1,136 @@
+/* Guest specifications on the command line: GUEST.elf[:ARGS]. */
+#define _GNU_SOURCE
+#include "guest.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+static int is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n';
+}
+
+char *cmdline_get(const char *cmdline, const char *key)
+{
+	size_t klen = strlen(key);
+	const char *p = cmdline;
+	while (p && *p) {
+		while (is_space(*p))
+			p++;
+		const char *tok = p;
+		while (*p && !is_space(*p))
+			p++;
+		if ((size_t)(p - tok) > klen && !strncmp(tok, key, klen) && tok[klen] == '=')
+			return strndup(tok + klen + 1, p - tok - klen - 1);
+	}
+	return NULL;
+}
+
+char *guest_default_name(const char *path)
+{
+	const char *base = strrchr(path, '/');
+	base = base ? base + 1 : path;
+	size_t n = strlen(base);
+	if (n > 4 && !strcmp(base + n - 4, ".elf"))
+		n -= 4;
+	if (n == 0)
+		return xstrdup("guest");
+	return strndup(base, n);
+}
+
+int guest_parse(const char *arg, struct guest_spec *spec, const char **err)
+{
+	memset(spec, 0, sizeof(*spec));
+	const char *colon = strchr(arg, ':');
+	if (colon == arg || !*arg) {
+		*err = "empty guest file name";
+		return -1;
+	}
+	spec->path = colon ? strndup(arg, colon - arg) : xstrdup(arg);
+	/* Trim surrounding blanks of ARGS so grub.cfg stays tidy. */
+	const char *a = colon ? colon + 1 : "";
+	while (is_space(*a))
+		a++;
+	size_t alen = strlen(a);
+	while (alen && is_space(a[alen - 1]))
+		alen--;
+	spec->user_args = strndup(a, alen);
+
+	spec->mem_mib = GUEST_DEFAULT_MEM_MIB;
+	char *mem = cmdline_get(spec->user_args, "mem");
+	if (mem) {
+		char *end;
+		unsigned long v = strtoul(mem, &end, 10);
+		int bad = !*mem || *end || v == 0 || v > 1048576;
+		free(mem);
+		if (bad) {
+			*err = "mem= needs a size in MiB";
+			guest_free(spec);
+			return -1;
+		}
+		spec->mem_mib = (unsigned)v;
+	}
+	spec->name = cmdline_get(spec->user_args, "name");
+	if (spec->name && !*spec->name) {
+		*err = "name= needs a value";
+		guest_free(spec);
+		return -1;
+	}
+	spec->explicit_name = spec->name != NULL;
+	return 0;
+}
+
+static int name_taken(const struct guest_spec *g, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (g[i].name && !strcmp(g[i].name, name))
+			return 1;
+	return 0;
+}
+
+void guests_assign_names(struct guest_spec *g, size_t n)
+{
+	/* Explicit names are kept as given; derived names avoid every name
+	 * already taken, so "k.elf k.elf" gives k and k-2. */
+	for (size_t i = 0; i < n; i++) {
+		if (g[i].explicit_name)
+			continue;
+		char *base = guest_default_name(g[i].path);
+		char *name = xstrdup(base);
+		for (unsigned k = 2; name_taken(g, n, name); k++) {
+			free(name);
+			name = xasprintf("%s-%u", base, k);
+		}
+		free(base);
+		free(g[i].name);
+		g[i].name = name;
+	}
+	for (size_t i = 0; i < n; i++) {
+		free(g[i].args);
+		if (g[i].explicit_name)
+			g[i].args = xstrdup(g[i].user_args);
+		else if (*g[i].user_args)
+			g[i].args = xasprintf("name=%s %s", g[i].name, g[i].user_args);
+		else
+			g[i].args = xasprintf("name=%s", g[i].name);
+	}
+}
+
+unsigned guests_total_mem(const struct guest_spec *g, size_t n)
+{
+	unsigned sum = 0;
+	for (size_t i = 0; i < n; i++)
+		sum += g[i].mem_mib;
+	return sum;
+}
+
+void guest_free(struct guest_spec *spec)
+{
+	free(spec->path);
+	free(spec->user_args);
+	free(spec->name);
+	free(spec->args);
+	memset(spec, 0, sizeof(*spec));
+}

@@ -1,0 +1,33 @@
+/* Guest specifications on the command line: GUEST.elf[:ARGS]. */
+#ifndef PROFILER_GUEST_H
+#define PROFILER_GUEST_H
+
+#include <stddef.h>
+
+#define GUEST_DEFAULT_MEM_MIB 16 /* docs/console-protocol.md: mem= default */
+
+struct guest_spec {
+	char *path;       /* the ELF file on the host */
+	char *user_args;  /* everything after the first ':' ("" if none) */
+	char *name;       /* domain name: from name= or derived from the file name */
+	int explicit_name;/* name came from a name= token */
+	char *args;       /* the module command line written to grub.cfg */
+	unsigned mem_mib; /* from mem=, or GUEST_DEFAULT_MEM_MIB */
+};
+
+/* Split "path[:args]" into spec->path and spec->user_args, read name= and mem=.
+ * Returns 0, or -1 with *err set to a static message. */
+int guest_parse(const char *arg, struct guest_spec *spec, const char **err);
+/* Give every guest without name= a unique name (basename without .elf,
+ * suffixed -2, -3... on collision) and build spec->args.  */
+void guests_assign_names(struct guest_spec *g, size_t n);
+/* Memory the guests ask for, in MiB. */
+unsigned guests_total_mem(const struct guest_spec *g, size_t n);
+/* Value of the first "key=" token in a whitespace-separated list, or NULL
+ * (returns a new string). */
+char *cmdline_get(const char *cmdline, const char *key);
+/* "dir/hello.elf" -> "hello" (new string; "guest" if nothing is left). */
+char *guest_default_name(const char *path);
+void guest_free(struct guest_spec *spec);
+
+#endif

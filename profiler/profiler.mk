@@ -1,0 +1,45 @@
+# profiler/: the host tool build/perfvisor (run, iso; later record, report...).
+# Included by the top Makefile (BUILD and CC come from there).
+#   make cli            build $(BUILD)/perfvisor
+#   make cli-unit-test  build and run the cmocka tests in profiler/tests/
+
+CLI_VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
+CLI_CFLAGS  := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Iprofiler \
+	-DPERFVISOR_VERSION='"0.1 ($(CLI_VERSION))"'
+CLI_LDFLAGS :=
+CLI_LDLIBS  :=
+
+CLI_SRC     := $(wildcard profiler/*.c)
+CLI_OBJ     := $(patsubst profiler/%.c,$(BUILD)/profiler/%.o,$(CLI_SRC))
+# Everything but main(): what the unit tests link against.
+CLI_LIB_OBJ := $(filter-out $(BUILD)/profiler/main.o,$(CLI_OBJ))
+
+CLI_TEST_SRC := $(wildcard profiler/tests/test_*.c)
+CLI_TEST_BIN := $(patsubst profiler/tests/%.c,$(BUILD)/profiler/tests/%,$(CLI_TEST_SRC))
+CLI_TEST_LDLIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
+
+.PHONY: cli cli-unit-test
+cli: $(BUILD)/perfvisor
+
+$(BUILD)/perfvisor: $(CLI_OBJ)
+	$(CC) $(CLI_LDFLAGS) -o $@ $^ $(CLI_LDLIBS)
+
+# Only main.o shows the version: rebuild it when the git description changes.
+$(BUILD)/profiler/main.o: $(BUILD)/profiler/version.stamp
+$(BUILD)/profiler/version.stamp: FORCE_CLI_VERSION
+	@mkdir -p $(dir $@)
+	@echo '$(CLI_VERSION)' | cmp -s - $@ || echo '$(CLI_VERSION)' > $@
+.PHONY: FORCE_CLI_VERSION
+
+$(BUILD)/profiler/%.o: profiler/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CLI_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/profiler/tests/%: profiler/tests/%.c $(CLI_LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CLI_CFLAGS) -MMD -MP -o $@ $< $(CLI_LIB_OBJ) $(CLI_LDLIBS) $(CLI_TEST_LDLIBS)
+
+cli-unit-test: $(CLI_TEST_BIN)
+	@set -e; for t in $(CLI_TEST_BIN); do echo "== $$t"; $$t; done
+
+-include $(CLI_OBJ:.o=.d) $(CLI_TEST_BIN:=.d)
