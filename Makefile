@@ -19,9 +19,9 @@ deps:
 # ---------------------------------------------------------------- hypervisor
 HV_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-builtin \
 	-fno-stack-protector -fno-pic -fno-pie -mno-red-zone -mgeneral-regs-only \
-	-mcmodel=kernel -fno-asynchronous-unwind-tables -fno-omit-frame-pointer \
+	-mcmodel=small -fno-asynchronous-unwind-tables -fno-omit-frame-pointer \
 	-nostdinc -isystem $(shell $(CC) -print-file-name=include) -Iinclude -I.
-HV_LDFLAGS := -nostdlib -static -z max-page-size=0x1000 -no-pie -T linker.ld
+HV_LDFLAGS := -nostdlib -static -z max-page-size=0x1000 -z noexecstack -no-pie -Wl,--build-id=sha1 -T linker.ld
 
 HV_C   := $(wildcard boot/*.c arch/x86/*.c arch/x86/vmx/*.c hv/*.c pmu/*.c)
 HV_ASM := $(wildcard boot/*.asm arch/x86/*.asm arch/x86/vmx/*.asm)

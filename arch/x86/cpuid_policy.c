@@ -1,0 +1,82 @@
+/* CPUID filtering (leaf layouts: SDM Vol. 2A, CPUID instruction reference).  Pure: the host
+ * tests run it on recorded answers. */
+#include "arch/x86/cpuid_policy.h"
+
+/* Leaf 1 ECX */
+#define L1C_MONITOR   (1u << 3)    /* MONITOR/MWAIT: we make them #UD */
+#define L1C_DS_CPL    (1u << 4)    /* CPL-qualified debug store */
+#define L1C_VMX       (1u << 5)    /* no nested virtualization */
+#define L1C_SMX       (1u << 6)
+#define L1C_EIST      (1u << 7)    /* SpeedStep: MSRs not offered */
+#define L1C_TM2       (1u << 8)
+#define L1C_SDBG      (1u << 11)   /* IA32_DEBUG_INTERFACE */
+#define L1C_PDCM      (1u << 15)   /* IA32_PERF_CAPABILITIES: no vPMU yet */
+#define L1C_X2APIC    (1u << 21)   /* no virtual LAPIC yet */
+#define L1C_TSC_DEADLINE (1u << 24)
+#define L1C_XSAVE     (1u << 26)   /* XSAVE state is not switched between domains */
+#define L1C_OSXSAVE   (1u << 27)
+#define L1C_AVX       (1u << 28)
+#define L1C_HYPERVISOR (1u << 31)  /* "running under a hypervisor" */
+/* Leaf 1 EDX */
+#define L1D_MCE       (1u << 7)
+#define L1D_APIC      (1u << 9)    /* no virtual LAPIC yet */
+#define L1D_MTRR      (1u << 12)   /* MTRR MSRs not offered */
+#define L1D_MCA       (1u << 14)
+#define L1D_DS        (1u << 21)   /* debug store */
+#define L1D_ACPI      (1u << 22)   /* thermal MSRs */
+#define L1D_TM        (1u << 29)
+#define L1D_PBE       (1u << 31)
+/* Leaf 7 subleaf 0 EBX: the features that need no MSR or state of their own */
+#define L7B_KEEP  ((1u << 0) /* FSGSBASE */ | (1u << 3) /* BMI1 */ | (1u << 7) /* SMEP */ | \
+                   (1u << 8) /* BMI2 */ | (1u << 9) /* ERMS */ | (1u << 10) /* INVPCID */ | \
+                   (1u << 18) /* RDSEED */ | (1u << 19) /* ADX */ | (1u << 20) /* SMAP */ | \
+                   (1u << 23) /* CLFLUSHOPT */ | (1u << 24) /* CLWB */ | (1u << 29) /* SHA */)
+
+void cpuid_policy(uint32_t leaf, uint32_t subleaf, uint32_t apic_id, struct cpuid_regs *r)
+{
+    (void)subleaf;
+    switch (leaf) {
+    case 1:
+        r->ecx &= ~(L1C_MONITOR | L1C_DS_CPL | L1C_VMX | L1C_SMX | L1C_EIST | L1C_TM2 | L1C_SDBG |
+                    L1C_PDCM | L1C_X2APIC | L1C_TSC_DEADLINE | L1C_XSAVE | L1C_OSXSAVE | L1C_AVX);
+        r->ecx |= L1C_HYPERVISOR;
+        r->edx &= ~(L1D_MCE | L1D_APIC | L1D_MTRR | L1D_MCA | L1D_DS | L1D_ACPI | L1D_TM | L1D_PBE);
+        /* EBX[31:24] initial APIC ID; EBX[23:16] logical processors per package: 1 */
+        r->ebx = (r->ebx & 0x0000FFFFu) | (apic_id << 24) | (1u << 16);
+        break;
+    case 4:                                  /* cache topology: one core, one thread */
+        r->eax &= 0x00003FFFu;
+        break;
+    case 5:                                  /* MONITOR/MWAIT */
+    case 6:                                  /* thermal and power management */
+    case 0xA:                                /* architectural PMU: not yet virtualized */
+    case 0xB:                                /* x2APIC topology */
+    case 0xD:                                /* XSAVE state components */
+    case 0xF:                                /* resource monitoring */
+    case 0x10:                               /* resource allocation */
+    case 0x12:                               /* SGX */
+    case 0x14:                               /* processor trace */
+    case 0x1F:                               /* V2 extended topology */
+        r->eax = r->ebx = r->ecx = r->edx = 0;
+        break;
+    case 7:
+        if (subleaf == 0) {
+            r->ebx &= L7B_KEEP;
+            r->ecx = 0;
+            r->edx = 0;
+        } else {
+            r->eax = r->ebx = r->ecx = r->edx = 0;
+        }
+        break;
+    case CPUID_HV_LEAF_BASE:
+        r->eax = CPUID_HV_LEAF_MAX;
+        __builtin_memcpy(&r->ebx, "perf", 4);  /* "perfvisor\0\0\0" in EBX, ECX, EDX */
+        __builtin_memcpy(&r->ecx, "viso", 4);
+        __builtin_memcpy(&r->edx, "r\0\0\0", 4);
+        break;
+    default:
+        if (leaf > CPUID_HV_LEAF_BASE && leaf < 0x80000000u)
+            r->eax = r->ebx = r->ecx = r->edx = 0;
+        break;
+    }
+}

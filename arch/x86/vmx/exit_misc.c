@@ -1,0 +1,90 @@
+/* Small exit families: HLT, VMCALL, triple fault, timer, interrupts, instructions we refuse. */
+#include "arch/x86/cpu.h"
+#include "arch/x86/vmx/exits.h"
+#include "arch/x86/vmx/vmcs.h"
+#include "arch/x86/vmx/vmx_vcpu.h"
+#include "hv/domain.h"
+#include "hv/hypercall.h"
+#include "hv/printf.h"
+
+/* HLT with interrupts off can never wake up: the guest has finished.  With interrupts on it
+ * waits for one; perfvisor has no interrupt sources for guests yet, so the slice ends. */
+enum exit_action exit_hlt(struct vcpu *v, struct vmx_vcpu *x)
+{
+    (void)x;
+    if (!(vmcs_readnat(VMCS_GUEST_RFLAGS) & RFLAGS_IF)) {
+        domain_exit(v->dom, 0, " (HLT with interrupts disabled)");
+        return EXIT_END_SLICE;
+    }
+    vmx_skip_instruction();
+    return EXIT_END_SLICE;
+}
+
+enum exit_action exit_vmcall(struct vcpu *v, struct vmx_vcpu *x)
+{
+    const uint64_t args[4] = { x->regs.rbx, x->regs.rcx, x->regs.rdx, x->regs.rsi };
+    int64_t ret = 0;
+    enum hc_result r = hypercall(v, vmx_guest_cpl(), x->regs.rax, args, &ret);
+    x->regs.rax = (uint64_t)ret;
+    vmx_skip_instruction();
+    return r == HC_END_SLICE ? EXIT_END_SLICE : EXIT_RESUME;
+}
+
+enum exit_action exit_triple_fault(struct vcpu *v, struct vmx_vcpu *x)
+{
+    (void)x;
+    domain_stop(v->dom, "triple fault at rip 0x%lx%s%s", vmcs_readnat(VMCS_GUEST_RIP),
+                v->last_event[0] ? " after " : "", v->last_event);
+    return EXIT_END_SLICE;
+}
+
+enum exit_action exit_preemption_timer(struct vcpu *v, struct vmx_vcpu *x)
+{
+    (void)v;
+    (void)x;
+    return EXIT_END_SLICE;
+}
+
+/* A host interrupt arrived while the guest ran; acknowledged on exit, nothing to do yet. */
+enum exit_action exit_interrupt(struct vcpu *v, struct vmx_vcpu *x)
+{
+    (void)v;
+    (void)x;
+    return EXIT_RESUME;
+}
+
+/* No exception is intercepted (bitmap 0), so this is an NMI for the host. */
+enum exit_action exit_exception_nmi(struct vcpu *v, struct vmx_vcpu *x)
+{
+    uint32_t info = vmcs_read32(VMCS_EXIT_INTR_INFO);
+    (void)x;
+    if ((info & INTR_TYPE_MASK) == INTR_TYPE_NMI)
+        return EXIT_RESUME;
+    vmx_dump_guest(v, EXIT_EXCEPTION_NMI);
+    domain_stop(v->dom, "unexpected exception exit (interruption info 0x%x)", info);
+    return EXIT_END_SLICE;
+}
+
+/* VMX instructions, GETSEC, MONITOR/MWAIT, XSETBV: CPUID does not offer them, so #UD. */
+enum exit_action exit_inject_ud(struct vcpu *v, struct vmx_vcpu *x)
+{
+    (void)x;
+    vmx_inject_exception(v, VECTOR_UD, 0, 0, "instruction not offered to guests");
+    return EXIT_RESUME;
+}
+
+/* INVD, WBINVD: caches are coherent for us; completing them is enough. */
+enum exit_action exit_skip(struct vcpu *v, struct vmx_vcpu *x)
+{
+    (void)v;
+    (void)x;
+    vmx_skip_instruction();
+    return EXIT_RESUME;
+}
+
+enum exit_action exit_init_signal(struct vcpu *v, struct vmx_vcpu *x)
+{
+    (void)x;
+    domain_stop(v->dom, "received an INIT signal");
+    return EXIT_END_SLICE;
+}

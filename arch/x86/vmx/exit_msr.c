@@ -1,0 +1,138 @@
+/* RDMSR and WRMSR exits. */
+#include "arch/x86/vmx/msr_policy.h"
+#include "arch/x86/cpu.h"
+#include "arch/x86/msr.h"
+#include "arch/x86/vmx/exits.h"
+#include "arch/x86/vmx/vmcs.h"
+#include "arch/x86/vmx/vmx_vcpu.h"
+#include "hv/domain.h"
+#include "hv/printf.h"
+#include "hv/string.h"
+
+#define APIC_BASE_DEFAULT  0xFEE00000ull
+#define APIC_BASE_BSP      (1ull << 8)
+#define APIC_BASE_ENABLE   (1ull << 11)
+#define MISC_ENABLE_FAST_STRINGS 1ull
+#define EFER_WRITABLE      (EFER_SCE | EFER_LME | EFER_NXE)
+
+static int efer_read(struct vcpu *v, uint64_t *value)
+{
+    (void)v;
+    *value = vmcs_read64(VMCS_GUEST_IA32_EFER);
+    return 0;
+}
+
+/* IA32_EFER (SDM Vol. 4 Table 2-2): LMA follows LME and CR0.PG; changing LME while paging is
+ * on is a #GP (SDM Vol. 3A 10.8.5). */
+static int efer_write(struct vcpu *v, uint64_t value)
+{
+    (void)v;
+    uint64_t old = vmcs_read64(VMCS_GUEST_IA32_EFER);
+    uint64_t cr0 = vmcs_readnat(VMCS_GUEST_CR0);
+    if (value & ~(EFER_WRITABLE | EFER_LMA))
+        return -1;
+    if ((cr0 & CR0_PG) && ((value ^ old) & EFER_LME))
+        return -1;
+    value = (value & EFER_WRITABLE) | (old & EFER_LMA);
+    vmcs_write64(VMCS_GUEST_IA32_EFER, value);
+    return 0;
+}
+
+static int apic_base_read(struct vcpu *v, uint64_t *value)
+{
+    (void)v;
+    *value = APIC_BASE_DEFAULT | APIC_BASE_BSP | APIC_BASE_ENABLE;
+    return 0;
+}
+
+static int misc_enable_read(struct vcpu *v, uint64_t *value)
+{
+    (void)v;
+    *value = MISC_ENABLE_FAST_STRINGS;
+    return 0;
+}
+
+static const struct msr_rule rules[] = {
+    { MSR_IA32_TSC, MSR_PASS_READ, "IA32_TSC", NULL, NULL },   /* writes ignored: one TSC */
+    { MSR_IA32_APIC_BASE, MSR_EMULATE, "IA32_APIC_BASE", apic_base_read, NULL },
+    { 0x08B, MSR_EMULATE, "IA32_BIOS_SIGN_ID", NULL, NULL },    /* microcode revision: 0 */
+    { MSR_IA32_SYSENTER_CS, MSR_PASS, "IA32_SYSENTER_CS", NULL, NULL },   /* in the VMCS */
+    { MSR_IA32_SYSENTER_ESP, MSR_PASS, "IA32_SYSENTER_ESP", NULL, NULL },
+    { MSR_IA32_SYSENTER_EIP, MSR_PASS, "IA32_SYSENTER_EIP", NULL, NULL },
+    { MSR_IA32_MISC_ENABLE, MSR_EMULATE, "IA32_MISC_ENABLE", misc_enable_read, NULL },
+    { MSR_IA32_PAT, MSR_PASS, "IA32_PAT", NULL, NULL },         /* saved/loaded by VMX */
+    { MSR_IA32_EFER, MSR_EMULATE, "IA32_EFER", efer_read, efer_write },
+    { MSR_IA32_STAR, MSR_PASS, "IA32_STAR", NULL, NULL },       /* swapped per vCPU */
+    { MSR_IA32_LSTAR, MSR_PASS, "IA32_LSTAR", NULL, NULL },
+    { MSR_IA32_CSTAR, MSR_PASS, "IA32_CSTAR", NULL, NULL },
+    { MSR_IA32_FMASK, MSR_PASS, "IA32_FMASK", NULL, NULL },
+    { MSR_IA32_FS_BASE, MSR_PASS, "IA32_FS_BASE", NULL, NULL }, /* in the VMCS */
+    { MSR_IA32_GS_BASE, MSR_PASS, "IA32_GS_BASE", NULL, NULL },
+    { MSR_IA32_KERNEL_GS_BASE, MSR_PASS, "IA32_KERNEL_GS_BASE", NULL, NULL },
+    { MSR_IA32_TSC_AUX, MSR_PASS, "IA32_TSC_AUX", NULL, NULL },
+};
+
+const struct msr_rule *msr_rule_find(uint32_t msr)
+{
+    for (unsigned i = 0; i < sizeof(rules) / sizeof(rules[0]); i++)
+        if (rules[i].msr == msr)
+            return &rules[i];
+    return NULL;
+}
+
+/* Bitmap layout: read-low (MSRs 0-1FFFH) at 0, read-high (C0000000H-C0001FFFH) at 1024,
+ * write-low at 2048, write-high at 3072.  A set bit makes the access exit. */
+static void bitmap_clear(uint8_t *bitmap, uint32_t msr, int write)
+{
+    uint32_t base = write ? 2048 : 0;
+    if (msr >= 0xC0000000u) {
+        base += 1024;
+        msr -= 0xC0000000u;
+    }
+    bitmap[base + msr / 8] &= (uint8_t)~(1u << (msr % 8));
+}
+
+void msr_bitmap_build(uint8_t *bitmap)
+{
+    memset(bitmap, 0xFF, 4096);
+    for (unsigned i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
+        if (rules[i].access == MSR_PASS || rules[i].access == MSR_PASS_READ)
+            bitmap_clear(bitmap, rules[i].msr, 0);
+        if (rules[i].access == MSR_PASS)
+            bitmap_clear(bitmap, rules[i].msr, 1);
+    }
+}
+
+static enum exit_action msr_fault(struct vcpu *v, const char *op, uint32_t msr)
+{
+    char why[64];
+    hv_snprintf(why, sizeof(why), "%s of MSR 0x%x", op, msr);
+    vmx_inject_exception(v, VECTOR_GP, 1, 0, why);
+    return EXIT_RESUME;
+}
+
+enum exit_action exit_rdmsr(struct vcpu *v, struct vmx_vcpu *x)
+{
+    uint32_t msr = (uint32_t)x->regs.rcx;
+    const struct msr_rule *r = msr_rule_find(msr);
+    uint64_t value = 0;
+
+    if (!r || (r->read && r->read(v, &value)))
+        return msr_fault(v, "RDMSR", msr);
+    set32(&x->regs.rax, value);
+    set32(&x->regs.rdx, value >> 32);
+    vmx_skip_instruction();
+    return EXIT_RESUME;
+}
+
+enum exit_action exit_wrmsr(struct vcpu *v, struct vmx_vcpu *x)
+{
+    uint32_t msr = (uint32_t)x->regs.rcx;
+    uint64_t value = (x->regs.rdx << 32) | (uint32_t)x->regs.rax;
+    const struct msr_rule *r = msr_rule_find(msr);
+
+    if (!r || (r->write && r->write(v, value)))
+        return msr_fault(v, "WRMSR", msr);
+    vmx_skip_instruction();
+    return EXIT_RESUME;
+}

@@ -1,0 +1,145 @@
+/* The vCPU run loop and the exit dispatch table (one entry per exit reason, SDM Appendix C). */
+#include "arch/x86/cpu.h"
+#include "arch/x86/vmx/exits.h"
+#include "arch/x86/vmx/vmcs.h"
+#include "arch/x86/vmx/vmx_ops.h"
+#include "arch/x86/vmx/vmx_vcpu.h"
+#include "hv/arch.h"
+#include "hv/domain.h"
+#include "hv/printf.h"
+#include "hv/summary.h"
+
+void vmx_vcpu_load(struct vcpu *v);
+
+static const struct {
+    const char *name;
+    exit_handler_fn handler;          /* NULL: unhandled, the domain is stopped */
+} exit_table[EXIT_REASON_MAX] = {
+    [EXIT_EXCEPTION_NMI]      = { "EXCEPTION_NMI", exit_exception_nmi },
+    [EXIT_EXTERNAL_INTERRUPT] = { "EXTERNAL_INTERRUPT", exit_interrupt },
+    [EXIT_TRIPLE_FAULT]       = { "TRIPLE_FAULT", exit_triple_fault },
+    [EXIT_INIT]               = { "INIT", exit_init_signal },
+    [EXIT_SIPI]               = { "SIPI", NULL },
+    [EXIT_IO_SMI]             = { "IO_SMI", NULL },
+    [EXIT_OTHER_SMI]          = { "OTHER_SMI", NULL },
+    [EXIT_INTERRUPT_WINDOW]   = { "INTERRUPT_WINDOW", NULL },
+    [EXIT_NMI_WINDOW]         = { "NMI_WINDOW", NULL },
+    [EXIT_TASK_SWITCH]        = { "TASK_SWITCH", NULL },
+    [EXIT_CPUID]              = { "CPUID", exit_cpuid },
+    [EXIT_GETSEC]             = { "GETSEC", exit_inject_ud },
+    [EXIT_HLT]                = { "HLT", exit_hlt },
+    [EXIT_INVD]               = { "INVD", exit_skip },
+    [EXIT_INVLPG]             = { "INVLPG", NULL },
+    [EXIT_RDPMC]              = { "RDPMC", NULL },
+    [EXIT_RDTSC]              = { "RDTSC", NULL },
+    [EXIT_RSM]                = { "RSM", NULL },
+    [EXIT_VMCALL]             = { "VMCALL", exit_vmcall },
+    [EXIT_VMCLEAR]            = { "VMCLEAR", exit_inject_ud },
+    [EXIT_VMLAUNCH]           = { "VMLAUNCH", exit_inject_ud },
+    [EXIT_VMPTRLD]            = { "VMPTRLD", exit_inject_ud },
+    [EXIT_VMPTRST]            = { "VMPTRST", exit_inject_ud },
+    [EXIT_VMREAD]             = { "VMREAD", exit_inject_ud },
+    [EXIT_VMRESUME]           = { "VMRESUME", exit_inject_ud },
+    [EXIT_VMWRITE]            = { "VMWRITE", exit_inject_ud },
+    [EXIT_VMXOFF]             = { "VMXOFF", exit_inject_ud },
+    [EXIT_VMXON]              = { "VMXON", exit_inject_ud },
+    [EXIT_CR_ACCESS]          = { "CR_ACCESS", exit_cr_access },
+    [EXIT_DR_ACCESS]          = { "DR_ACCESS", NULL },
+    [EXIT_IO_INSTRUCTION]     = { "IO", exit_io },
+    [EXIT_RDMSR]              = { "RDMSR", exit_rdmsr },
+    [EXIT_WRMSR]              = { "WRMSR", exit_wrmsr },
+    [EXIT_ENTRY_FAIL_GUEST]   = { "ENTRY_FAIL_GUEST_STATE", NULL },
+    [EXIT_ENTRY_FAIL_MSR]     = { "ENTRY_FAIL_MSR_LOAD", NULL },
+    [EXIT_MWAIT]              = { "MWAIT", exit_inject_ud },
+    [EXIT_MONITOR_TRAP]       = { "MONITOR_TRAP_FLAG", NULL },
+    [EXIT_MONITOR]            = { "MONITOR", exit_inject_ud },
+    [EXIT_PAUSE]              = { "PAUSE", exit_skip },
+    [EXIT_ENTRY_FAIL_MCE]     = { "ENTRY_FAIL_MACHINE_CHECK", NULL },
+    [EXIT_TPR_BELOW_THRESHOLD] = { "TPR_BELOW_THRESHOLD", NULL },
+    [EXIT_APIC_ACCESS]        = { "APIC_ACCESS", NULL },
+    [EXIT_VIRTUALIZED_EOI]    = { "VIRTUALIZED_EOI", NULL },
+    [EXIT_GDTR_IDTR]          = { "GDTR_IDTR", NULL },
+    [EXIT_LDTR_TR]            = { "LDTR_TR", NULL },
+    [EXIT_EPT_VIOLATION]      = { "EPT_VIOLATION", exit_ept_violation },
+    [EXIT_EPT_MISCONFIG]      = { "EPT_MISCONFIG", exit_ept_misconfig },
+    [EXIT_INVEPT]             = { "INVEPT", exit_inject_ud },
+    [EXIT_RDTSCP]             = { "RDTSCP", NULL },
+    [EXIT_PREEMPTION_TIMER]   = { "PREEMPTION_TIMER", exit_preemption_timer },
+    [EXIT_INVVPID]            = { "INVVPID", exit_inject_ud },
+    [EXIT_WBINVD]             = { "WBINVD", exit_skip },
+    [EXIT_XSETBV]             = { "XSETBV", exit_inject_ud },
+    [EXIT_APIC_WRITE]         = { "APIC_WRITE", NULL },
+    [EXIT_RDRAND]             = { "RDRAND", NULL },
+    [EXIT_INVPCID]            = { "INVPCID", NULL },
+    [EXIT_VMFUNC]             = { "VMFUNC", exit_inject_ud },
+    [EXIT_ENCLS]              = { "ENCLS", exit_inject_ud },
+    [EXIT_RDSEED]             = { "RDSEED", NULL },
+    [EXIT_PML_FULL]           = { "PML_FULL", NULL },
+    [EXIT_XSAVES]             = { "XSAVES", NULL },
+    [EXIT_XRSTORS]            = { "XRSTORS", NULL },
+};
+_Static_assert(EXIT_REASON_MAX <= HV_MAX_EXIT_REASONS, "exit statistics must cover every reason");
+
+const char *arch_exit_reason_name(int reason)
+{
+    if (reason >= 0 && reason < EXIT_REASON_MAX && exit_table[reason].name)
+        return exit_table[reason].name;
+    return "UNKNOWN";
+}
+
+static enum exit_action dispatch(struct vcpu *v, struct vmx_vcpu *x, uint32_t reason)
+{
+    if (reason & EXIT_REASON_ENTRY_FAILURE) {
+        int basic = reason & 0xFFFF;
+        vmx_dump_guest(v, reason);
+        domain_stop(v->dom, "VM entry failed: %s (exit qualification 0x%lx)",
+                    arch_exit_reason_name(basic), vmcs_readnat(VMCS_EXIT_QUALIFICATION));
+        return EXIT_END_SLICE;
+    }
+    if (reason < EXIT_REASON_MAX && exit_table[reason].handler)
+        return exit_table[reason].handler(v, x);
+    vmx_dump_guest(v, reason);
+    domain_stop(v->dom, "unhandled VM exit %u (%s)", reason, arch_exit_reason_name((int)reason));
+    return EXIT_END_SLICE;
+}
+
+/* Accounting (in TSC ticks, which Bochs advances one per instruction): guest time is
+ * entry -> exit; hypervisor time for an exit is exit -> the next entry of the same vCPU,
+ * not counting other domains that ran in between. */
+void arch_vcpu_run(struct vcpu *v, uint64_t ticks)
+{
+    struct vmx_vcpu *x = v->arch;
+    uint64_t timer = ticks >> vmx_caps.preempt_rate;
+
+    x->mark_tsc = rdtsc();
+    vmx_vcpu_load(v);
+    vmcs_write32(VMCS_GUEST_PREEMPTION_TIMER, timer > 0xFFFFFFFFull ? 0xFFFFFFFFu : timer ? (uint32_t)timer : 1);
+
+    while (v->dom->state == DOMAIN_RUNNING) {
+        int r = vmx_enter(&x->regs, x->launched);
+        if (r) {
+            vmx_report_failure(x->launched ? "VMRESUME" : "VMLAUNCH", r);
+            vmx_dump_guest(v, 0);
+            domain_stop(v->dom, "VM entry failed (%s)", r == 1 ? "VMfailInvalid" :
+                        vmx_instruction_error_name(vmcs_read32(VMCS_VM_INSTRUCTION_ERROR)));
+            break;
+        }
+        if (!hv_first_entry_tsc)
+            hv_first_entry_tsc = x->regs.entry_tsc;
+        if (x->last_reason >= 0)
+            v->exit_ticks[x->last_reason] += x->regs.entry_tsc - x->mark_tsc;
+        x->launched = 1;
+        v->guest_ticks += x->regs.exit_tsc - x->regs.entry_tsc;
+
+        uint32_t reason = vmcs_read32(VMCS_EXIT_REASON);
+        int basic = reason & 0xFFFF;
+        if (basic < HV_MAX_EXIT_REASONS)
+            v->exits[basic]++;
+        x->last_reason = basic < HV_MAX_EXIT_REASONS ? basic : -1;
+        x->mark_tsc = x->regs.exit_tsc;
+        if (dispatch(v, x, reason) == EXIT_END_SLICE)
+            break;
+    }
+    if (x->last_reason >= 0)
+        v->exit_ticks[x->last_reason] += rdtsc() - x->mark_tsc;
+}

@@ -1,0 +1,132 @@
+/* Finds out, once, whether this CPU can run perfvisor, and which VMX controls to use.
+ * Every requirement says why it is needed; a missing one ends the run with
+ * "perfvisor: VT-x not available: <which and why>" instead of a fault later. */
+#include "arch/x86/vmx/vmx.h"
+#include "arch/x86/cpu.h"
+#include "arch/x86/msr.h"
+#include "hv/printf.h"
+
+#define CPUID1_ECX_VMX (1u << 5)       /* CPUID.1:ECX[5], SDM Vol. 3C 24.6 "Discovering Support" */
+
+struct vmx_caps vmx_caps;
+
+static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int fail(const char *fmt, ...)
+{
+    char buf[256];
+    va_list ap;
+    va_start(ap, fmt);
+    hv_vsnprintf(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    hv_printf("perfvisor: VT-x not available: %s\n", buf);
+    return -1;
+}
+
+/* Allowed-0 settings (bits 31:0) must be 1, allowed-1 settings (bits 63:32) may be 1
+ * (SDM Vol. 3D A.3-A.5).  Returns the control value with the optional bits it could get. */
+static uint32_t adjust(uint32_t msr, uint32_t required, uint32_t optional, const char *what,
+                       int *missing)
+{
+    uint64_t cap = rdmsr(msr);
+    uint32_t must = (uint32_t)cap, may = (uint32_t)(cap >> 32);
+    if ((required & may) != required) {
+        fail("%s: required control bits %x not allowed (capability MSR 0x%x = %016lx)", what,
+             required & ~may, msr, cap);
+        *missing = 1;
+    }
+    return (must | required | optional) & may;
+}
+
+int vmx_probe(void)
+{
+    struct cpuid_regs r;
+    char vendor[13];
+    uint64_t fc;
+    int missing = 0;
+
+    cpuid_count(0, 0, &r);
+    __builtin_memcpy(vendor, &r.ebx, 4);
+    __builtin_memcpy(vendor + 4, &r.edx, 4);
+    __builtin_memcpy(vendor + 8, &r.ecx, 4);
+    vendor[12] = '\0';
+    cpuid_count(1, 0, &r);
+    if (!(r.ecx & CPUID1_ECX_VMX))
+        return fail("the CPU (%s) does not have VMX: CPUID.1:ECX.VMX[bit 5] = 0 (an AMD CPU, "
+                    "or an emulator without VT-x such as QEMU TCG; use KVM with nested VT-x, "
+                    "Bochs, or Intel hardware)", vendor);
+
+    /* VMXON #GPs unless IA32_FEATURE_CONTROL is locked with VMX-outside-SMX set (SDM 24.7). */
+    if (rdmsr_safe(MSR_IA32_FEATURE_CONTROL, &fc))
+        return fail("IA32_FEATURE_CONTROL (MSR 0x3A) cannot be read");
+    if (!(fc & FEATURE_CONTROL_LOCK)) {
+        fc |= FEATURE_CONTROL_LOCK | FEATURE_CONTROL_VMX_OUTSIDE_SMX;
+        if (wrmsr_safe(MSR_IA32_FEATURE_CONTROL, fc))
+            return fail("IA32_FEATURE_CONTROL (MSR 0x3A) is unlocked but cannot be written");
+    } else if (!(fc & FEATURE_CONTROL_VMX_OUTSIDE_SMX)) {
+        return fail("disabled by the firmware (IA32_FEATURE_CONTROL = %lx is locked without "
+                    "VMX outside SMX): enable VT-x / Intel Virtualization Technology in the "
+                    "BIOS setup", fc);
+    }
+
+    uint64_t basic = rdmsr(MSR_IA32_VMX_BASIC);
+    vmx_caps.basic = basic;
+    if (VMX_BASIC_MEMTYPE(basic) != VMX_MEMTYPE_WB)
+        return fail("VMCS memory type %lu is not write-back (IA32_VMX_BASIC = %016lx)",
+                    VMX_BASIC_MEMTYPE(basic), basic);
+    int true_ctls = (basic & VMX_BASIC_TRUE_CTLS) != 0;
+
+    vmx_caps.pin = adjust(true_ctls ? MSR_IA32_VMX_TRUE_PINBASED_CTLS : MSR_IA32_VMX_PINBASED_CTLS,
+        PIN_EXTERNAL_INTERRUPT_EXITING     /* host interrupts never reach a guest */
+        | PIN_NMI_EXITING                  /* NMIs belong to the host (PMU overflow later) */
+        | PIN_VIRTUAL_NMIS                 /* NMI blocking tracked per guest */
+        | PIN_PREEMPTION_TIMER,            /* time slices and the software sampling backend */
+        0, "pin-based controls", &missing);
+
+    vmx_caps.proc = adjust(true_ctls ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS : MSR_IA32_VMX_PROCBASED_CTLS,
+        PROC_HLT_EXITING                   /* HLT with IF=0 ends a domain */
+        | PROC_UNCONDITIONAL_IO_EXITING    /* every port is emulated or ignored, never real */
+        | PROC_USE_MSR_BITMAPS             /* only the MSRs we emulate exit */
+        | PROC_ACTIVATE_SECONDARY,         /* EPT and unrestricted guest live there */
+        PROC_MWAIT_EXITING | PROC_MONITOR_EXITING, "processor-based controls", &missing);
+    vmx_caps.proc2 = adjust(MSR_IA32_VMX_PROCBASED_CTLS2,
+        PROC2_ENABLE_EPT                   /* domains are isolated by EPT */
+        | PROC2_UNRESTRICTED_GUEST,        /* guests start in protected mode without paging */
+        PROC2_ENABLE_VPID | PROC2_ENABLE_RDTSCP | PROC2_ENABLE_INVPCID,
+        "secondary processor-based controls", &missing);
+
+    vmx_caps.exit = adjust(true_ctls ? MSR_IA32_VMX_TRUE_EXIT_CTLS : MSR_IA32_VMX_EXIT_CTLS,
+        EXIT_HOST_ADDR_SPACE_SIZE          /* the hypervisor is 64-bit */
+        | EXIT_SAVE_IA32_EFER | EXIT_LOAD_IA32_EFER  /* guests switch long mode on their own */
+        | EXIT_SAVE_IA32_PAT | EXIT_LOAD_IA32_PAT
+        | EXIT_SAVE_PREEMPTION_TIMER       /* a slice continues across exits */
+        | EXIT_ACK_INTERRUPT_ON_EXIT,
+        0, "VM-exit controls", &missing);
+
+    vmx_caps.entry = adjust(true_ctls ? MSR_IA32_VMX_TRUE_ENTRY_CTLS : MSR_IA32_VMX_ENTRY_CTLS,
+        ENTRY_LOAD_IA32_EFER | ENTRY_LOAD_IA32_PAT, 0, "VM-entry controls", &missing);
+    if (missing)
+        return -1;
+
+    /* EPT: 4-level walks, write-back tables, 2 MiB pages for guest memory, INVEPT (A.10) */
+    vmx_caps.ept_cap = rdmsr(MSR_IA32_VMX_EPT_VPID_CAP);
+    uint64_t need = EPT_CAP_WALK_4 | EPT_CAP_WB | EPT_CAP_2M_PAGES | EPT_CAP_INVEPT;
+    if ((vmx_caps.ept_cap & need) != need)
+        return fail("EPT lacks %s%s%s%s (IA32_VMX_EPT_VPID_CAP = %016lx)",
+                    vmx_caps.ept_cap & EPT_CAP_WALK_4 ? "" : "4-level page walks ",
+                    vmx_caps.ept_cap & EPT_CAP_WB ? "" : "write-back paging structures ",
+                    vmx_caps.ept_cap & EPT_CAP_2M_PAGES ? "" : "2 MiB pages ",
+                    vmx_caps.ept_cap & EPT_CAP_INVEPT ? "" : "INVEPT ", vmx_caps.ept_cap);
+    vmx_caps.invept_single = (vmx_caps.ept_cap & EPT_CAP_INVEPT_SINGLE) != 0;
+
+    vmx_caps.cr0_fixed0 = rdmsr(MSR_IA32_VMX_CR0_FIXED0);
+    vmx_caps.cr0_fixed1 = rdmsr(MSR_IA32_VMX_CR0_FIXED1);
+    vmx_caps.cr4_fixed0 = rdmsr(MSR_IA32_VMX_CR4_FIXED0);
+    vmx_caps.cr4_fixed1 = rdmsr(MSR_IA32_VMX_CR4_FIXED1);
+
+    uint64_t misc = rdmsr(MSR_IA32_VMX_MISC);
+    vmx_caps.preempt_rate = VMX_MISC_PREEMPT_RATE(misc);
+    hv_printf("perfvisor: VT-x on %s: EPT, unrestricted guest%s, preemption timer at TSC/%u\n",
+              vendor, vmx_caps.proc2 & PROC2_ENABLE_VPID ? ", VPID" : "",
+              1u << VMX_MISC_PREEMPT_RATE(misc));
+    return 0;
+}

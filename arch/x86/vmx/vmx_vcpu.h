@@ -1,0 +1,28 @@
+/* Helpers for exit handlers: the loaded vCPU's registers, RIP, exceptions. */
+#ifndef ARCH_X86_VMX_VMX_VCPU_H
+#define ARCH_X86_VMX_VMX_VCPU_H
+
+#include <stdint.h>
+#include "arch/x86/vmx/vmx.h"
+
+struct vcpu;
+
+
+/* Advances RIP past the exiting instruction and clears STI/MOV-SS blocking, as completing
+ * the instruction would (SDM Vol. 3C 25.4.2). */
+void vmx_skip_instruction(void);
+/* Queues a hardware exception for the next VM entry (25.8.3) and notes it in last_event. */
+void vmx_inject_exception(struct vcpu *v, int vector, int has_error_code, uint32_t error_code,
+                          const char *why);
+/* The guest's current privilege level: SS.DPL (SDM 5.5). */
+int vmx_guest_cpl(void);
+/* General-purpose register by its encoding in exit qualifications (0 RAX ... 15 R15). */
+uint64_t vmx_gpr_read(struct vmx_vcpu *x, int index);
+void vmx_gpr_write(struct vmx_vcpu *x, int index, uint64_t value);
+/* Writes a 32-bit result into a register as a 32-bit operation would (upper half zeroed). */
+static inline void set32(uint64_t *reg, uint64_t v) { *reg = v & 0xFFFFFFFFull; }
+
+/* Prints the guest state after an exit we cannot handle. */
+void vmx_dump_guest(struct vcpu *v, uint32_t reason);
+
+#endif

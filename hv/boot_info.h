@@ -1,0 +1,34 @@
+/* What the loader told us, in a loader-neutral form (filled by boot/boot_info.c). */
+#ifndef HV_BOOT_INFO_H
+#define HV_BOOT_INFO_H
+
+#include <stdint.h>
+
+#define BOOT_MAX_RANGES  64
+#define BOOT_MAX_MODULES 16
+#define BOOT_CMDLINE_MAX 256
+
+struct mem_range {
+    uint64_t start, end;          /* [start, end) */
+};
+
+struct boot_module {
+    uint64_t start, end;          /* physical, [start, end) */
+    char cmdline[BOOT_CMDLINE_MAX];
+};
+
+struct boot_info {
+    const char *loader;           /* "multiboot2" or "multiboot1" */
+    char cmdline[BOOT_CMDLINE_MAX];
+    struct mem_range ram[BOOT_MAX_RANGES];      /* usable RAM (type 1) */
+    int nram;
+    struct boot_module modules[BOOT_MAX_MODULES];
+    int nmodules;
+    int modules_dropped;          /* modules beyond BOOT_MAX_MODULES */
+    uint64_t info_start, info_end; /* the loader's info structure itself */
+};
+
+/* Parses the loader's information; returns 0, or -1 with a message if the magic is unknown. */
+int boot_info_parse(uint32_t magic, uint64_t info, struct boot_info *bi);
+
+#endif

@@ -1,0 +1,86 @@
+/* Domain configuration, life cycle and console. */
+#include "hv/domain.h"
+#include "hv/cmdline.h"
+#include "hv/printf.h"
+#include "hv/string.h"
+
+#define DEFAULT_MEM_MIB 16
+#define MIN_MEM_MIB     2
+#define MAX_MEM_MIB     3072     /* guest memory must stay below the 4 GiB MMIO hole */
+
+struct domain domains[MAX_DOMAINS];
+int ndomains;
+
+int domain_configure(struct domain *d, int id, const char *cmdline, char *err, int errlen)
+{
+    uint64_t mem_mib = DEFAULT_MEM_MIB;
+    int r;
+
+    memset(d, 0, sizeof(*d));
+    d->id = id;
+    d->state = DOMAIN_RUNNING;
+    d->vcpu.dom = d;
+    d->vcpu.id = 0;
+    hv_strlcpy(d->cmdline, cmdline, sizeof(d->cmdline));
+    vuart_reset(&d->uart);
+    if (!cmdline_get(cmdline, "name", d->name, sizeof(d->name)) || !d->name[0])
+        hv_snprintf(d->name, sizeof(d->name), "dom%d", id);
+
+    r = cmdline_get_u64(cmdline, "mem", &mem_mib);
+    if (r < 0 || mem_mib < MIN_MEM_MIB || mem_mib > MAX_MEM_MIB) {
+        hv_snprintf(err, errlen, "mem= must be a size in MiB between %d and %d",
+                    MIN_MEM_MIB, MAX_MEM_MIB);
+        return -1;
+    }
+    d->mem_size = ((mem_mib << 20) + (2 << 20) - 1) & ~((2ull << 20) - 1); /* whole 2 MiB pages */
+    if (cmdline_get_u64(cmdline, "budget", &d->budget) < 0) {
+        hv_snprintf(err, errlen, "budget= must be a number of TSC ticks");
+        return -1;
+    }
+    return 0;
+}
+
+void *domain_gpa_ptr(struct domain *d, uint64_t gpa, uint64_t len)
+{
+    if (gpa > d->mem_size || len > d->mem_size - gpa)
+        return NULL;
+    return (void *)(uintptr_t)(d->mem_host + gpa);
+}
+
+void domain_console_line(struct domain *d, const char *line, int len)
+{
+    hv_printf("[%d:%s] %.*s\n", d->id, d->name, len, line);
+}
+
+static void console_line_cb(void *ctx, const char *line, int len)
+{
+    domain_console_line(ctx, line, len);
+}
+
+static void domain_finish(struct domain *d)
+{
+    vuart_flush(&d->uart, console_line_cb, d);
+}
+
+void domain_exit(struct domain *d, int status, const char *how)
+{
+    if (d->state != DOMAIN_RUNNING)
+        return;
+    domain_finish(d);
+    d->state = DOMAIN_EXITED;
+    d->exit_status = status;
+    hv_printf("perfvisor: domain %d (%s) exited with status %d%s\n", d->id, d->name, status, how);
+}
+
+void domain_stop(struct domain *d, const char *fmt, ...)
+{
+    va_list ap;
+    if (d->state != DOMAIN_RUNNING)
+        return;
+    domain_finish(d);
+    va_start(ap, fmt);
+    hv_vsnprintf(d->stop_reason, sizeof(d->stop_reason), fmt, ap);
+    va_end(ap);
+    d->state = DOMAIN_STOPPED;
+    hv_printf("perfvisor: domain %d (%s) stopped: %s\n", d->id, d->name, d->stop_reason);
+}

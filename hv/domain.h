@@ -1,0 +1,67 @@
+/* Domains (one guest each) and their virtual CPUs: the generic, architecture-neutral part. */
+#ifndef HV_DOMAIN_H
+#define HV_DOMAIN_H
+
+#include <stdint.h>
+#include "hv/vuart.h"
+
+#define MAX_DOMAINS        15          /* domain ids 1..15; 0 is the hypervisor */
+#define DOMAIN_NAME_MAX    32
+#define DOMAIN_CMDLINE_MAX 256
+#define HV_MAX_EXIT_REASONS 80         /* exit-reason numbers the statistics cover */
+
+enum domain_state {
+    DOMAIN_RUNNING,
+    DOMAIN_EXITED,        /* finished on its own: exit status or HLT with interrupts off */
+    DOMAIN_STOPPED,       /* stopped by the hypervisor: see stop_reason */
+};
+
+struct domain;
+
+struct vcpu {
+    struct domain *dom;
+    int id;
+    void *arch;                        /* architecture state (struct vmx_vcpu) */
+    uint64_t guest_ticks;              /* TSC ticks between VM entry and VM exit */
+    uint64_t exits[HV_MAX_EXIT_REASONS];
+    uint64_t exit_ticks[HV_MAX_EXIT_REASONS]; /* hypervisor ticks, exit to re-entry */
+    char last_event[128];              /* last event injected, for post-mortems */
+};
+
+struct domain {
+    int id;
+    char name[DOMAIN_NAME_MAX];
+    char cmdline[DOMAIN_CMDLINE_MAX];
+    uint64_t mem_size;                 /* guest-physical memory [0, mem_size) ... */
+    uint64_t mem_host;                 /* ... lives at host-physical mem_host, contiguous */
+    uint64_t budget;                   /* guest TSC ticks before it is stopped; 0: none */
+    uint64_t entry;                    /* guest-physical entry point */
+    uint64_t mbinfo;                   /* guest-physical multiboot info */
+    enum domain_state state;
+    int exit_status;
+    char stop_reason[192];
+    struct vuart uart;
+    uint64_t ignored_io;               /* accesses to ports nobody emulates */
+    uint16_t first_ignored_port;
+    void *arch;                        /* architecture state (EPT) */
+    struct vcpu vcpu;                  /* one vCPU per domain */
+};
+
+extern struct domain domains[MAX_DOMAINS];
+extern int ndomains;
+
+/* Reads its name, memory and options from cmdline; returns 0 or -1 with why in err. */
+int domain_configure(struct domain *d, int id, const char *cmdline, char *err, int errlen);
+
+/* The domain wrote its exit status (port 0xF4) or halted with interrupts off. */
+void domain_exit(struct domain *d, int status, const char *how);
+/* The hypervisor stops a misbehaving domain; the reason is printed. */
+void domain_stop(struct domain *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Host pointer to guest-physical [gpa, gpa+len) or NULL if any of it is outside the domain. */
+void *domain_gpa_ptr(struct domain *d, uint64_t gpa, uint64_t len);
+
+/* One line of guest console output, tagged "[id:name] ". */
+void domain_console_line(struct domain *d, const char *line, int len);
+
+#endif

@@ -1,0 +1,44 @@
+#include "hv/guest_mbinfo.h"
+#include "boot/multiboot.h"
+#include "hv/string.h"
+
+int guest_mbinfo_build(uint8_t *gmem, uint64_t gsize, uint64_t at, const char *cmdline)
+{
+    static const char loader[] = "perfvisor";
+    const struct { uint64_t base, len; uint32_t type; } map[] = {
+        { 0, GUEST_EBDA_START, MB_MEMORY_AVAILABLE },
+        { GUEST_EBDA_START, 0x100000 - GUEST_EBDA_START, MB_MEMORY_RESERVED },
+        { 0x100000, gsize - 0x100000, MB_MEMORY_AVAILABLE },
+    };
+    const int nmap = sizeof(map) / sizeof(map[0]);
+    size_t clen = strlen(cmdline) + 1;
+    uint64_t info = at;
+    uint64_t mmap = info + sizeof(struct mb1_info);
+    uint64_t cl = mmap + nmap * sizeof(struct mb1_mmap_entry);
+    uint64_t name = cl + clen;
+    uint64_t end = name + sizeof(loader);
+
+    if (gsize < 0x200000 || end > at + GUEST_MBINFO_SIZE || end > gsize)
+        return -1;
+
+    struct mb1_info *mi = (void *)(gmem + info);
+    memset(mi, 0, sizeof(*mi));
+    mi->flags = MB1_INFO_MEMORY | MB1_INFO_CMDLINE | MB1_INFO_MEM_MAP | MB1_INFO_LOADER_NAME;
+    mi->mem_lower = GUEST_EBDA_START / 1024;
+    mi->mem_upper = (uint32_t)((gsize - 0x100000) / 1024);
+    mi->cmdline = (uint32_t)cl;
+    mi->mmap_addr = (uint32_t)mmap;
+    mi->mmap_length = nmap * sizeof(struct mb1_mmap_entry);
+    mi->boot_loader_name = (uint32_t)name;
+
+    struct mb1_mmap_entry *e = (void *)(gmem + mmap);
+    for (int i = 0; i < nmap; i++) {
+        e[i].size = sizeof(struct mb1_mmap_entry) - 4;
+        e[i].addr = map[i].base;
+        e[i].len = map[i].len;
+        e[i].type = map[i].type;
+    }
+    memcpy(gmem + cl, cmdline, clen);
+    memcpy(gmem + name, loader, sizeof(loader));
+    return (int)(end - at);
+}

@@ -1,0 +1,15 @@
+/* The multiboot1 information a domain receives in EBX: its own memory map and command line. */
+#ifndef HV_GUEST_MBINFO_H
+#define HV_GUEST_MBINFO_H
+
+#include <stdint.h>
+
+#define GUEST_MBINFO_GPA  0x6000ull    /* one page below the kernel's usual 1 MiB home */
+#define GUEST_MBINFO_SIZE 0x1000ull
+#define GUEST_STACK_GPA   0x7FF0ull    /* ESP at entry; multiboot leaves it undefined */
+#define GUEST_EBDA_START  0x9FC00ull   /* reported reserved, like a PC's EBDA and BIOS area */
+
+/* Writes the info at guest-physical `at` (within gmem of gsize bytes); returns its size or -1. */
+int guest_mbinfo_build(uint8_t *gmem, uint64_t gsize, uint64_t at, const char *cmdline);
+
+#endif

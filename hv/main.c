@@ -1,0 +1,129 @@
+/* perfvisor's start: console, boot information, memory, VT-x, one domain per module, run. */
+#include "hv/arch.h"
+#include "hv/boot_info.h"
+#include "hv/cmdline.h"
+#include "hv/domain.h"
+#include "hv/guest_mbinfo.h"
+#include "hv/mbkernel.h"
+#include "hv/mm.h"
+#include "hv/platform.h"
+#include "hv/printf.h"
+#include "hv/sched.h"
+#include "hv/string.h"
+#include "hv/summary.h"
+
+#define PERFVISOR_VERSION "0.1"
+#define LOW_MEMORY_END  0x100000ull    /* below 1 MiB: BIOS, EBDA, real-mode leftovers */
+#define ALLOC_LIMIT     0xC0000000ull  /* stay clear of the 32-bit MMIO hole; 1:1 mapped */
+#define GUEST_MEM_ALIGN 0x200000ull    /* 2 MiB, so EPT can use large pages */
+
+extern char __image_start[], __image_end[];
+struct frame_allocator hv_frames;
+static struct boot_info bi;
+
+void *page_alloc_zeroed(uint64_t size, uint64_t align)
+{
+    uint64_t pa = frames_alloc(&hv_frames, size, align);
+    if (!pa)
+        panic("page_alloc_zeroed: out of memory for %lu bytes", size);
+    memset((void *)(uintptr_t)pa, 0, (size + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1));
+    return (void *)(uintptr_t)pa;
+}
+
+static __attribute__((noreturn)) void finish(int status)
+{
+    hv_printf("perfvisor: end status=%d\n", status);
+    platform_shutdown(status);
+}
+
+static void memory_init(void)
+{
+    struct mem_range reserved[BOOT_MAX_MODULES + 2];
+    int n = 0;
+
+    reserved[n++] = (struct mem_range){ (uint64_t)__image_start, (uint64_t)__image_end };
+    reserved[n++] = (struct mem_range){ bi.info_start, bi.info_end };
+    for (int i = 0; i < bi.nmodules; i++)
+        reserved[n++] = (struct mem_range){ bi.modules[i].start, bi.modules[i].end };
+    frames_init(&hv_frames, bi.ram, bi.nram, reserved, n, LOW_MEMORY_END, ALLOC_LIMIT);
+    hv_printf("perfvisor: %lu MiB free for domains\n", frames_free_bytes(&hv_frames) >> 20);
+}
+
+/* Builds domain `id` from a module: memory, kernel, multiboot info, EPT, vCPU. */
+static void domain_build(struct domain *d, int id, const struct boot_module *m)
+{
+    char err[160];
+    struct mbkernel_load ld;
+
+    if (domain_configure(d, id, m->cmdline, err, sizeof(err))) {
+        domain_stop(d, "bad command line: %s", err);
+        return;
+    }
+    d->mem_host = frames_alloc(&hv_frames, d->mem_size, GUEST_MEM_ALIGN);
+    if (!d->mem_host) {
+        domain_stop(d, "cannot start: no %lu MiB of free memory left (%lu MiB free); lower mem=",
+                    d->mem_size >> 20, frames_free_bytes(&hv_frames) >> 20);
+        return;
+    }
+    uint8_t *gmem = (uint8_t *)(uintptr_t)d->mem_host;
+    memset(gmem, 0, d->mem_size);
+    if (mbkernel_load((const uint8_t *)(uintptr_t)m->start, m->end - m->start, gmem, d->mem_size,
+                      &ld, err, sizeof(err))) {
+        domain_stop(d, "cannot load its kernel: %s", err);
+        return;
+    }
+    if (ld.lo < GUEST_MBINFO_GPA + GUEST_MBINFO_SIZE) {
+        domain_stop(d, "cannot load its kernel: it loads at 0x%lx, below 0x%llx where the "
+                    "multiboot information goes", ld.lo, GUEST_MBINFO_GPA + GUEST_MBINFO_SIZE);
+        return;
+    }
+    if (guest_mbinfo_build(gmem, d->mem_size, GUEST_MBINFO_GPA, d->cmdline) < 0) {
+        domain_stop(d, "cannot build its multiboot information (command line too long?)");
+        return;
+    }
+    d->entry = ld.entry;
+    d->mbinfo = GUEST_MBINFO_GPA;
+    if (arch_domain_init(d) || arch_vcpu_init(&d->vcpu)) {
+        domain_stop(d, "cannot set up its virtual machine");
+        return;
+    }
+    hv_printf("perfvisor: domain %d (%s): %lu MiB at 0x%lx, %s kernel [0x%lx, 0x%lx), entry 0x%lx%s\n",
+              d->id, d->name, d->mem_size >> 20, d->mem_host, ld.format, ld.lo, ld.hi, ld.entry,
+              ld.has_mb1_header ? "" : " (no multiboot header)");
+}
+
+void kmain(uint32_t magic, uint64_t info)
+{
+    uint64_t slice = SCHED_DEFAULT_SLICE;
+
+    arch_early_init();
+    hv_printf("\nperfvisor %s: a hypervisor for profiling virtual machines\n", PERFVISOR_VERSION);
+    if (boot_info_parse(magic, info, &bi))
+        finish(1);
+    hv_printf("perfvisor: booted by %s, command line \"%s\", %d module(s)\n", bi.loader, bi.cmdline,
+              bi.nmodules);
+    if (cmdline_get_u64(bi.cmdline, "slice", &slice) < 0 || slice == 0) {
+        hv_printf("perfvisor: slice= must be a positive number of TSC ticks\n");
+        finish(1);
+    }
+    memory_init();
+    if (arch_virt_init())
+        finish(1);
+    if (bi.nmodules == 0) {
+        hv_printf("perfvisor: no guests: give GRUB one `module2 KERNEL.elf name=... mem=...` line "
+                  "per guest\n");
+        finish(1);
+    }
+    if (bi.modules_dropped)
+        hv_printf("perfvisor: %d module(s) beyond the first %d ignored\n", bi.modules_dropped,
+                  BOOT_MAX_MODULES);
+    for (int i = 0; i < bi.nmodules && i < MAX_DOMAINS; i++)
+        domain_build(&domains[ndomains++], i + 1, &bi.modules[i]);
+    if (bi.nmodules > MAX_DOMAINS)
+        hv_printf("perfvisor: %d module(s) beyond %d domains ignored\n", bi.nmodules - MAX_DOMAINS,
+                  MAX_DOMAINS);
+
+    hv_printf("perfvisor: running %d domain(s), time slice %lu ticks\n", ndomains, slice);
+    sched_run(slice);
+    finish(summary_print());
+}

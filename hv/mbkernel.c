@@ -1,0 +1,168 @@
+/* Multiboot kernel loader (Multiboot 0.6.96 section 3.1; ELF: System V gABI program headers). */
+#include "hv/mbkernel.h"
+#include "boot/multiboot.h"
+#include "hv/printf.h"
+#include "hv/string.h"
+
+#define EI_CLASS    4
+#define ELFCLASS32  1
+#define ELFCLASS64  2
+#define EI_DATA     5
+#define ELFDATA2LSB 1
+#define PT_LOAD     1
+#define MB1_SEARCH  8192         /* the multiboot1 header lies in the first 8 KiB */
+
+struct elf32_ehdr {
+    uint8_t ident[16];
+    uint16_t type, machine;
+    uint32_t version, entry, phoff, shoff, flags;
+    uint16_t ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
+} __attribute__((packed));
+
+struct elf32_phdr {
+    uint32_t type, offset, vaddr, paddr, filesz, memsz, flags, align;
+} __attribute__((packed));
+
+struct elf64_ehdr {
+    uint8_t ident[16];
+    uint16_t type, machine;
+    uint32_t version;
+    uint64_t entry, phoff, shoff;
+    uint32_t flags;
+    uint16_t ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
+} __attribute__((packed));
+
+struct elf64_phdr {
+    uint32_t type, flags;
+    uint64_t offset, vaddr, paddr, filesz, memsz, align;
+} __attribute__((packed));
+
+static const struct mb1_header *find_mb1_header(const uint8_t *img, size_t len)
+{
+    for (size_t off = 0; off + sizeof(struct mb1_header) <= len && off < MB1_SEARCH; off += 4) {
+        const struct mb1_header *h = (const void *)(img + off);
+        if (h->magic == MB1_HEADER_MAGIC && (uint32_t)(h->magic + h->flags + h->checksum) == 0)
+            return h;
+    }
+    return NULL;
+}
+
+static int load_segment(const uint8_t *img, size_t len, uint8_t *gmem, uint64_t gsize,
+                        uint64_t off, uint64_t paddr, uint64_t filesz, uint64_t memsz,
+                        struct mbkernel_load *out, char *err, size_t errlen)
+{
+    if (filesz > memsz || off > len || filesz > len - off) {
+        hv_snprintf(err, errlen, "segment at file offset 0x%lx is truncated (file is %zu bytes)",
+                    off, len);
+        return -1;
+    }
+    if (paddr > gsize || memsz > gsize - paddr) {
+        hv_snprintf(err, errlen,
+                    "segment [0x%lx, 0x%lx) lies outside the domain's %lu MiB: give it more mem=",
+                    paddr, paddr + memsz, gsize >> 20);
+        return -1;
+    }
+    memcpy(gmem + paddr, img + off, filesz);
+    memset(gmem + paddr + filesz, 0, memsz - filesz);
+    if (memsz) {
+        if (paddr < out->lo)
+            out->lo = paddr;
+        if (paddr + memsz > out->hi)
+            out->hi = paddr + memsz;
+    }
+    return 0;
+}
+
+static int load_aout_kludge(const uint8_t *img, size_t len, const struct mb1_header *h,
+                            uint8_t *gmem, uint64_t gsize, struct mbkernel_load *out,
+                            char *err, size_t errlen)
+{
+    uint64_t hdr_off = (uint64_t)((const uint8_t *)h - img);
+    if (h->load_addr > h->header_addr || hdr_off < h->header_addr - h->load_addr) {
+        hv_snprintf(err, errlen, "multiboot header: load_addr 0x%x above header_addr 0x%x",
+                    h->load_addr, h->header_addr);
+        return -1;
+    }
+    uint64_t off = hdr_off - (h->header_addr - h->load_addr);
+    uint64_t filesz = h->load_end_addr ? (uint64_t)h->load_end_addr - h->load_addr : len - off;
+    uint64_t memsz = h->bss_end_addr > h->load_addr ? (uint64_t)h->bss_end_addr - h->load_addr : filesz;
+    if (h->load_end_addr && h->load_end_addr < h->load_addr) {
+        hv_snprintf(err, errlen, "multiboot header: load_end_addr below load_addr");
+        return -1;
+    }
+    if (memsz < filesz)
+        memsz = filesz;
+    out->format = "multiboot a.out kludge";
+    out->entry = h->entry_addr;
+    return load_segment(img, len, gmem, gsize, off, h->load_addr, filesz, memsz, out, err, errlen);
+}
+
+int mbkernel_load(const uint8_t *img, size_t len, uint8_t *gmem, uint64_t gsize,
+                  struct mbkernel_load *out, char *err, size_t errlen)
+{
+    const struct mb1_header *h = find_mb1_header(img, len);
+
+    memset(out, 0, sizeof(*out));
+    out->lo = UINT64_MAX;
+    out->has_mb1_header = h != NULL;
+
+    if (h && (h->flags & MB1_HDR_AOUT_KLUDGE)) {
+        if (load_aout_kludge(img, len, h, gmem, gsize, out, err, errlen))
+            return -1;
+    } else if (len >= sizeof(struct elf32_ehdr) && memcmp(img, "\x7f" "ELF", 4) == 0) {
+        if (img[EI_DATA] != ELFDATA2LSB) {
+            hv_snprintf(err, errlen, "not a little-endian ELF");
+            return -1;
+        }
+        int is64 = img[EI_CLASS] == ELFCLASS64;
+        if (!is64 && img[EI_CLASS] != ELFCLASS32) {
+            hv_snprintf(err, errlen, "unknown ELF class %u", img[EI_CLASS]);
+            return -1;
+        }
+        if (is64 && len < sizeof(struct elf64_ehdr)) {
+            hv_snprintf(err, errlen, "truncated ELF header");
+            return -1;
+        }
+        const struct elf32_ehdr *e32 = (const void *)img;
+        const struct elf64_ehdr *e64 = (const void *)img;
+        uint64_t phoff = is64 ? e64->phoff : e32->phoff;
+        uint64_t phnum = is64 ? e64->phnum : e32->phnum;
+        uint64_t phent = is64 ? e64->phentsize : e32->phentsize;
+        uint64_t need = is64 ? sizeof(struct elf64_phdr) : sizeof(struct elf32_phdr);
+        out->format = is64 ? "elf64" : "elf32";
+        out->entry = is64 ? e64->entry : e32->entry;
+        if (phent < need || phoff > len || phnum * phent > len - phoff) {
+            hv_snprintf(err, errlen, "truncated or malformed ELF program headers");
+            return -1;
+        }
+        for (uint64_t i = 0; i < phnum; i++) {
+            const uint8_t *ph = img + phoff + i * phent;
+            uint64_t type, off, paddr, filesz, memsz;
+            if (is64) {
+                const struct elf64_phdr *p = (const void *)ph;
+                type = p->type, off = p->offset, paddr = p->paddr, filesz = p->filesz, memsz = p->memsz;
+            } else {
+                const struct elf32_phdr *p = (const void *)ph;
+                type = p->type, off = p->offset, paddr = p->paddr, filesz = p->filesz, memsz = p->memsz;
+            }
+            if (type != PT_LOAD || memsz == 0)
+                continue;
+            if (load_segment(img, len, gmem, gsize, off, paddr, filesz, memsz, out, err, errlen))
+                return -1;
+        }
+    } else {
+        hv_snprintf(err, errlen, "not a multiboot kernel: neither an ELF file nor a multiboot "
+                                 "header with load addresses");
+        return -1;
+    }
+    if (out->lo == UINT64_MAX) {
+        hv_snprintf(err, errlen, "the image has nothing to load");
+        return -1;
+    }
+    if (out->entry < out->lo || out->entry >= out->hi) {
+        hv_snprintf(err, errlen, "entry point 0x%lx is outside the loaded image [0x%lx, 0x%lx)",
+                    out->entry, out->lo, out->hi);
+        return -1;
+    }
+    return 0;
+}

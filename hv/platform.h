@@ -1,0 +1,13 @@
+/* What generic code needs from the platform (implemented in arch/x86/platform.c). */
+#ifndef HV_PLATFORM_H
+#define HV_PLATFORM_H
+
+#include <stdint.h>
+
+/* Ends the run: QEMU isa-debug-exit (port 0xF4), Bochs shutdown port, else halt. */
+__attribute__((noreturn)) void platform_shutdown(int status);
+
+/* A monotonic cycle counter (the TSC). */
+uint64_t platform_ticks(void);
+
+#endif

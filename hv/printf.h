@@ -1,0 +1,21 @@
+/* Formatted output for the hypervisor: a small vsnprintf and a console printf. */
+#ifndef HV_PRINTF_H
+#define HV_PRINTF_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+/* Supports %d %i %u %x %X %p %s %c %% with l/ll/z length, width, '0' and '-' flags.
+ * Always NUL-terminates (when size > 0); returns the length the full output would have. */
+int hv_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
+int hv_snprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Prints to the hypervisor console (arch_console_write). */
+int hv_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Provided by the architecture: write bytes to the console (COM1). */
+void arch_console_write(const char *s, size_t len);
+
+__attribute__((noreturn, format(printf, 1, 2))) void panic(const char *fmt, ...);
+
+#endif

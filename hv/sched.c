@@ -1,0 +1,31 @@
+/* Round-robin scheduling of the domains' vCPUs; the time slice comes from the architecture's
+ * timer (the VMX-preemption timer), so a guest spinning with interrupts off is preempted too. */
+#include "hv/sched.h"
+#include "hv/arch.h"
+#include "hv/domain.h"
+
+void sched_run(uint64_t slice)
+{
+    for (;;) {
+        int ran = 0;
+        for (int i = 0; i < ndomains; i++) {
+            struct domain *d = &domains[i];
+            if (d->state != DOMAIN_RUNNING)
+                continue;
+            uint64_t ticks = slice;
+            if (d->budget) {
+                uint64_t used = d->vcpu.guest_ticks;
+                if (used >= d->budget) {
+                    domain_stop(d, "used up its CPU budget of %lu ticks (budget=)", d->budget);
+                    continue;
+                }
+                if (d->budget - used < ticks)
+                    ticks = d->budget - used;
+            }
+            arch_vcpu_run(&d->vcpu, ticks);
+            ran = 1;
+        }
+        if (!ran)
+            return;
+    }
+}

@@ -1,0 +1,14 @@
+#ifndef HV_SUMMARY_H
+#define HV_SUMMARY_H
+
+#include <stdint.h>
+
+/* Set by the architecture at the first VM entry: the end of boot. */
+extern uint64_t hv_first_entry_tsc;
+/* Set by boot/entry.asm at the loader's handoff. */
+extern uint64_t boot_tsc;
+
+/* Prints the per-domain results and returns the run's status: 0 if every domain exited 0. */
+int summary_print(void);
+
+#endif

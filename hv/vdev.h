@@ -1,0 +1,15 @@
+/* Port I/O of a domain: virtual COM1, the exit-status port, everything else ignored. */
+#ifndef HV_VDEV_H
+#define HV_VDEV_H
+
+#include <stdint.h>
+
+struct vcpu;
+
+#define VDEV_COM1_BASE  0x3F8
+#define VDEV_EXIT_PORT  0xF4     /* QEMU isa-debug-exit: the guest's exit status */
+
+/* One port access of `size` bytes (1, 2, 4).  For an IN, *value receives the result. */
+void vdev_io(struct vcpu *v, uint16_t port, int size, int is_in, uint32_t *value);
+
+#endif

@@ -1,0 +1,87 @@
+/* 16550 register model (PC16550D datasheet, "Register Summary"). */
+#include "hv/vuart.h"
+#include "hv/string.h"
+
+#define REG_DATA 0   /* THR / RBR, or DLL with DLAB */
+#define REG_IER  1   /* or DLM with DLAB */
+#define REG_IIR  2   /* read: interrupt identification; write: FCR */
+#define REG_LCR  3
+#define REG_MCR  4
+#define REG_LSR  5
+#define REG_MSR  6
+#define REG_SCR  7
+
+#define LCR_DLAB   0x80
+#define IIR_NO_INT 0x01          /* no interrupt pending */
+#define IIR_FIFO   0xC0          /* FIFOs enabled */
+#define LSR_THRE   0x20          /* transmit holding register empty */
+#define LSR_TEMT   0x40          /* transmitter empty */
+#define MSR_CTS_DSR_DCD 0xB0     /* clear to send, data set ready, carrier detect */
+#define MCR_LOOP   0x10
+
+void vuart_reset(struct vuart *u)
+{
+    memset(u, 0, sizeof(*u));
+    u->lcr = 0x03;
+}
+
+void vuart_flush(struct vuart *u, vuart_line_fn emit, void *ctx)
+{
+    if (u->len) {
+        emit(ctx, u->line, u->len);
+        u->len = 0;
+    }
+}
+
+static void put_char(struct vuart *u, char c, vuart_line_fn emit, void *ctx)
+{
+    u->bytes_out++;
+    if (c == '\r')
+        return;
+    if (c == '\n') {
+        emit(ctx, u->line, u->len);
+        u->len = 0;
+        return;
+    }
+    u->line[u->len++] = c;
+    if (u->len == VUART_LINE_MAX)
+        vuart_flush(u, emit, ctx);
+}
+
+void vuart_access(struct vuart *u, int reg, int is_write, uint8_t *val, vuart_line_fn emit, void *ctx)
+{
+    int dlab = u->lcr & LCR_DLAB;
+
+    if (is_write) {
+        switch (reg) {
+        case REG_DATA:
+            if (dlab)
+                u->dll = *val;
+            else if (!(u->mcr & MCR_LOOP))
+                put_char(u, (char)*val, emit, ctx);
+            break;
+        case REG_IER:
+            if (dlab)
+                u->dlm = *val;
+            else
+                u->ier = *val & 0x0F;
+            break;
+        case REG_IIR: u->fcr = *val; break;
+        case REG_LCR: u->lcr = *val; break;
+        case REG_MCR: u->mcr = *val & 0x1F; break;
+        case REG_SCR: u->scr = *val; break;
+        default: break;                 /* LSR, MSR: read-only */
+        }
+        return;
+    }
+    switch (reg) {
+    case REG_DATA: *val = dlab ? u->dll : 0; break;    /* no input: RBR reads 0 */
+    case REG_IER: *val = dlab ? u->dlm : u->ier; break;
+    case REG_IIR: *val = IIR_NO_INT | ((u->fcr & 1) ? IIR_FIFO : 0); break;
+    case REG_LCR: *val = u->lcr; break;
+    case REG_MCR: *val = u->mcr; break;
+    case REG_LSR: *val = LSR_THRE | LSR_TEMT; break;  /* always ready, never data */
+    case REG_MSR: *val = MSR_CTS_DSR_DCD; break;
+    default: *val = u->scr; break;
+    }
+}
