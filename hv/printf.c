@@ -61,7 +61,7 @@ int hv_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
             continue;
         }
         fmt++;
-        int left = 0, width = 0, lng = 0;
+        int left = 0, width = 0, lng = 0, prec = -1;
         char pad = ' ';
         for (;; fmt++) {
             if (*fmt == '-')
@@ -73,6 +73,17 @@ int hv_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
         }
         while (*fmt >= '0' && *fmt <= '9')
             width = width * 10 + (*fmt++ - '0');
+        if (*fmt == '.') {                 /* precision: only used by %s (max length) */
+            fmt++;
+            prec = 0;
+            if (*fmt == '*') {
+                prec = va_arg(ap, int);
+                fmt++;
+            } else {
+                while (*fmt >= '0' && *fmt <= '9')
+                    prec = prec * 10 + (*fmt++ - '0');
+            }
+        }
         while (*fmt == 'l' || *fmt == 'z') {
             lng++;
             fmt++;
@@ -104,7 +115,7 @@ int hv_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
             size_t n = 0;
             if (!s)
                 s = "(null)";
-            while (s[n])
+            while ((prec < 0 || (int)n < prec) && s[n])
                 n++;
             out_padded(&o, s, n, width, left, ' ');
             break;

@@ -125,7 +125,7 @@ static void setup_guest_state(struct domain *d, struct vmx_vcpu *x)
     uint64_t cr0 = CR0_PE | CR0_ET;
 
     vmcs_writenat(VMCS_CR0_READ_SHADOW, cr0);
-    vmcs_writenat(VMCS_GUEST_CR0, ((cr0 | vmx_caps.cr0_fixed0) & vmx_caps.cr0_fixed1) | CR0_PE);
+    vmcs_writenat(VMCS_GUEST_CR0, (cr0 | (vmx_caps.cr0_fixed0 & ~(CR0_PE | CR0_PG))) & vmx_caps.cr0_fixed1);
     vmcs_writenat(VMCS_CR4_READ_SHADOW, 0);
     vmcs_writenat(VMCS_GUEST_CR4, vmx_caps.cr4_fixed0);
     vmcs_writenat(VMCS_GUEST_CR3, 0);
