@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Runs every test suite and ends with one line "N passed, N failed" over all of them.
+#   unit  : host unit tests of the hypervisor's logic (cmocka), tests/unit/
+#   cli   : host unit tests of the perfvisor CLI (cmocka), profiler/tests/
+#   boot  : boot-and-check tests in Bochs and QEMU, tests/boot/boot-tests.sh
+# cmocka prints "[  PASSED  ] N test(s)." and "[  FAILED  ] N test(s)"; the boot tests print
+# "boot tests: N passed, N failed".  A suite that crashes without a summary counts as 1 failure.
+set -u
+cd "$(dirname "$0")/.."
+MAKE=${MAKE:-make}
+total_pass=0 total_fail=0
+LOG=${BUILD:-build}/tests
+mkdir -p "$LOG"
+
+count_cmocka() {   # file -> "pass fail"
+    local p f
+    p=$(grep -E '^\[  PASSED  \] [0-9]+ test' "$1" | awk '{s += $4} END {print s + 0}')
+    f=$(grep -E '^\[  FAILED  \] [0-9]+ test' "$1" | awk '{s += $4} END {print s + 0}')
+    echo "$p $f"
+}
+
+suite() {          # name kind command...
+    local name=$1 kind=$2; shift 2
+    local log="$LOG/$name.log" p f rc
+    echo "=== $name: $*"
+    "$@" 2>&1 | tee "$log"
+    rc=${PIPESTATUS[0]}
+    if [ "$kind" = cmocka ]; then
+        read -r p f < <(count_cmocka "$log")
+    else
+        p=$(sed -nE 's/^.*: ([0-9]+) passed, ([0-9]+) failed.*$/\1/p' "$log" | tail -1)
+        f=$(sed -nE 's/^.*: ([0-9]+) passed, ([0-9]+) failed.*$/\2/p' "$log" | tail -1)
+        p=${p:-0} f=${f:-0}
+    fi
+    if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+        echo "=== $name: exited with status $rc without reporting a failed test: counted as 1 failure"
+        f=1
+    fi
+    if [ "$p" -eq 0 ] && [ "$f" -eq 0 ]; then
+        echo "=== $name: ran no test: counted as 1 failure"
+        f=1
+    fi
+    echo "=== $name: $p passed, $f failed"
+    total_pass=$((total_pass + p))
+    total_fail=$((total_fail + f))
+}
+
+suite unit cmocka $MAKE -s --no-print-directory unit-test
+suite cli cmocka $MAKE -s --no-print-directory cli-unit-test
+suite boot plain tests/boot/boot-tests.sh
+
+echo
+echo "$total_pass passed, $total_fail failed"
+[ "$total_fail" -eq 0 ]

@@ -1,0 +1,13 @@
+# tests/tests.mk - the test suites, included by the top Makefile.
+#   make test       builds everything and runs all suites (tests/run-all.sh): unit, cli, boot
+#   make unit-test  host unit tests of the hypervisor logic (tests/unit/unit.mk)
+#   make boot-test  boot-and-check tests in Bochs (tests/boot/boot-tests.sh)
+
+-include tests/unit/unit.mk
+
+.PHONY: test boot-test
+test: all external-kernel
+	@tests/run-all.sh
+
+boot-test: all external-kernel
+	@tests/boot/boot-tests.sh
