@@ -50,5 +50,13 @@ include guest-stub/guest.mk
 include profiler/profiler.mk
 include tests/tests.mk
 
+# the demo: perfvisor in the emulator with the guest-stubs side by side
+demo: all
+	$(BUILD)/perfvisor run $(BUILD)/guest-stub/hello.elf "$(BUILD)/guest-stub/compute.elf:iters=1000000" \
+		$(BUILD)/guest-stub/exitbench.elf
+
+bench: all
+	@scripts/bench.sh
+
 clean:
 	rm -rf $(BUILD)
