@@ -10,8 +10,12 @@ BUILD   ?= build
 CC      ?= gcc
 NASM    ?= nasm
 
-.PHONY: all deps hv guests cli iso demo test unit-test boot-test bench clean
-all: deps hv guests cli
+.PHONY: all build deps hv guests cli demo test bench clean
+# deps first, on its own: with -j the packages must be there before anything compiles
+all: deps
+	@$(MAKE) --no-print-directory build
+
+build: hv guests cli
 
 deps:
 	@scripts/install-deps.sh
@@ -52,7 +56,7 @@ include tests/tests.mk
 
 # the demo: perfvisor in the emulator with the guest-stubs side by side
 demo: all
-	$(BUILD)/perfvisor run $(BUILD)/guest-stub/hello.elf "$(BUILD)/guest-stub/compute.elf:iters=1000000" \
+	$(BUILD)/perfvisor run --emulator bochs $(BUILD)/guest-stub/hello.elf "$(BUILD)/guest-stub/compute.elf:iters=1000000" \
 		$(BUILD)/guest-stub/exitbench.elf
 
 bench: all
