@@ -52,7 +52,7 @@ int cmd_iso(int argc, char **argv)
 			fputs(iso_usage, stdout);
 			return 0;
 		default:
-			fputs(iso_usage, stderr);
+			fputs("see 'perfvisor iso --help'\n", stderr);
 			return EXIT_USAGE;
 		}
 	}

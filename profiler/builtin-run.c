@@ -3,6 +3,7 @@
  * 1 some domain failed, 2 the run never finished (timeout, emulator died). */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <signal.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,14 +14,12 @@
 
 #include "bootspec.h"
 #include "builtin.h"
+#include "builtin-run.h"
 #include "console.h"
 #include "emulator.h"
 #include "iso.h"
 #include "util.h"
 
-#define DEFAULT_TIMEOUT_S 600
-#define DEFAULT_MEGS 256
-#define HV_RESERVED_MEGS 64 /* the hypervisor's own memory on top of the guests' */
 #define END_GRACE_S 5
 
 static const char run_usage[] =
@@ -62,13 +61,6 @@ static const struct option run_options[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-struct run_opts {
-	int emulator; /* -1: choose */
-	unsigned timeout_s;
-	bool keep, native;
-	const char *log, *hv_cmdline, *image;
-	unsigned megs; /* 0: default */
-};
 
 /* State of the console while it streams. */
 struct run_console {
@@ -267,7 +259,18 @@ static int run_status(const struct emu_config *ec, const struct emu_result *res,
 	return 2;
 }
 
-static int parse_run_options(int argc, char **argv, struct run_opts *o)
+static const char *signal_name(int sig)
+{
+	switch (sig) {
+	case SIGINT: return "SIGINT";
+	case SIGTERM: return "SIGTERM";
+	case SIGHUP: return "SIGHUP";
+	case SIGPIPE: return "SIGPIPE";
+	default: return strsignal(sig);
+	}
+}
+
+int run_parse_options(int argc, char **argv, struct run_opts *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->emulator = -1;
@@ -307,14 +310,14 @@ static int parse_run_options(int argc, char **argv, struct run_opts *o)
 			fputs(run_usage, stdout);
 			return 0;
 		default:
-			fputs(run_usage, stderr);
+			fputs("see 'perfvisor run --help'\n", stderr);
 			return EXIT_USAGE;
 		}
 	}
 	return -1;
 }
 
-static unsigned choose_megs(const struct run_opts *o, const struct boot_spec *bs)
+unsigned run_choose_megs(const struct run_opts *o, const struct boot_spec *bs)
 {
 	unsigned megs = o->megs ? o->megs : DEFAULT_MEGS;
 	if (bs->native)
@@ -332,7 +335,7 @@ static unsigned choose_megs(const struct run_opts *o, const struct boot_spec *bs
 int cmd_run(int argc, char **argv)
 {
 	struct run_opts o;
-	int r = parse_run_options(argc, argv, &o);
+	int r = run_parse_options(argc, argv, &o);
 	if (r >= 0)
 		return r;
 	if (optind >= argc) {
@@ -349,7 +352,7 @@ int cmd_run(int argc, char **argv)
 		.native = o.native,
 		.timeout_s = o.timeout_s,
 		.grace_s = END_GRACE_S,
-		.megs = choose_megs(&o, &bs),
+		.megs = run_choose_megs(&o, &bs),
 	};
 	char why[160];
 	bool kvm = emu_kvm_usable(why, sizeof(why));
@@ -391,11 +394,13 @@ int cmd_run(int argc, char **argv)
 	ec.iso = iso;
 	ec.on_line = on_console_line;
 	ec.ctx = &rc;
+	ec.watch_stdout = true;
 	if (emu_run(&ec, &res))
 		goto out;
 	if (res.outcome == EMU_INTERRUPTED) {
-		fprintf(stderr, "perfvisor run: interrupted by %s: %s stopped\n", strsignal(res.signal),
-			emu_name(ec.kind));
+		if (res.signal != SIGPIPE)
+			fprintf(stderr, "perfvisor run: interrupted (%s): %s stopped\n", signal_name(res.signal),
+				emu_name(ec.kind));
 		status = 128 + res.signal;
 	} else if (o.native) {
 		status = native_status(&ec, &res, &keep_dir);

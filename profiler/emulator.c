@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,6 +89,17 @@ static void restore_handlers(const struct sigaction *old)
 {
 	for (size_t i = 0; i < NSIG_HANDLED; i++)
 		sigaction(handled_signals[i], &old[i], NULL);
+}
+
+/* A pipe's write end polls POLLERR once its reader is gone: lets `run | head`
+ * stop even while the guest prints nothing (no write, so no SIGPIPE). */
+static bool stdout_reader_gone(void)
+{
+	struct stat st;
+	if (fstat(1, &st) < 0 || !(S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)))
+		return false;
+	struct pollfd p = { .fd = 1, .events = 0 };
+	return poll(&p, 1, 0) == 1 && (p.revents & (POLLERR | POLLHUP));
 }
 
 /* ------------------------------------------------------------ config */
@@ -348,6 +360,8 @@ int emu_run(const struct emu_config *cfg, struct emu_result *res)
 			break;
 		}
 		double now = now_seconds();
+		if (!stop_signal && cfg->watch_stdout && stdout_reader_gone())
+			stop_signal = SIGPIPE;
 		if (stop_signal) {
 			res->outcome = EMU_INTERRUPTED;
 			res->signal = stop_signal;

@@ -19,6 +19,7 @@ struct emu_config {
 	unsigned megs;       /* guest RAM of the emulated machine */
 	unsigned timeout_s;  /* 0: none */
 	unsigned grace_s;    /* how long the emulator may take to exit after "end status=" */
+	bool watch_stdout;   /* stop (as on SIGPIPE) when stdout is a pipe whose reader has gone */
 	/* Each complete console line, '\r' removed, without '\n'.  Return
 	 * nonzero to stop the run (the emulator is killed). */
 	int (*on_line)(void *ctx, const char *line, size_t len);

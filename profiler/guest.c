@@ -33,7 +33,7 @@ char *guest_default_name(const char *path)
 	const char *base = strrchr(path, '/');
 	base = base ? base + 1 : path;
 	size_t n = strlen(base);
-	if (n > 4 && !strcmp(base + n - 4, ".elf"))
+	if (n >= 4 && !strcmp(base + n - 4, ".elf"))
 		n -= 4;
 	if (n == 0)
 		return xstrdup("guest");
