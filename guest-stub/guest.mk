@@ -4,7 +4,7 @@
 # `make guests` builds them all; `make external-kernel` builds
 # tests/external/build/kernel.elf with its own Makefile.
 
-GUEST_NAMES   := hello compute exitbench bad hotspot
+GUEST_NAMES   := hello compute exitbench bad hotspot pmu
 GUEST_DIR     := $(BUILD)/guest-stub
 GUEST_OBJDIR  := $(GUEST_DIR)/obj
 
@@ -16,8 +16,9 @@ GUEST_LDFLAGS := -m32 -nostdlib -static -no-pie -Wl,-z,max-page-size=0x1000 \
 	-Wl,--build-id=none -Wl,-T,guest-stub/linker.ld
 
 GUEST_LIB_C   := $(wildcard guest-stub/lib/*.c)
+GUEST_LIB_ASM := $(wildcard guest-stub/lib/*.asm)
 GUEST_LIB_OBJ := $(patsubst guest-stub/lib/%.c,$(GUEST_OBJDIR)/lib/%.o,$(GUEST_LIB_C)) \
-	$(GUEST_OBJDIR)/lib/entry.o
+	$(patsubst guest-stub/lib/%.asm,$(GUEST_OBJDIR)/lib/%.o,$(GUEST_LIB_ASM))
 GUEST_OBJ     := $(patsubst %,$(GUEST_OBJDIR)/%.o,$(GUEST_NAMES))
 GUEST_ELFS    := $(patsubst %,$(GUEST_DIR)/%.elf,$(GUEST_NAMES))
 
@@ -29,7 +30,7 @@ $(GUEST_OBJDIR)/%.o: guest-stub/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(GUEST_CFLAGS) -MMD -MP -c $< -o $@
 
-$(GUEST_OBJDIR)/lib/entry.o: guest-stub/lib/entry.asm
+$(GUEST_OBJDIR)/lib/%.o: guest-stub/lib/%.asm
 	@mkdir -p $(dir $@)
 	$(NASM) -f elf32 -g -o $@ $<
 
