@@ -1,10 +1,12 @@
 /* perfvisor iso: build the bootable ISO that `run` would boot, without an
  * emulator, to boot perfvisor on bare metal (dd it to a USB stick). */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "bootspec.h"
 #include "builtin.h"
@@ -61,6 +63,15 @@ int cmd_iso(int argc, char **argv)
 		fputs(iso_usage, stderr);
 		return EXIT_USAGE;
 	}
+
+	char *slash = strrchr(out, '/');
+	char *outdir = slash ? strndup(out, slash == out ? 1 : (size_t)(slash - out)) : strdup(".");
+	if (!outdir || access(outdir, W_OK) < 0) {
+		pv_error("cannot write %s: %s", out, outdir ? strerror(errno) : "out of memory");
+		free(outdir);
+		return 2;
+	}
+	free(outdir);
 
 	struct boot_spec bs;
 	if (boot_spec_init(&bs, native, image, hv_cmdline, argv + optind, argc - optind))

@@ -365,10 +365,14 @@ int cmd_run(int argc, char **argv)
 	if (ec.kind == EMU_QEMU) {
 		ec.kvm = kvm;
 		if (!kvm && !o.native)
-			pv_warn("qemu without KVM (%s) emulates no VT-x: perfvisor will stop with a "
-				"'VT-x not available' error; use --emulator bochs", why);
+			pv_warn("QEMU without KVM emulates no VT-x, so perfvisor will stop with a 'VT-x not "
+				"available' error; use --emulator bochs [%s]", why);
 	}
 
+	if (emu_check(&ec)) {
+		boot_spec_free(&bs);
+		return 2;
+	}
 	int status = 2;
 	bool keep_dir = o.keep;
 	FILE *log = NULL;

@@ -126,6 +126,8 @@ static char *bochsrc_text(const struct emu_config *cfg, const char *iso)
 			 cfg->megs, BOCHS_BIOS, VGA_BIOS, iso);
 }
 
+static const char *emu_binary(const struct emu_config *cfg);
+
 /* argv for the emulator (strings owned by *store). */
 static char **build_argv(const struct emu_config *cfg, const char *iso, char **store, size_t nstore)
 {
@@ -133,16 +135,14 @@ static char **build_argv(const struct emu_config *cfg, const char *iso, char **s
 	size_t n = 0;
 	(void)nstore;
 	if (cfg->kind == EMU_BOCHS) {
-		const char *bin = getenv("PERFVISOR_BOCHS");
-		argv[n++] = (char *)(bin && *bin ? bin : "bochs");
+		argv[n++] = (char *)emu_binary(cfg);
 		argv[n++] = "-q";
 		argv[n++] = "-f";
 		argv[n++] = "bochsrc";
 		argv[n++] = "-rc";
 		argv[n++] = "bochs.rc";
 	} else {
-		const char *bin = getenv("PERFVISOR_QEMU");
-		argv[n++] = (char *)(bin && *bin ? bin : "qemu-system-x86_64");
+		argv[n++] = (char *)emu_binary(cfg);
 		argv[n++] = "-cdrom";
 		argv[n++] = store[0] = xstrdup(iso);
 		argv[n++] = "-boot";
@@ -173,8 +173,17 @@ static char **build_argv(const struct emu_config *cfg, const char *iso, char **s
 	return argv;
 }
 
-static int check_ready(const struct emu_config *cfg, const char *bin)
+static const char *emu_binary(const struct emu_config *cfg)
 {
+	const char *bin = getenv(cfg->kind == EMU_BOCHS ? "PERFVISOR_BOCHS" : "PERFVISOR_QEMU");
+	if (bin && *bin)
+		return bin;
+	return cfg->kind == EMU_BOCHS ? "bochs" : "qemu-system-x86_64";
+}
+
+int emu_check(const struct emu_config *cfg)
+{
+	const char *bin = emu_binary(cfg);
 	char *found = find_in_path(bin);
 	if (!found) {
 		if (cfg->kind == EMU_BOCHS)
@@ -321,7 +330,7 @@ int emu_run(const struct emu_config *cfg, struct emu_result *res)
 	char *store[2] = { NULL, NULL };
 	char **argv = build_argv(cfg, iso, store, 2);
 	int rc = -1;
-	if (check_ready(cfg, argv[0]))
+	if (emu_check(cfg))
 		goto out;
 	if (cfg->kind == EMU_BOCHS) {
 		char *rcfile = path_join(cfg->workdir, "bochs.rc");

@@ -55,6 +55,9 @@ struct emu_result {
 const char *emu_name(enum emu_kind kind);
 /* Whether QEMU can use KVM with nested VT-x here; why (or why not) in why. */
 bool emu_kvm_usable(char *why, size_t len);
+/* Whether the emulator cfg->kind and its ROMs are installed (message printed
+ * if not); emu_run checks too, this lets a caller fail before building. */
+int emu_check(const struct emu_config *cfg);
 /* Boot, stream, stop.  Returns 0 when the emulator ran (see res->outcome),
  * -1 if it could not be started (message printed). */
 int emu_run(const struct emu_config *cfg, struct emu_result *res);

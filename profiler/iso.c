@@ -169,7 +169,7 @@ int iso_build(const struct iso_desc *desc, const char *workdir, const char *out_
 		char why[128];
 		pv_error("grub-mkrescue failed (%s); its output:", describe_wait_status(status, why, sizeof(why)));
 		print_file_tail(log, 12);
-		pv_info("hint: grub-mkrescue needs the packages %s (make deps installs them)", ISO_PACKAGES);
+		pv_info("hint: if a tool is missing, grub-mkrescue needs the packages %s (make deps)", ISO_PACKAGES);
 		goto out;
 	}
 	rc = 0;

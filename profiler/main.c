@@ -80,5 +80,9 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
+	/* "perfvisor run" in getopt's messages. */
+	char prog[64];
+	snprintf(prog, sizeof(prog), "perfvisor %s", c->name);
+	argv[1] = prog;
 	return c->fn(argc - 1, argv + 1);
 }
