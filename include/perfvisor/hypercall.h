@@ -7,10 +7,16 @@
 #define HC_VERSION   0   /* returns PERFVISOR_HC_ABI */
 #define HC_EXIT      1   /* EBX = exit status: the domain finishes, as a write to port 0xF4 */
 #define HC_YIELD     2   /* gives up the rest of the time slice */
+#define HC_NAME_CR3  3   /* names an address space for profiles: EBX = CR3 value, ECX = guest
+                          * linear address of the name (through the current paging), EDX = its
+                          * length (at most HC_NAME_MAX); returns 0 */
+#define HC_NAME_MAX  63
 
 #define PERFVISOR_HC_ABI 1
 
 #define HC_ENOSYS  (-38) /* unknown hypercall number */
 #define HC_EPERM   (-1)  /* hypercalls are for CPL 0 only */
+#define HC_EFAULT  (-14) /* an address argument is not mapped */
+#define HC_EINVAL  (-22) /* a bad argument (length) */
 
 #endif
