@@ -29,7 +29,7 @@ static void parse_mb2(uint64_t info, struct boot_info *bi)
     bi->info_end = info + total;
     for (uint64_t p = info + 8; p + 8 <= info + total;) {
         const struct mb2_tag *t = (const void *)p;
-        if (t->type == MB2_TAG_END)
+        if (t->type == MB2_TAG_END || t->size < 8)   /* size < 8: malformed, stop */
             break;
         if (t->type == MB2_TAG_CMDLINE) {
             hv_strlcpy(bi->cmdline, (const char *)(p + 8), sizeof(bi->cmdline));
@@ -38,6 +38,8 @@ static void parse_mb2(uint64_t info, struct boot_info *bi)
             add_module(bi, m->mod_start, m->mod_end, m->cmdline);
         } else if (t->type == MB2_TAG_MMAP) {
             const struct mb2_tag_mmap *mm = (const void *)p;
+            if (mm->entry_size < sizeof(struct mb2_mmap_entry))
+                break;
             for (uint64_t e = p + sizeof(*mm); e + mm->entry_size <= p + t->size; e += mm->entry_size) {
                 const struct mb2_mmap_entry *me = (const void *)e;
                 add_ram(bi, me->addr, me->len, me->type);

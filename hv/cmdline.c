@@ -35,8 +35,7 @@ int parse_u64(const char *s, uint64_t *v)
         base = 16;
         s += 2;
     }
-    if (!*s)
-        return -1;
+    const char *digits = s;
     for (; *s; s++) {
         unsigned d;
         if (*s >= '0' && *s <= '9')
@@ -51,6 +50,8 @@ int parse_u64(const char *s, uint64_t *v)
             return -1;                    /* overflow */
         r = r * base + d;
     }
+    if (s == digits)
+        return -1;                        /* no digits: empty, "0x", or a bare suffix */
     int shift = 0;
     switch (*s) {
     case '\0': break;

@@ -7,6 +7,7 @@
 #define GUEST_MBINFO_GPA  0x6000ull    /* one page below the kernel's usual 1 MiB home */
 #define GUEST_MBINFO_SIZE 0x1000ull
 #define GUEST_STACK_GPA   0x7FF0ull    /* ESP at entry; multiboot leaves it undefined */
+#define GUEST_LOW_END     0x8000ull     /* info + stack: a kernel must load above this */
 #define GUEST_EBDA_START  0x9FC00ull   /* reported reserved, like a PC's EBDA and BIOS area */
 
 /* Writes the info at guest-physical `at` (within gmem of gsize bytes); returns its size or -1. */

@@ -72,9 +72,9 @@ static void domain_build(struct domain *d, int id, const struct boot_module *m)
         domain_stop(d, "cannot load its kernel: %s", err);
         return;
     }
-    if (ld.lo < GUEST_MBINFO_GPA + GUEST_MBINFO_SIZE) {
-        domain_stop(d, "cannot load its kernel: it loads at 0x%lx, below 0x%llx where the "
-                    "multiboot information goes", ld.lo, GUEST_MBINFO_GPA + GUEST_MBINFO_SIZE);
+    if (ld.lo < GUEST_LOW_END) {
+        domain_stop(d, "cannot load its kernel: it loads at 0x%lx, below 0x%llx where its "
+                    "multiboot information and initial stack go", ld.lo, GUEST_LOW_END);
         return;
     }
     if (guest_mbinfo_build(gmem, d->mem_size, GUEST_MBINFO_GPA, d->cmdline) < 0) {

@@ -78,9 +78,14 @@ static int load_aout_kludge(const uint8_t *img, size_t len, const struct mb1_hea
                             char *err, size_t errlen)
 {
     uint64_t hdr_off = (uint64_t)((const uint8_t *)h - img);
-    if (h->load_addr > h->header_addr || hdr_off < h->header_addr - h->load_addr) {
+    if (h->load_addr > h->header_addr) {
         hv_snprintf(err, errlen, "multiboot header: load_addr 0x%x above header_addr 0x%x",
                     h->load_addr, h->header_addr);
+        return -1;
+    }
+    if (hdr_off < h->header_addr - h->load_addr) {
+        hv_snprintf(err, errlen, "multiboot header: header_addr - load_addr (0x%x) points before "
+                    "the start of the file", h->header_addr - h->load_addr);
         return -1;
     }
     uint64_t off = hdr_off - (h->header_addr - h->load_addr);

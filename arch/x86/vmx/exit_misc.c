@@ -22,10 +22,16 @@ enum exit_action exit_hlt(struct vcpu *v, struct vmx_vcpu *x)
 
 enum exit_action exit_vmcall(struct vcpu *v, struct vmx_vcpu *x)
 {
-    const uint64_t args[4] = { x->regs.rbx, x->regs.rcx, x->regs.rdx, x->regs.rsi };
+    /* outside 64-bit mode the number and arguments are the low 32 bits of the registers */
+    uint64_t mask = vmx_guest_64bit() ? ~0ull : 0xFFFFFFFFull;
+    const uint64_t args[4] = { x->regs.rbx & mask, x->regs.rcx & mask, x->regs.rdx & mask,
+                               x->regs.rsi & mask };
     int64_t ret = 0;
-    enum hc_result r = hypercall(v, vmx_guest_cpl(), x->regs.rax, args, &ret);
-    x->regs.rax = (uint64_t)ret;
+    enum hc_result r = hypercall(v, vmx_guest_cpl(), x->regs.rax & mask, args, &ret);
+    if (vmx_guest_64bit())
+        x->regs.rax = (uint64_t)ret;
+    else
+        set32(&x->regs.rax, (uint64_t)ret);   /* a 32-bit guest sees a 32-bit result */
     vmx_skip_instruction();
     return r == HC_END_SLICE ? EXIT_END_SLICE : EXIT_RESUME;
 }

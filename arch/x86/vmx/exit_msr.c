@@ -9,9 +9,6 @@
 #include "hv/printf.h"
 #include "hv/string.h"
 
-#define APIC_BASE_DEFAULT  0xFEE00000ull
-#define APIC_BASE_BSP      (1ull << 8)
-#define APIC_BASE_ENABLE   (1ull << 11)
 #define MISC_ENABLE_FAST_STRINGS 1ull
 #define EFER_WRITABLE      (EFER_SCE | EFER_LME | EFER_NXE)
 
@@ -38,13 +35,6 @@ static int efer_write(struct vcpu *v, uint64_t value)
     return 0;
 }
 
-static int apic_base_read(struct vcpu *v, uint64_t *value)
-{
-    (void)v;
-    *value = APIC_BASE_DEFAULT | APIC_BASE_BSP | APIC_BASE_ENABLE;
-    return 0;
-}
-
 static int misc_enable_read(struct vcpu *v, uint64_t *value)
 {
     (void)v;
@@ -54,7 +44,6 @@ static int misc_enable_read(struct vcpu *v, uint64_t *value)
 
 static const struct msr_rule rules[] = {
     { MSR_IA32_TSC, MSR_PASS_READ, "IA32_TSC", NULL, NULL },   /* writes ignored: one TSC */
-    { MSR_IA32_APIC_BASE, MSR_EMULATE, "IA32_APIC_BASE", apic_base_read, NULL },
     { 0x08B, MSR_EMULATE, "IA32_BIOS_SIGN_ID", NULL, NULL },    /* microcode revision: 0 */
     { MSR_IA32_SYSENTER_CS, MSR_PASS, "IA32_SYSENTER_CS", NULL, NULL },   /* in the VMCS */
     { MSR_IA32_SYSENTER_ESP, MSR_PASS, "IA32_SYSENTER_ESP", NULL, NULL },

@@ -137,7 +137,11 @@ void arch_vcpu_run(struct vcpu *v, uint64_t ticks)
             v->exits[basic]++;
         x->last_reason = basic < HV_MAX_EXIT_REASONS ? basic : -1;
         x->mark_tsc = x->regs.exit_tsc;
-        if (dispatch(v, x, reason) == EXIT_END_SLICE)
+        x->injected = 0;
+        enum exit_action action = dispatch(v, x, reason);
+        if (!x->injected)              /* last_event names only what the next entry delivers */
+            v->last_event[0] = '\0';
+        if (action == EXIT_END_SLICE)
             break;
     }
     if (x->last_reason >= 0)

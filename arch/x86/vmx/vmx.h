@@ -120,6 +120,7 @@ struct vmx_vcpu {
     uint64_t swapped_msrs[SW_COUNT];
     uint64_t cr2;
     int last_reason;                   /* for exit-to-re-entry accounting; -1: none */
+    int injected;                      /* an event was queued while handling this exit */
     uint64_t mark_tsc;
 };
 

@@ -10,6 +10,7 @@
 #include "arch/x86/vmx/vmx_ops.h"
 #include "hv/arch.h"
 #include "hv/domain.h"
+#include "hv/guest_mbinfo.h"
 #include "hv/mm.h"
 #include "hv/printf.h"
 #include "hv/string.h"
@@ -158,7 +159,7 @@ static void setup_guest_state(struct domain *d, struct vmx_vcpu *x)
     vmcs_write32(VMCS_GUEST_IDTR_LIMIT, 0);
 
     vmcs_writenat(VMCS_GUEST_RIP, d->entry);
-    vmcs_writenat(VMCS_GUEST_RSP, 0x7FF0);
+    vmcs_writenat(VMCS_GUEST_RSP, GUEST_STACK_GPA);
     vmcs_writenat(VMCS_GUEST_RFLAGS, RFLAGS_RSVD1);   /* IF=0 */
     vmcs_writenat(VMCS_GUEST_DR7, DR7_INIT);
     vmcs_write64(VMCS_GUEST_IA32_DEBUGCTL, 0);
@@ -242,6 +243,7 @@ void vmx_inject_exception(struct vcpu *v, int vector, int has_error_code, uint32
         vmcs_write32(VMCS_ENTRY_EXCEPTION_ERROR_CODE, error_code);
     }
     vmcs_write32(VMCS_ENTRY_INTR_INFO, info);
+    ((struct vmx_vcpu *)v->arch)->injected = 1;
     hv_snprintf(v->last_event, sizeof(v->last_event), "%s injected at rip 0x%lx: %s",
                 vector == VECTOR_GP ? "#GP" : vector == VECTOR_UD ? "#UD" : "exception",
                 vmcs_readnat(VMCS_GUEST_RIP), why);
@@ -263,10 +265,17 @@ static uint64_t *gpr_slot(struct vmx_vcpu *x, int index)
     return slots[index & 15];
 }
 
+/* In 64-bit mode (CS.L, access-rights bit 13) a register operand is 64 bits, else 32. */
+int vmx_guest_64bit(void)
+{
+    return (vmcs_read32(VMCS_GUEST_CS_AR) >> 13) & 1;
+}
+
 uint64_t vmx_gpr_read(struct vmx_vcpu *x, int index)
 {
     uint64_t *p = gpr_slot(x, index);
-    return p ? *p : vmcs_readnat(VMCS_GUEST_RSP);
+    uint64_t v = p ? *p : vmcs_readnat(VMCS_GUEST_RSP);
+    return vmx_guest_64bit() ? v : (uint32_t)v;
 }
 
 void vmx_gpr_write(struct vmx_vcpu *x, int index, uint64_t value)

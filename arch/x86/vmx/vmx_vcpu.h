@@ -16,7 +16,10 @@ void vmx_inject_exception(struct vcpu *v, int vector, int has_error_code, uint32
                           const char *why);
 /* The guest's current privilege level: SS.DPL (SDM 5.5). */
 int vmx_guest_cpl(void);
-/* General-purpose register by its encoding in exit qualifications (0 RAX ... 15 R15). */
+/* Whether the guest runs 64-bit code (CS.L). */
+int vmx_guest_64bit(void);
+/* General-purpose register by its encoding in exit qualifications (0 RAX ... 15 R15);
+ * reads are truncated to 32 bits outside 64-bit mode. */
 uint64_t vmx_gpr_read(struct vmx_vcpu *x, int index);
 void vmx_gpr_write(struct vmx_vcpu *x, int index, uint64_t value);
 /* Writes a 32-bit result into a register as a 32-bit operation would (upper half zeroed). */
