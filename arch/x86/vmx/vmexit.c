@@ -5,6 +5,7 @@
 #include "arch/x86/vmx/vmx_ops.h"
 #include "arch/x86/vmx/vmx_vcpu.h"
 #include "hv/arch.h"
+#include "hv/console.h"
 #include "hv/domain.h"
 #include "hv/printf.h"
 #include "hv/summary.h"
@@ -141,6 +142,8 @@ void arch_vcpu_run(struct vcpu *v, uint64_t ticks)
         enum exit_action action = dispatch(v, x, reason);
         if (!x->injected)              /* last_event names only what the next entry delivers */
             v->last_event[0] = '\0';
+        if (console_pending())          /* keep the serial line busy, never wait on it */
+            console_pump();
         if (action == EXIT_END_SLICE)
             break;
     }
