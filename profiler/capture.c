@@ -1,0 +1,598 @@
+/* Capture format v1 reader: stream scanning, frame checks, header and record decoding.
+ * The rules are in capture.h and docs/capture-format.md. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "capture.h"
+
+/* A RECORDS frame kept until a header says what the period is. */
+struct pv_wait_frame {
+	uint8_t *payload;
+	size_t len;
+	uint64_t offset;
+};
+
+static const char *const kind_names[] = {
+	[PV_EV_SAMPLE] = "sample",         [PV_EV_LOST] = "lost",
+	[PV_EV_PROCESS] = "process",       [PV_EV_HV_TIME] = "hv_time",
+	[PV_EV_GUEST_TIME] = "guest_time", [PV_EV_DOMAIN_END] = "domain_end",
+	[PV_EV_TOTALS] = "totals",
+};
+
+const char *pv_event_kind_name(enum pv_event_kind k)
+{
+	if ((unsigned)k < sizeof(kind_names) / sizeof(kind_names[0]))
+		return kind_names[k];
+	return "?";
+}
+
+__attribute__((format(printf, 3, 4)))
+static void note_error(struct pv_stream *s, uint64_t offset, const char *fmt, ...)
+{
+	if (s->diag.first_error[0])
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(s->diag.first_error, sizeof(s->diag.first_error), fmt, ap);
+	va_end(ap);
+	s->diag.first_error_offset = offset;
+}
+
+void pv_stream_init(struct pv_stream *s, const struct pv_parse_cb *cb)
+{
+	memset(s, 0, sizeof(*s));
+	if (cb)
+		s->cb = *cb;
+}
+
+/* ---------------------------------------------------------------- text */
+
+static void flush_line(struct pv_stream *s)
+{
+	if (s->line_open && s->cb.text_line && !s->stopped)
+		s->cb.text_line(s->cb.ctx, s->line, s->line_len);
+	s->line_len = 0;
+	s->line_open = 0;
+}
+
+/* Bytes outside frames, none of them 0xFE. */
+static void text_bytes(struct pv_stream *s, const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		uint8_t c = p[i];
+		if (s->resync) {                       /* residue of a rejected frame */
+			s->diag.garbage_bytes++;
+			if (c == '\n')
+				s->resync = 0;
+			continue;
+		}
+		if (c == 0 || c >= 0x80) {
+			s->diag.garbage_bytes++;
+			continue;
+		}
+		s->diag.text_bytes++;
+		if (c == '\n') {
+			s->line_open = 1;
+			flush_line(s);
+			continue;
+		}
+		s->line_open = 1;
+		if (c == '\r')
+			continue;
+		if (s->line_len == sizeof(s->line))
+			flush_line(s);
+		s->line[s->line_len++] = (char)c;
+		s->line_open = 1;
+	}
+}
+
+/* ---------------------------------------------------------------- header */
+
+struct rd {
+	const uint8_t *p, *end;
+};
+
+static int rd_u8(struct rd *r, uint8_t *v)
+{
+	if (r->p >= r->end)
+		return -1;
+	*v = *r->p++;
+	return 0;
+}
+
+static int rd_varint(struct rd *r, uint64_t *v)
+{
+	return cap_get_varint(&r->p, r->end, v);
+}
+
+static int rd_bytes(struct rd *r, size_t n, const uint8_t **out)
+{
+	if ((size_t)(r->end - r->p) < n)
+		return -1;
+	*out = r->p;
+	r->p += n;
+	return 0;
+}
+
+/* 0, or -1 with why set. */
+static int parse_header(const uint8_t *pl, size_t len, struct pv_header *h, const char **why)
+{
+	struct rd r = { pl, pl + len };
+	const uint8_t *b;
+	uint8_t u, n;
+	uint64_t v;
+
+	memset(h, 0, sizeof(*h));
+	*why = "truncated";
+	if (rd_bytes(&r, 5, &b) || memcmp(b, CAP_MAGIC, 5) != 0) {
+		*why = "no PVCAP magic";
+		return -1;
+	}
+	if (rd_u8(&r, &u))
+		return -1;
+	h->version = u;
+	if (u != CAP_VERSION) {
+		*why = "unsupported capture format version (this perfvisor reads version 1)";
+		return -1;
+	}
+	if (rd_u8(&r, &u))
+		return -1;
+	h->backend = u;
+	if (rd_u8(&r, &u))
+		return -1;
+	h->event = u;
+	if (rd_u8(&r, &u))
+		return -1;
+	h->flags = u;
+	if (rd_varint(&r, &h->period) || rd_varint(&r, &h->jitter) || rd_varint(&r, &h->tsc_khz) ||
+	    rd_varint(&r, &v))
+		return -1;
+	if (v > CAP_MAX_CHAIN) {
+		*why = "call-chain depth above 32";
+		return -1;
+	}
+	h->max_depth = (int)v;
+	if (rd_u8(&r, &n))
+		return -1;
+	if (n > sizeof(h->hv_build_id)) {
+		*why = "hypervisor build-id longer than 20 bytes";
+		return -1;
+	}
+	if (rd_bytes(&r, n, &b))
+		return -1;
+	h->hv_build_id_len = n;
+	memcpy(h->hv_build_id, b, n);
+	if (rd_u8(&r, &n))
+		return -1;
+	if (n > CAP_MAX_DOMAINS) {
+		*why = "more than 16 domains";
+		return -1;
+	}
+	for (int i = 0; i < n; i++) {
+		struct pv_domain_info *d = &h->domains[i];
+		uint8_t nl, kind, il;
+		if (rd_u8(&r, &u))
+			return -1;
+		if (u >= CAP_MAX_DOMAINS) {
+			*why = "domain id above 15";
+			return -1;
+		}
+		d->id = u;
+		if (rd_u8(&r, &nl) || rd_bytes(&r, nl, &b))
+			return -1;
+		size_t keep = nl < sizeof(d->name) - 1 ? nl : sizeof(d->name) - 1;
+		memcpy(d->name, b, keep);
+		d->name[keep] = '\0';
+		if (rd_varint(&r, &v))
+			return -1;
+		if (v > UINT32_MAX) {
+			*why = "domain memory size out of range";
+			return -1;
+		}
+		d->mem_mib = (uint32_t)v;
+		if (rd_u8(&r, &kind) || rd_u8(&r, &il))
+			return -1;
+		if (il > sizeof(d->image_id)) {
+			*why = "image id longer than 20 bytes";
+			return -1;
+		}
+		if (rd_bytes(&r, il, &b))
+			return -1;
+		d->image_id_kind = kind;
+		d->image_id_len = il;
+		memcpy(d->image_id, b, il);
+	}
+	h->ndomains = n;
+	/* Bytes after the domain table are ignored: later versions may append fields. */
+	h->valid = 1;
+	return 0;
+}
+
+/* ---------------------------------------------------------------- records */
+
+struct dec_domain {
+	uint64_t ip, cr3;
+	int have_ctx;
+	uint8_t ctx, depth;
+	uint64_t chain[CAP_MAX_CHAIN];
+};
+
+static int emit(struct pv_stream *s, const struct pv_event *ev)
+{
+	if (s->stopped)
+		return 1;
+	if (s->cb.event && s->cb.event(s->cb.ctx, &s->hdr, ev))
+		s->stopped = 1;
+	return s->stopped;
+}
+
+/* Decodes one good RECORDS payload; offset is the frame's stream offset. */
+static void decode_records(struct pv_stream *s, const uint8_t *pl, size_t len, uint64_t offset)
+{
+	struct rd r = { pl, pl + len };
+	struct dec_domain dom[CAP_MAX_DOMAINS];
+	struct pv_event ev;
+	uint64_t prev_tsc, v;
+	uint64_t period = s->hdr.valid ? s->hdr.period : 0;
+	const char *why = "truncated record";
+	uint8_t tag = 0;
+
+	for (int d = 0; d < CAP_MAX_DOMAINS; d++)
+		dom[d].ip = 0, dom[d].have_ctx = 0, dom[d].depth = 0;
+	if (rd_varint(&r, &prev_tsc)) {
+		why = "no base timestamp";
+		goto malformed;
+	}
+	while (r.p < r.end) {
+		tag = *r.p++;
+		int d = CAP_TAG_DOMAIN(tag);
+		memset(&ev, 0, sizeof(ev));
+		ev.domain = d;
+		if (!(tag & CAP_TAG_CONTROL)) {
+			struct dec_domain *st = &dom[d];
+			uint64_t dts, weight = period;
+			if (rd_varint(&r, &dts))
+				goto malformed;
+			if (tag & CAP_S_CTX) {
+				uint8_t c;
+				if (rd_varint(&r, &v) || rd_u8(&r, &c))
+					goto malformed;
+				st->cr3 = v;
+				st->ctx = c;
+				st->have_ctx = 1;
+			}
+			if (tag & CAP_S_WEIGHT) {
+				if (rd_varint(&r, &v))
+					goto malformed;
+				weight = period + (uint64_t)cap_unzigzag(v);
+			}
+			if (rd_varint(&r, &v))
+				goto malformed;
+			st->ip += (uint64_t)cap_unzigzag(v);
+			ev.depth = 0;
+			if (tag & CAP_S_CHAIN) {
+				uint64_t n;
+				if (rd_varint(&r, &n))
+					goto malformed;
+				if (n > CAP_MAX_CHAIN) {
+					why = "call chain longer than 32 frames";
+					goto malformed;
+				}
+				for (unsigned i = 0; i < n; i++) {
+					if (rd_varint(&r, &v))
+						goto malformed;
+					ev.chain[i] = (i < st->depth ? st->chain[i] : 0) + (uint64_t)cap_unzigzag(v);
+				}
+				memcpy(st->chain, ev.chain, n * sizeof(ev.chain[0]));
+				st->depth = (uint8_t)n;
+				ev.depth = (int)n;
+			}
+			prev_tsc += weight + (uint64_t)cap_unzigzag(dts);
+			ev.kind = PV_EV_SAMPLE;
+			ev.tsc = prev_tsc;
+			ev.ip = st->ip;
+			ev.weight = weight;
+			if (st->have_ctx) {
+				ev.cr3 = st->cr3;
+				ev.cpl = CAP_CTX_CPL(st->ctx);
+				ev.mode = CAP_CTX_MODE(st->ctx);
+				ev.vcpu = CAP_CTX_VCPU(st->ctx);
+			}
+		} else {
+			ev.tsc = prev_tsc;
+			switch (CAP_TAG_TYPE(tag)) {
+			case CAP_R_LOST:
+				ev.kind = PV_EV_LOST;
+				if (rd_varint(&r, &ev.count))
+					goto malformed;
+				break;
+			case CAP_R_PROCESS: {
+				uint8_t n;
+				const uint8_t *b;
+				ev.kind = PV_EV_PROCESS;
+				if (rd_varint(&r, &ev.cr3) || rd_u8(&r, &n) || rd_bytes(&r, n, &b))
+					goto malformed;
+				size_t keep = n < sizeof(ev.name) - 1 ? n : sizeof(ev.name) - 1;
+				memcpy(ev.name, b, keep);
+				ev.name[keep] = '\0';
+				break;
+			}
+			case CAP_R_HV_TIME:
+				ev.kind = PV_EV_HV_TIME;
+				if (rd_varint(&r, &v) || rd_varint(&r, &ev.count) || rd_varint(&r, &ev.ticks))
+					goto malformed;
+				if (v > UINT32_MAX) {
+					why = "exit reason out of range";
+					goto malformed;
+				}
+				ev.reason = (uint32_t)v;
+				break;
+			case CAP_R_GUEST_TIME:
+				ev.kind = PV_EV_GUEST_TIME;
+				if (rd_varint(&r, &ev.ticks))
+					goto malformed;
+				break;
+			case CAP_R_DOMAIN_END: {
+				uint8_t a, b;
+				ev.kind = PV_EV_DOMAIN_END;
+				if (rd_u8(&r, &a) || rd_u8(&r, &b))
+					goto malformed;
+				ev.state = a;
+				ev.status = b;
+				break;
+			}
+			case CAP_R_TOTALS:
+				ev.kind = PV_EV_TOTALS;
+				if (rd_varint(&r, &ev.taken) || rd_varint(&r, &ev.recorded) || rd_varint(&r, &ev.lost))
+					goto malformed;
+				break;
+			default:
+				why = "unknown control record type";
+				goto malformed;
+			}
+		}
+		if (emit(s, &ev))
+			return;
+	}
+	return;
+
+malformed:
+	s->diag.records_malformed++;
+	note_error(s, offset, "malformed record in the frame at offset %llu: %s (tag 0x%02x)",
+		   (unsigned long long)offset, why, tag);
+}
+
+/* ---------------------------------------------------------------- frames */
+
+static void decode_waiting(struct pv_stream *s)
+{
+	for (size_t i = 0; i < s->nwait; i++) {
+		if (!s->stopped)
+			decode_records(s, s->wait[i].payload, s->wait[i].len, s->wait[i].offset);
+		free(s->wait[i].payload);
+	}
+	free(s->wait);
+	s->wait = NULL;
+	s->nwait = 0;
+}
+
+static void keep_waiting(struct pv_stream *s, const uint8_t *pl, size_t len, uint64_t offset)
+{
+	if (s->nwait == PV_WAIT_FRAMES) {          /* no header for that long: decode the oldest */
+		decode_records(s, s->wait[0].payload, s->wait[0].len, s->wait[0].offset);
+		free(s->wait[0].payload);
+		memmove(&s->wait[0], &s->wait[1], (s->nwait - 1) * sizeof(s->wait[0]));
+		s->nwait--;
+	}
+	if (!s->wait) {
+		s->wait = malloc(PV_WAIT_FRAMES * sizeof(s->wait[0]));
+		if (!s->wait)
+			goto no_memory;
+	}
+	uint8_t *copy = malloc(len ? len : 1);
+	if (!copy)
+		goto no_memory;
+	memcpy(copy, pl, len);
+	s->wait[s->nwait++] = (struct pv_wait_frame){ copy, len, offset };
+	return;
+no_memory:
+	decode_records(s, pl, len, offset);
+}
+
+/* A frame that passed the sync, length and CRC checks. */
+static void frame(struct pv_stream *s, const uint8_t *f, size_t total)
+{
+	uint8_t type = f[2];
+	uint16_t seq = (uint16_t)(f[3] | f[4] << 8);
+	size_t len = total - CAP_FRAME_HEAD - CAP_FRAME_CRC;
+	const uint8_t *pl = f + CAP_FRAME_HEAD;
+	uint64_t offset = s->pend_off;
+
+	s->diag.frames_ok++;
+	s->diag.frame_bytes += total;
+	if (s->have_seq) {
+		uint16_t gap = (uint16_t)(seq - s->last_seq - 1);
+		if (gap < 32768)
+			s->diag.frames_lost_by_seq += gap;
+	}
+	s->have_seq = 1;
+	s->last_seq = seq;
+
+	switch (type) {
+	case CAP_FRAME_HEADER: {
+		struct pv_header h;
+		const char *why;
+		if (parse_header(pl, len, &h, &why)) {
+			s->diag.records_malformed++;
+			note_error(s, offset, "bad header frame at offset %llu: %s", (unsigned long long)offset, why);
+			break;
+		}
+		s->diag.headers++;
+		if (s->hdr.valid && memcmp(&h, &s->hdr, sizeof(h)) != 0)
+			s->diag.header_changed = 1;
+		s->hdr = h;
+		s->diag.have_header = 1;
+		decode_waiting(s);
+		break;
+	}
+	case CAP_FRAME_RECORDS:
+		if (s->hdr.valid)
+			decode_records(s, pl, len, offset);
+		else
+			keep_waiting(s, pl, len, offset);
+		break;
+	case CAP_FRAME_END:
+		s->diag.have_end = 1;
+		break;
+	default:
+		s->diag.frames_unknown_type++;
+		break;
+	}
+}
+
+static void consume(struct pv_stream *s, size_t n)
+{
+	s->pend_pos += n;
+	s->pend_off += n;
+}
+
+/* The 0xFE at the front does not start a good frame: skip it, discard the residue. */
+static void reject(struct pv_stream *s)
+{
+	s->diag.garbage_bytes++;
+	flush_line(s);
+	s->resync = 1;
+	consume(s, 1);
+}
+
+/* Classifies as much of pend as can be decided; final: no more bytes will come. */
+static void process(struct pv_stream *s, int final)
+{
+	while (s->pend_pos < s->pend_len && !s->stopped) {
+		const uint8_t *p = s->pend + s->pend_pos;
+		size_t avail = s->pend_len - s->pend_pos;
+		if (p[0] != CAP_SYNC0) {
+			const uint8_t *fe = memchr(p, CAP_SYNC0, avail);
+			size_t n = fe ? (size_t)(fe - p) : avail;
+			text_bytes(s, p, n);
+			consume(s, n);
+			continue;
+		}
+		if (avail >= 2 && p[1] != CAP_SYNC1) {
+			reject(s);
+			continue;
+		}
+		size_t total = 0;
+		if (avail >= CAP_FRAME_HEAD) {
+			size_t len = (size_t)(p[5] | p[6] << 8);
+			if (len > CAP_MAX_PAYLOAD) {
+				s->diag.frames_bad_length++;
+				note_error(s, s->pend_off, "frame at offset %llu claims %zu payload bytes (at most %d)",
+					   (unsigned long long)s->pend_off, len, CAP_MAX_PAYLOAD);
+				reject(s);
+				continue;
+			}
+			total = CAP_FRAME_HEAD + len + CAP_FRAME_CRC;
+		}
+		if (!total || avail < total) {         /* incomplete */
+			if (!final)
+				return;
+			if (avail > 1 && memchr(p + 1, CAP_SYNC0, avail - 1)) {
+				if (total) {
+					s->diag.frames_bad_length++;
+					note_error(s, s->pend_off, "frame at offset %llu runs past the end of the capture",
+						   (unsigned long long)s->pend_off);
+				}
+				reject(s);
+				continue;
+			}
+			s->diag.truncated_tail_bytes += avail;
+			note_error(s, s->pend_off, "the capture ends inside a frame (last %zu bytes)", avail);
+			consume(s, avail);
+			return;
+		}
+		const uint8_t *c = p + total - CAP_FRAME_CRC;
+		uint32_t want = (uint32_t)c[0] | (uint32_t)c[1] << 8 | (uint32_t)c[2] << 16 | (uint32_t)c[3] << 24;
+		if (cap_crc32(0, p + 2, total - CAP_FRAME_CRC - 2) != want) {
+			s->diag.frames_bad_crc++;
+			note_error(s, s->pend_off, "bad CRC in the frame at offset %llu", (unsigned long long)s->pend_off);
+			reject(s);
+			continue;
+		}
+		flush_line(s);
+		s->resync = 0;
+		frame(s, p, total);
+		consume(s, total);
+	}
+}
+
+long pv_capture_find_frame(const uint8_t *data, size_t len)
+{
+	for (size_t i = 0; i + CAP_FRAME_HEAD + CAP_FRAME_CRC <= len; i++) {
+		const uint8_t *p = data + i;
+		if (p[0] != CAP_SYNC0 || p[1] != CAP_SYNC1)
+			continue;
+		size_t plen = (size_t)(p[5] | p[6] << 8);
+		size_t total = CAP_FRAME_HEAD + plen + CAP_FRAME_CRC;
+		if (plen > CAP_MAX_PAYLOAD || total > len - i)
+			continue;
+		const uint8_t *c = p + total - CAP_FRAME_CRC;
+		uint32_t want = (uint32_t)c[0] | (uint32_t)c[1] << 8 | (uint32_t)c[2] << 16 | (uint32_t)c[3] << 24;
+		if (cap_crc32(0, p + 2, total - CAP_FRAME_CRC - 2) == want)
+			return (long)i;
+	}
+	return -1;
+}
+
+int pv_stream_feed(struct pv_stream *s, const uint8_t *data, size_t len)
+{
+	while (len && !s->stopped) {
+		if (s->pend_pos) {                     /* keep the undecided bytes at the front */
+			memmove(s->pend, s->pend + s->pend_pos, s->pend_len - s->pend_pos);
+			s->pend_len -= s->pend_pos;
+			s->pend_pos = 0;
+		}
+		size_t n = sizeof(s->pend) - s->pend_len;
+		if (n > len)
+			n = len;
+		memcpy(s->pend + s->pend_len, data, n);
+		s->pend_len += n;
+		s->diag.bytes += n;
+		data += n;
+		len -= n;
+		process(s, 0);
+	}
+	return s->stopped;
+}
+
+int pv_stream_finish(struct pv_stream *s)
+{
+	process(s, 1);
+	if (s->nwait) {
+		note_error(s, s->wait[0].offset,
+			   "no header frame before the records at offset %llu: weights and timestamps unknown",
+			   (unsigned long long)s->wait[0].offset);
+		decode_waiting(s);
+	}
+	flush_line(s);
+	return s->diag.frames_ok ? 0 : -1;
+}
+
+int pv_capture_parse(const uint8_t *data, size_t len, struct pv_header *h, const struct pv_parse_cb *cb,
+		     struct pv_diag *diag)
+{
+	struct pv_stream *s = malloc(sizeof(*s));
+	if (!s)
+		return -1;
+	pv_stream_init(s, cb);
+	pv_stream_feed(s, data, len);
+	int rc = pv_stream_finish(s);
+	if (h)
+		*h = s->hdr;
+	if (diag)
+		*diag = s->diag;
+	free(s);
+	return rc;
+}
