@@ -4,8 +4,10 @@
 #define TESTS_UNIT_FAKES_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct domain;
+struct vcpu;
 
 /* fake_console.c: arch_console_write appends to console_out (NUL-terminated);
  * platform_shutdown records its status and ends the test program with it. */
@@ -22,5 +24,35 @@ struct domain_exit_call {
 };
 extern struct domain_exit_call domain_exit_seen;
 void domain_exit_reset(void);
+
+/* fake_prof.c: the profiler entry points hv/ calls, recorded. */
+struct prof_name_call {
+    int calls;
+    struct domain *d;
+    uint64_t cr3;
+    char name[128];                    /* the first len bytes as passed, then NUL */
+    uint32_t len;
+};
+extern struct prof_name_call prof_name_seen;
+struct prof_end_call {
+    int calls;
+    struct domain *d;                  /* the last domain ended */
+};
+extern struct prof_end_call prof_end_seen;
+
+/* fake_prof.c: arch_guest_read over an identity-mapped guest memory window: linear addresses
+ * [fake_guest_base, fake_guest_base + sizeof(fake_guest_mem)) read fake_guest_mem; anything
+ * else, even one byte of it, fails with -1. */
+extern uint8_t fake_guest_mem[4096];
+extern uint64_t fake_guest_base;
+struct guest_read_call {
+    int calls;
+    struct vcpu *v;
+    uint64_t gva, len;
+};
+extern struct guest_read_call guest_read_seen;
+
+/* Clears the prof and guest-read records and the guest memory; fake_guest_base = 0x10000. */
+void prof_fake_reset(void);
 
 #endif

@@ -148,6 +148,45 @@ static void test_gpa_ptr_bounds(void **state)
     assert_int_equal((uintptr_t)domain_gpa_ptr(&d, 2 * MiB, 0), 0x40200000);
 }
 
+static void test_exit_ends_profile_once(void **state)
+{
+    (void)state;
+    assert_int_equal(configure(3, "name=p"), 0);
+    prof_fake_reset();
+    console_reset();
+    domain_exit(&d, 0, "");
+    assert_int_equal(prof_end_seen.calls, 1);
+    assert_ptr_equal(prof_end_seen.d, &d);
+    domain_exit(&d, 1, "");                                  /* already ended: ignored */
+    domain_stop(&d, "late");
+    assert_int_equal(prof_end_seen.calls, 1);
+    assert_int_equal(d.exit_status, 0);
+}
+
+static void test_stop_ends_profile_once(void **state)
+{
+    (void)state;
+    assert_int_equal(configure(6, "name=q"), 0);
+    prof_fake_reset();
+    console_reset();
+    domain_stop(&d, "triple fault");
+    assert_int_equal(prof_end_seen.calls, 1);
+    assert_ptr_equal(prof_end_seen.d, &d);
+    domain_stop(&d, "again");
+    domain_exit(&d, 2, "");
+    assert_int_equal(prof_end_seen.calls, 1);
+    assert_int_equal(d.state, DOMAIN_STOPPED);
+}
+
+static void test_configure_does_not_end_profile(void **state)
+{
+    (void)state;
+    prof_fake_reset();
+    assert_int_equal(configure(1, "mem=4"), 0);
+    assert_int_equal(configure(1, "mem=1"), -1);
+    assert_int_equal(prof_end_seen.calls, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -162,6 +201,9 @@ int main(void)
         cmocka_unit_test(test_stop_then_exit_ignored),
         cmocka_unit_test(test_exit_message),
         cmocka_unit_test(test_gpa_ptr_bounds),
+        cmocka_unit_test(test_exit_ends_profile_once),
+        cmocka_unit_test(test_stop_ends_profile_once),
+        cmocka_unit_test(test_configure_does_not_end_profile),
     };
     return cmocka_run_group_tests_name("hv/domain.c", tests, NULL, NULL);
 }

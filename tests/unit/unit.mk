@@ -5,7 +5,7 @@
 #                     exits non-zero if any failed
 # The code under test is compiled as ordinary hosted C: libc provides memcpy and friends
 # (hv/string.c is never linked in), tests/unit/fake_*.c stand in for the console, the
-# platform and the domain life cycle.
+# platform, the domain life cycle, the profiler entry points and guest memory reads.
 
 UNIT_DIR := tests/unit
 UNIT_OUT := $(BUILD)/tests/unit
@@ -19,10 +19,13 @@ UNIT_SRC_guest_mbinfo := hv/guest_mbinfo.c
 UNIT_SRC_boot_info    := boot/boot_info.c hv/printf.c hv/console.c $(UNIT_DIR)/fake_console.c
 UNIT_SRC_vuart        := hv/vuart.c
 UNIT_SRC_vdev         := hv/vdev.c hv/domain.c hv/vuart.c hv/cmdline.c hv/printf.c \
-                         hv/console.c $(UNIT_DIR)/fake_console.c
+                         hv/console.c $(UNIT_DIR)/fake_console.c $(UNIT_DIR)/fake_prof.c
 UNIT_SRC_domain       := $(UNIT_SRC_vdev)
-UNIT_SRC_hypercall    := hv/hypercall.c $(UNIT_DIR)/fake_domain.c
+UNIT_SRC_hypercall    := hv/hypercall.c $(UNIT_DIR)/fake_domain.c $(UNIT_DIR)/fake_prof.c
 UNIT_SRC_cpuid_policy := arch/x86/cpuid_policy.c
+UNIT_SRC_guest_paging := arch/x86/guest_paging.c
+UNIT_SRC_callchain    := pmu/callchain.c
+UNIT_SRC_ring         := pmu/ring.c
 
 # -fno-pie/-no-pie everywhere: boot_info reads multiboot1 structures through 32-bit
 # addresses, so the test's static buffers must lie below 4 GiB.
