@@ -22,6 +22,9 @@
 
 #define END_GRACE_S 5
 
+/* "perfvisor run", or "perfvisor record" when record boots through run_boot. */
+static const char *prog = "perfvisor run";
+
 static const char run_usage[] =
 	"usage: perfvisor run [OPTIONS] GUEST.elf[:ARGS] ...\n"
 	"\n"
@@ -48,7 +51,7 @@ static const char run_usage[] =
 
 enum { OPT_EMULATOR = 256, OPT_TIMEOUT, OPT_KEEP, OPT_LOG, OPT_HV_CMDLINE, OPT_MEGS, OPT_NATIVE, OPT_IMAGE };
 
-static const struct option run_options[] = {
+const struct option run_long_options[] = {
 	{ "emulator", required_argument, NULL, OPT_EMULATOR },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "keep", no_argument, NULL, OPT_KEEP },
@@ -57,6 +60,10 @@ static const struct option run_options[] = {
 	{ "megs", required_argument, NULL, OPT_MEGS },
 	{ "native", no_argument, NULL, OPT_NATIVE },
 	{ "image", required_argument, NULL, OPT_IMAGE },
+	{ NULL, 0, NULL, 0 },
+};
+
+static const struct option run_help_option[] = {
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -132,11 +139,11 @@ static int on_console_line(void *ctx, const char *line, size_t len)
 
 static void print_where(const char *dir, const struct emu_result *res)
 {
-	fprintf(stderr, "perfvisor run: console: %s\n", res->console_path);
-	fprintf(stderr, "perfvisor run: emulator output: %s\n", res->emu_log_path);
+	fprintf(stderr, "%s: console: %s\n", prog, res->console_path);
+	fprintf(stderr, "%s: emulator output: %s\n", prog, res->emu_log_path);
 	if (res->bochs_log_path)
-		fprintf(stderr, "perfvisor run: bochs log: %s\n", res->bochs_log_path);
-	fprintf(stderr, "perfvisor run: kept %s\n", dir);
+		fprintf(stderr, "%s: bochs log: %s\n", prog, res->bochs_log_path);
+	fprintf(stderr, "%s: kept %s\n", prog, dir);
 }
 
 /* First line of the Bochs log with a PANIC (panic: action=fatal stops it),
@@ -181,7 +188,7 @@ static int native_status(const struct emu_config *ec, const struct emu_result *r
 	char why[128];
 	describe_wait_status(res->wait_status, why, sizeof(why));
 	if (res->outcome == EMU_TIMEOUT) {
-		fprintf(stderr, "perfvisor run: timed out after %u s (--timeout): the guest never stopped; %s was killed\n",
+		fprintf(stderr, "%s: timed out after %u s (--timeout): the guest never stopped; %s was killed\n", prog,
 			ec->timeout_s, emu_name(ec->kind));
 		*keep_dir = true;
 		return 2;
@@ -189,13 +196,13 @@ static int native_status(const struct emu_config *ec, const struct emu_result *r
 	if (ec->kind == EMU_BOCHS) {
 		char panic[512];
 		if (!res->console_created) {
-			fprintf(stderr, "perfvisor run: bochs %s without starting the machine\n", why);
+			fprintf(stderr, "%s: bochs %s without starting the machine\n", prog, why);
 			print_file_tail(res->emu_log_path, 8);
 			*keep_dir = true;
 			return 2;
 		}
 		if (bochs_panic(res->bochs_log_path, panic, sizeof(panic))) {
-			fprintf(stderr, "perfvisor run: bochs stopped on a panic: %s\n", panic);
+			fprintf(stderr, "%s: bochs stopped on a panic: %s\n", prog, panic);
 			*keep_dir = true;
 			return 2;
 		}
@@ -208,11 +215,11 @@ static int native_status(const struct emu_config *ec, const struct emu_result *r
 		int v = WEXITSTATUS(res->wait_status) >> 1;
 		if (v == 0)
 			return 0;
-		fprintf(stderr, "perfvisor run: the guest exited with status %d\n", v);
+		fprintf(stderr, "%s: the guest exited with status %d\n", prog, v);
 		return 1;
 	}
-	fprintf(stderr, "perfvisor run: qemu %s without a status from the guest on port 0xf4 "
-			"(reset, power-off or a QEMU error)\n", why);
+	fprintf(stderr, "%s: qemu %s without a status from the guest on port 0xf4 "
+			"(reset, power-off or a QEMU error)\n", prog, why);
 	print_file_tail(res->emu_log_path, 8);
 	*keep_dir = true;
 	return 2;
@@ -228,31 +235,31 @@ static int run_status(const struct emu_config *ec, const struct emu_result *res,
 		if (res->end_status == 0)
 			return 0;
 		if (rc->no_vtx)
-			fprintf(stderr, "perfvisor run: VT-x not available on this (emulated) CPU; see above%s\n",
+			fprintf(stderr, "%s: VT-x not available on this (emulated) CPU; see above%s\n", prog,
 				ec->kind == EMU_QEMU && !ec->kvm ? " (QEMU without KVM has no VT-x: use "
 								   "--emulator bochs)" : "");
 		else if (rc->domains_failed)
-			fprintf(stderr, "perfvisor run: %u domain%s failed (%s); see above\n", rc->domains_failed,
+			fprintf(stderr, "%s: %u domain%s failed (%s); see above\n", prog, rc->domains_failed,
 				rc->domains_failed == 1 ? "" : "s", rc->failed);
 		else
-			fprintf(stderr, "perfvisor run: perfvisor ended with status %d; see above\n",
+			fprintf(stderr, "%s: perfvisor ended with status %d; see above\n", prog,
 				res->end_status);
 		return 1;
 	case EMU_TIMEOUT:
 		fprintf(stderr,
-			"perfvisor run: timed out after %u s (--timeout) before 'perfvisor: end status=': "
-			"%s was killed\n", ec->timeout_s, emu_name(ec->kind));
+			"%s: timed out after %u s (--timeout) before 'perfvisor: end status=': "
+			"%s was killed\n", prog, ec->timeout_s, emu_name(ec->kind));
 		break;
 	case EMU_EXITED:
-		fprintf(stderr, "perfvisor run: %s %s before 'perfvisor: end status=' was printed\n",
+		fprintf(stderr, "%s: %s %s before 'perfvisor: end status=' was printed\n", prog,
 			emu_name(ec->kind), why);
 		if (ec->kind == EMU_BOCHS && bochs_panic(res->bochs_log_path, panic, sizeof(panic)))
-			fprintf(stderr, "perfvisor run: bochs stopped on a panic: %s\n", panic);
+			fprintf(stderr, "%s: bochs stopped on a panic: %s\n", prog, panic);
 		if (!res->console_created || (WIFEXITED(res->wait_status) && WEXITSTATUS(res->wait_status) == 127))
 			print_file_tail(res->emu_log_path, 8);
 		break;
 	default:
-		fprintf(stderr, "perfvisor run: stopped before 'perfvisor: end status='\n");
+		fprintf(stderr, "%s: stopped before 'perfvisor: end status='\n", prog);
 		break;
 	}
 	*keep_dir = true;
@@ -270,49 +277,67 @@ static const char *signal_name(int sig)
 	}
 }
 
-int run_parse_options(int argc, char **argv, struct run_opts *o)
+void run_opts_init(struct run_opts *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->emulator = -1;
 	o->timeout_s = DEFAULT_TIMEOUT_S;
-	optind = 1;
-	int c;
-	while ((c = getopt_long(argc, argv, "h", run_options, NULL)) != -1) {
-		switch (c) {
-		case OPT_EMULATOR:
-			if (!strcmp(optarg, "bochs"))
-				o->emulator = EMU_BOCHS;
-			else if (!strcmp(optarg, "qemu"))
-				o->emulator = EMU_QEMU;
-			else {
-				pv_error("--emulator takes bochs or qemu (got '%s')", optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		case OPT_TIMEOUT:
-			if (parse_unsigned("--timeout", optarg, 1000000, &o->timeout_s))
-				return EXIT_USAGE;
-			break;
-		case OPT_MEGS:
-			if (parse_unsigned("--megs", optarg, 65536, &o->megs))
-				return EXIT_USAGE;
-			if (o->megs < 4) {
-				pv_error("--megs needs at least 4 MiB");
-				return EXIT_USAGE;
-			}
-			break;
-		case OPT_KEEP: o->keep = true; break;
-		case OPT_NATIVE: o->native = true; break;
-		case OPT_LOG: o->log = optarg; break;
-		case OPT_HV_CMDLINE: o->hv_cmdline = optarg; break;
-		case OPT_IMAGE: o->image = optarg; break;
-		case 'h':
-			fputs(run_usage, stdout);
-			return 0;
-		default:
-			fputs("see 'perfvisor run --help'\n", stderr);
+}
+
+int run_handle_option(int c, const char *arg, struct run_opts *o)
+{
+	switch (c) {
+	case OPT_EMULATOR:
+		if (!strcmp(arg, "bochs"))
+			o->emulator = EMU_BOCHS;
+		else if (!strcmp(arg, "qemu"))
+			o->emulator = EMU_QEMU;
+		else {
+			pv_error("--emulator takes bochs or qemu (got '%s')", arg);
 			return EXIT_USAGE;
 		}
+		return -1;
+	case OPT_TIMEOUT:
+		return parse_unsigned("--timeout", arg, 1000000, &o->timeout_s) ? EXIT_USAGE : -1;
+	case OPT_MEGS:
+		if (parse_unsigned("--megs", arg, 65536, &o->megs))
+			return EXIT_USAGE;
+		if (o->megs < 4) {
+			pv_error("--megs needs at least 4 MiB");
+			return EXIT_USAGE;
+		}
+		return -1;
+	case OPT_KEEP: o->keep = true; return -1;
+	case OPT_NATIVE: o->native = true; return -1;
+	case OPT_LOG: o->log = arg; return -1;
+	case OPT_HV_CMDLINE: o->hv_cmdline = arg; return -1;
+	case OPT_IMAGE: o->image = arg; return -1;
+	default: return 0;
+	}
+}
+
+int run_parse_options(int argc, char **argv, struct run_opts *o)
+{
+	run_opts_init(o);
+	struct option opts[sizeof(run_long_options) / sizeof(run_long_options[0]) + 1];
+	size_t n = 0;
+	for (; run_long_options[n].name; n++)
+		opts[n] = run_long_options[n];
+	opts[n++] = run_help_option[0];
+	opts[n] = run_help_option[1];
+	optind = 1;
+	int c;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (c == 'h') {
+			fputs(run_usage, stdout);
+			return 0;
+		}
+		int r = run_handle_option(c, optarg, o);
+		if (r == -1)
+			continue;
+		if (r == 0)
+			fputs("see 'perfvisor run --help'\n", stderr);
+		return EXIT_USAGE;
 	}
 	return -1;
 }
@@ -343,9 +368,31 @@ int cmd_run(int argc, char **argv)
 		fputs(run_usage, stderr);
 		return EXIT_USAGE;
 	}
+	return run_boot(&o, argv + optind, argc - optind, NULL);
+}
 
+/* The hypervisor command line: --hv-cmdline, then what the caller adds (new string or NULL). */
+static char *hv_cmdline_with(const char *user, const char *extra)
+{
+	if (!extra || !*extra)
+		return user ? xstrdup(user) : NULL;
+	if (!user || !*user)
+		return xstrdup(extra);
+	return xasprintf("%s %s", user, extra);
+}
+
+int run_boot(const struct run_opts *opts, char *const guests[], int nguests, const struct run_hooks *hooks)
+{
+	static const struct run_hooks no_hooks;
+	if (!hooks)
+		hooks = &no_hooks;
+	prog = hooks->prog ? hooks->prog : "perfvisor run";
+	struct run_opts o = *opts;
+	char *hv_cmdline = hv_cmdline_with(o.hv_cmdline, hooks->hv_args);
 	struct boot_spec bs;
-	if (boot_spec_init(&bs, o.native, o.image, o.hv_cmdline, argv + optind, argc - optind))
+	int bad = boot_spec_init(&bs, o.native, o.image, hv_cmdline, guests, nguests);
+	free(hv_cmdline);
+	if (bad)
 		return 2;
 
 	struct emu_config ec = {
@@ -358,7 +405,7 @@ int cmd_run(int argc, char **argv)
 	bool kvm = emu_kvm_usable(why, sizeof(why));
 	if (o.emulator < 0) {
 		ec.kind = kvm ? EMU_QEMU : EMU_BOCHS;
-		fprintf(stderr, "perfvisor run: using %s: %s\n", kvm ? "qemu with KVM" : "bochs", why);
+		fprintf(stderr, "%s: using %s: %s\n", prog, kvm ? "qemu with KVM" : "bochs", why);
 	} else {
 		ec.kind = o.emulator;
 	}
@@ -369,7 +416,7 @@ int cmd_run(int argc, char **argv)
 				"available' error; use --emulator bochs [%s]", why);
 	}
 
-	if (emu_check(&ec)) {
+	if (emu_check(&ec) || (hooks->start && hooks->start(hooks->ctx, &bs, &ec))) {
 		boot_spec_free(&bs);
 		return 2;
 	}
@@ -399,11 +446,13 @@ int cmd_run(int argc, char **argv)
 	ec.on_line = on_console_line;
 	ec.ctx = &rc;
 	ec.watch_stdout = true;
+	ec.filter = hooks->filter;
+	ec.filter_ctx = hooks->ctx;
 	if (emu_run(&ec, &res))
 		goto out;
 	if (res.outcome == EMU_INTERRUPTED) {
 		if (res.signal != SIGPIPE)
-			fprintf(stderr, "perfvisor run: interrupted (%s): %s stopped\n", signal_name(res.signal),
+			fprintf(stderr, "%s: interrupted (%s): %s stopped\n", prog, signal_name(res.signal),
 				emu_name(ec.kind));
 		status = 128 + res.signal;
 	} else if (o.native) {
@@ -414,7 +463,7 @@ int cmd_run(int argc, char **argv)
 	if (status == 2)
 		print_where(dir, &res);
 	else if (keep_dir)
-		fprintf(stderr, "perfvisor run: kept %s\n", dir);
+		fprintf(stderr, "%s: kept %s\n", prog, dir);
 out:
 	if (log && fclose(log) != 0) {
 		pv_error("cannot write the log %s: %s", o.log, strerror(errno));

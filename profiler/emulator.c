@@ -291,6 +291,12 @@ static void emit_line(void *ctx, const char *line, size_t len)
 		s->stop_requested = true;
 }
 
+static void feed_text(void *ctx, const char *t, size_t n)
+{
+	struct stream *s = ctx;
+	line_splitter_feed(&s->ls, t, n, emit_line, s);
+}
+
 /* Read whatever the emulator has appended to the COM1 file. */
 static void pump(struct stream *s, const char *path)
 {
@@ -304,7 +310,10 @@ static void pump(struct stream *s, const char *path)
 	while ((n = read(s->fd, buf, sizeof(buf))) > 0) {
 		if (s->cfg->on_data)
 			s->cfg->on_data(s->cfg->ctx, buf, n);
-		line_splitter_feed(&s->ls, buf, n, emit_line, s);
+		if (s->cfg->filter)
+			s->cfg->filter(s->cfg->filter_ctx, buf, n, feed_text, s);
+		else
+			line_splitter_feed(&s->ls, buf, n, emit_line, s);
 	}
 }
 

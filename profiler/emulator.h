@@ -27,6 +27,13 @@ struct emu_config {
 	 * records share COM1 with the console). */
 	void (*on_data)(void *ctx, const char *data, size_t len);
 	void *ctx;
+	/* Optional: separates the console text from other data sharing the serial line (record:
+	 * the binary capture frames).  Gets every raw chunk and calls text() with the console
+	 * bytes in it, which are then split into lines for on_line; without a filter all bytes
+	 * are console text. */
+	void (*filter)(void *fctx, const char *data, size_t len,
+		       void (*text)(void *tctx, const char *t, size_t n), void *tctx);
+	void *filter_ctx;
 };
 
 enum emu_outcome {

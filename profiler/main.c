@@ -19,6 +19,9 @@ static int cmd_help(int argc, char **argv);
 
 static const struct cmd commands[] = {
 	{ "run", cmd_run, "boot perfvisor and guests in Bochs or QEMU, stream the console" },
+	{ "record", cmd_record, "run like 'run' with the profiler on and write perfvisor.data" },
+	{ "capture", cmd_capture, "read a capture from a real serial line (or a file) into perfvisor.data" },
+	{ "report", cmd_report, "read perfvisor.data and show where the time went" },
 	{ "iso", cmd_iso, "build a bootable ISO (for bare metal) without running it" },
 	{ "help", cmd_help, "show this text, or a command's help: perfvisor help COMMAND" },
 };

@@ -7,7 +7,7 @@ CLI_VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown
 CLI_CFLAGS  := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Iprofiler \
 	-DPERFVISOR_VERSION='"0.1 ($(CLI_VERSION))"'
 CLI_LDFLAGS :=
-CLI_LDLIBS  :=
+CLI_LDLIBS  := -lelf -ldw -lz
 
 CLI_SRC     := $(wildcard profiler/*.c)
 CLI_OBJ     := $(patsubst profiler/%.c,$(BUILD)/profiler/%.o,$(CLI_SRC))

@@ -1,0 +1,129 @@
+/* perfvisor report: the model.  Events from the capture parser are aggregated into histogram
+ * entries keyed by the sort keys (domain, process, sym, srcline, dso); guest rows are weighted by
+ * the samples' event counts, hypervisor rows by the hypervisor's ticks (software backend) or its
+ * own samples (hardware backend), so that all rows share one unit and their percentages add up
+ * to 100.  Symbols come through a resolver (symbols.c in the tool, a fake in the tests). */
+#ifndef PROFILER_REPORT_H
+#define PROFILER_REPORT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "report_hash.h"
+#include "pv_codec.h"
+
+enum report_key { RK_DOMAIN, RK_PROCESS, RK_SYM, RK_SRCLINE, RK_DSO, RK_NKEYS };
+
+struct report_opts {
+	enum report_key sort[RK_NKEYS];
+	int nsort;
+	bool children;        /* --children: callers accumulate their callees' totals */
+	bool callgraph;       /* -g: print call graphs under the entries */
+	double percent_limit; /* hide entries below this share (percent) */
+	double graph_limit;   /* hide call-graph branches below this share (percent), perf's 0.5 */
+};
+
+/* Parse "domain,process,sym" into o->sort; returns 0, or -1 with the bad key in *bad. */
+int report_parse_sort(struct report_opts *o, const char *keys, const char **bad);
+const char *report_key_name(enum report_key k);
+
+/* What one address resolves to.  An empty name means unknown. */
+struct report_sym {
+	char name[256];
+	char srcline[256]; /* "file.c:12", or "" */
+	char dso[128];     /* "hello.elf", "perfvisor.elf", or "" */
+};
+
+struct report_resolver {
+	void *ctx;
+	/* Called once per distinct (domain, ip), the first time it is seen; domain 0 is the
+	 * hypervisor.  h is the capture header (domain names, image ids). */
+	void (*resolve)(void *ctx, const struct pv_header *h, int domain, uint64_t ip, struct report_sym *out);
+};
+
+#define REPORT_PROC_HV UINT32_MAX /* process of hypervisor rows: "[hypervisor]" */
+
+struct report_loc {
+	uint32_t sym, srcline, dso; /* string ids */
+};
+
+struct report_proc {
+	int domain;
+	uint64_t cr3;
+	uint32_t name; /* string id, 0 until a PROCESS event names it */
+};
+
+struct report_entry {
+	int domain;
+	char level;     /* 'g' guest kernel, '.' guest user, 'k' hypervisor */
+	uint32_t proc;  /* index into procs, or REPORT_PROC_HV */
+	uint32_t sym, srcline, dso;
+	uint64_t self, children, samples;
+	uint32_t graph; /* call-graph root node, or HMAP_NONE */
+};
+
+struct report_node {
+	uint32_t sym;
+	uint64_t weight;
+	uint32_t child, next; /* first child, next sibling (HMAP_NONE: none) */
+};
+
+struct report_domain_stats {
+	uint64_t samples, weight;      /* SAMPLE events and their event counts */
+	uint64_t lost_events;          /* sum of LOST records */
+	uint64_t guest_ticks, hv_ticks, hv_exits;
+	bool have_totals;
+	uint64_t taken, recorded, lost;/* TOTALS */
+	int end_state, end_status;     /* DOMAIN_END (state 0: none seen) */
+};
+
+struct report {
+	struct report_opts opts;
+	struct report_resolver resolver;
+	struct pv_header hdr;
+	bool have_hdr;
+	struct strtab strs;
+	struct hmap loc_index;   /* (domain, ip) -> locs[] */
+	struct report_loc *locs;
+	size_t nlocs, caplocs;
+	struct hmap proc_index;  /* (domain, cr3) -> procs[] */
+	struct report_proc *procs;
+	size_t nprocs, capprocs;
+	struct hmap entry_index; /* sort-key tuple -> entries[] */
+	struct report_entry *entries;
+	size_t nentries, capentries;
+	struct report_node *nodes;
+	size_t nnodes, capnodes;
+	struct report_domain_stats dom[CAP_MAX_DOMAINS];
+	uint64_t total;          /* sum of self weights: 100% */
+	uint64_t nsamples;       /* SAMPLE events aggregated */
+	uint64_t hv_rows_weight; /* of which: the hypervisor's rows */
+};
+
+void report_init(struct report *r, const struct report_opts *o, const struct report_resolver *res);
+void report_free(struct report *r);
+/* Aggregate one event (the pv_capture_parse callback shape; always returns 0). */
+int report_add_event(void *r, const struct pv_header *h, const struct pv_event *ev);
+/* Total lost samples over all domains (TOTALS where present, else LOST records). */
+uint64_t report_lost(const struct report *r);
+/* The entries in output order (sorted by children or self, then keys); caller frees. */
+struct report_entry **report_sorted(struct report *r, size_t *n);
+
+/* Names for display. */
+const char *report_domain_name(const struct report *r, int domain, char *buf, size_t len);
+const char *report_proc_name(const struct report *r, uint32_t proc, char *buf, size_t len);
+const char *report_event_name(int event);
+const char *vmx_exit_reason_name(unsigned reason);
+
+/* report_print.c: the whole --stdio output. */
+struct report_print_info {
+	const char *input;          /* "perfvisor.data" */
+	const struct pv_diag *diag; /* may be NULL */
+	const char *const *warnings;/* lines printed as "# Warning: ..." (NULL-terminated) */
+};
+void report_print(FILE *f, struct report *r, const struct report_print_info *info);
+/* report_callgraph.c: the call graph of one entry, perf's graph format. */
+void report_print_callgraph(FILE *f, const struct report *r, const struct report_entry *e, int indent);
+
+#endif

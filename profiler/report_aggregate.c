@@ -1,0 +1,411 @@
+/* perfvisor report: aggregating capture events into histogram entries (see report.h). */
+#define _GNU_SOURCE
+#include "report.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+static const char *const key_names[RK_NKEYS] = {
+	[RK_DOMAIN] = "domain", [RK_PROCESS] = "process", [RK_SYM] = "sym",
+	[RK_SRCLINE] = "srcline", [RK_DSO] = "dso",
+};
+
+const char *report_key_name(enum report_key k)
+{
+	return key_names[k];
+}
+
+int report_parse_sort(struct report_opts *o, const char *keys, const char **bad)
+{
+	static char badbuf[64];
+	o->nsort = 0;
+	const char *p = keys;
+	while (*p) {
+		size_t n = strcspn(p, ",");
+		int k;
+		for (k = 0; k < RK_NKEYS; k++)
+			if (strlen(key_names[k]) == n && !strncmp(p, key_names[k], n))
+				break;
+		if (k == RK_NKEYS || n == 0 || o->nsort == RK_NKEYS) {
+			snprintf(badbuf, sizeof(badbuf), "%.*s", (int)(n < 60 ? n : 60), p);
+			*bad = badbuf;
+			return -1;
+		}
+		o->sort[o->nsort++] = k;
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	if (!o->nsort) {
+		*bad = "";
+		return -1;
+	}
+	return 0;
+}
+
+static bool has_key(const struct report *r, enum report_key k)
+{
+	for (int i = 0; i < r->opts.nsort; i++)
+		if (r->opts.sort[i] == k)
+			return true;
+	return false;
+}
+
+void report_init(struct report *r, const struct report_opts *o, const struct report_resolver *res)
+{
+	memset(r, 0, sizeof(*r));
+	r->opts = *o;
+	if (res)
+		r->resolver = *res;
+	strtab_init(&r->strs);
+}
+
+void report_free(struct report *r)
+{
+	strtab_free(&r->strs);
+	hmap_free(&r->loc_index);
+	hmap_free(&r->proc_index);
+	hmap_free(&r->entry_index);
+	free(r->locs);
+	free(r->procs);
+	free(r->entries);
+	free(r->nodes);
+	memset(r, 0, sizeof(*r));
+}
+
+#define GROW(arr, n, cap)                                                  \
+	do {                                                               \
+		if ((n) == (cap)) {                                        \
+			(cap) = (cap) ? (cap) * 2 : 256;                   \
+			(arr) = xrealloc((arr), (cap) * sizeof(*(arr)));   \
+		}                                                          \
+	} while (0)
+
+/* (domain, ip) -> interned symbol, source line and image, resolved once. */
+static uint32_t loc_of(struct report *r, int domain, uint64_t ip)
+{
+	struct hkey k = { (uint64_t)domain, ip, 0 };
+	uint32_t id = hmap_get(&r->loc_index, k);
+	if (id != HMAP_NONE)
+		return id;
+	struct report_sym s;
+	memset(&s, 0, sizeof(s));
+	if (r->resolver.resolve)
+		r->resolver.resolve(r->resolver.ctx, &r->hdr, domain, ip, &s);
+	if (!s.name[0])
+		snprintf(s.name, sizeof(s.name), "[unknown] 0x%" PRIx64, ip);
+	GROW(r->locs, r->nlocs, r->caplocs);
+	id = (uint32_t)r->nlocs++;
+	r->locs[id].sym = strtab_intern(&r->strs, s.name);
+	r->locs[id].srcline = strtab_intern(&r->strs, s.srcline[0] ? s.srcline : "??:0");
+	r->locs[id].dso = strtab_intern(&r->strs, s.dso[0] ? s.dso : "[unknown]");
+	hmap_put(&r->loc_index, k, id);
+	return id;
+}
+
+static uint32_t proc_of(struct report *r, int domain, uint64_t cr3)
+{
+	struct hkey k = { (uint64_t)domain, cr3, 1 };
+	uint32_t id = hmap_get(&r->proc_index, k);
+	if (id != HMAP_NONE)
+		return id;
+	GROW(r->procs, r->nprocs, r->capprocs);
+	id = (uint32_t)r->nprocs++;
+	r->procs[id].domain = domain;
+	r->procs[id].cr3 = cr3;
+	r->procs[id].name = 0;
+	hmap_put(&r->proc_index, k, id);
+	return id;
+}
+
+/* The entry for a row; only the selected sort keys tell rows apart. */
+static struct report_entry *entry_of(struct report *r, int domain, char level, uint32_t proc, uint32_t loc_id)
+{
+	const struct report_loc *loc = &r->locs[loc_id];
+	uint64_t d = has_key(r, RK_DOMAIN) ? (uint64_t)domain + 1 : 0;
+	uint64_t p = has_key(r, RK_PROCESS) ? (uint64_t)proc + 1 : 0; /* REPORT_PROC_HV + 1 fits */
+	uint64_t s = has_key(r, RK_SYM) ? loc->sym : 0;
+	uint64_t l = has_key(r, RK_SRCLINE) ? loc->srcline : 0;
+	uint64_t o = has_key(r, RK_DSO) ? loc->dso : 0;
+	uint64_t lv = has_key(r, RK_SYM) ? (uint64_t)(unsigned char)level : 0;
+	struct hkey k = { d | lv << 8 | p << 16, s | l << 32, o };
+	uint32_t id = hmap_get(&r->entry_index, k);
+	if (id == HMAP_NONE) {
+		GROW(r->entries, r->nentries, r->capentries);
+		id = (uint32_t)r->nentries++;
+		struct report_entry *e = &r->entries[id];
+		memset(e, 0, sizeof(*e));
+		e->domain = domain;
+		e->level = level;
+		e->proc = proc;
+		e->sym = loc->sym;
+		e->srcline = loc->srcline;
+		e->dso = loc->dso;
+		e->graph = HMAP_NONE;
+		hmap_put(&r->entry_index, k, id);
+	}
+	return &r->entries[id];
+}
+
+static uint32_t new_node(struct report *r, uint32_t sym)
+{
+	GROW(r->nodes, r->nnodes, r->capnodes);
+	uint32_t id = (uint32_t)r->nnodes++;
+	r->nodes[id] = (struct report_node){ .sym = sym, .weight = 0, .child = HMAP_NONE, .next = HMAP_NONE };
+	return id;
+}
+
+static uint32_t child_of(struct report *r, uint32_t parent, uint32_t sym)
+{
+	uint32_t c;
+	for (c = r->nodes[parent].child; c != HMAP_NONE; c = r->nodes[c].next)
+		if (r->nodes[c].sym == sym)
+			return c;
+	c = new_node(r, sym); /* may move r->nodes */
+	r->nodes[c].next = r->nodes[parent].child;
+	r->nodes[parent].child = c;
+	return c;
+}
+
+/* Call chains hold return addresses: the call is the instruction before. */
+static uint64_t caller_ip(uint64_t ret)
+{
+	return ret ? ret - 1 : 0;
+}
+
+static void add_sample(struct report *r, const struct pv_event *ev)
+{
+	int d = ev->domain;
+	char level = d == 0 ? 'k' : ev->cpl == 3 ? '.' : 'g';
+	uint32_t proc = d == 0 ? REPORT_PROC_HV : proc_of(r, d, ev->cr3);
+	uint64_t w = ev->weight;
+	uint32_t loc = loc_of(r, d, ev->ip);
+	struct report_entry *e = entry_of(r, d, level, proc, loc);
+	e->self += w;
+	e->samples++;
+	r->total += w;
+	if (d == 0)
+		r->hv_rows_weight += w;
+	int depth = ev->depth < 0 ? 0 : ev->depth > CAP_MAX_CHAIN ? CAP_MAX_CHAIN : ev->depth;
+	uint32_t locs[CAP_MAX_CHAIN];
+	for (int i = 0; i < depth; i++)
+		locs[i] = loc_of(r, d, caller_ip(ev->chain[i]));
+
+	if (r->opts.children) {
+		/* Every distinct entry on the chain (recursion counts once) gets the weight.  Indices,
+		 * not pointers: entry_of may move the array. */
+		size_t seen[CAP_MAX_CHAIN + 1];
+		int nseen = 0;
+		e = entry_of(r, d, level, proc, loc);
+		e->children += w;
+		seen[nseen++] = (size_t)(e - r->entries);
+		for (int i = 0; i < depth; i++) {
+			struct report_entry *c = entry_of(r, d, level, proc, locs[i]);
+			size_t ci = (size_t)(c - r->entries);
+			int j;
+			for (j = 0; j < nseen && seen[j] != ci; j++)
+				;
+			if (j == nseen) {
+				seen[nseen++] = ci;
+				c->children += w;
+			}
+		}
+	}
+	if (r->opts.callgraph) {
+		e = entry_of(r, d, level, proc, loc); /* entries may have moved */
+		if (e->graph == HMAP_NONE) {
+			uint32_t root = new_node(r, r->locs[loc].sym);
+			e = entry_of(r, d, level, proc, loc);
+			e->graph = root;
+		}
+		uint32_t node = e->graph;
+		r->nodes[node].weight += w;
+		for (int i = 0; i < depth; i++) {
+			node = child_of(r, node, r->locs[locs[i]].sym);
+			r->nodes[node].weight += w;
+		}
+	}
+}
+
+/* Software backend: the hypervisor's time for domain d, one row per exit reason. */
+static void add_hv_time(struct report *r, const struct pv_event *ev)
+{
+	if (r->hdr.backend != CAP_BACKEND_SOFTWARE || !ev->ticks)
+		return;
+	char name[96];
+	if (ev->reason == CAP_HV_REASON_EXPORT)
+		snprintf(name, sizeof(name), "export:drain_rings");
+	else
+		snprintf(name, sizeof(name), "exit:%s", vmx_exit_reason_name(ev->reason));
+	uint64_t key = (uint64_t)1 << 63 | ev->reason; /* not an address: a private loc key */
+	struct hkey k = { (uint64_t)ev->domain, key, 2 };
+	uint32_t loc = hmap_get(&r->loc_index, k);
+	if (loc == HMAP_NONE) {
+		GROW(r->locs, r->nlocs, r->caplocs);
+		loc = (uint32_t)r->nlocs++;
+		r->locs[loc].sym = strtab_intern(&r->strs, name);
+		r->locs[loc].srcline = strtab_intern(&r->strs, "??:0");
+		r->locs[loc].dso = strtab_intern(&r->strs, "[hypervisor]");
+		hmap_put(&r->loc_index, k, loc);
+	}
+	struct report_entry *e = entry_of(r, ev->domain, 'k', REPORT_PROC_HV, loc);
+	e->self += ev->ticks;
+	e->children += ev->ticks;
+	r->total += ev->ticks;
+	r->hv_rows_weight += ev->ticks;
+}
+
+int report_add_event(void *ctx, const struct pv_header *h, const struct pv_event *ev)
+{
+	struct report *r = ctx;
+	if (h && h->valid && !r->have_hdr) {
+		r->hdr = *h;
+		r->have_hdr = true;
+	}
+	if (ev->domain < 0 || ev->domain >= CAP_MAX_DOMAINS)
+		return 0;
+	struct report_domain_stats *ds = &r->dom[ev->domain];
+	switch (ev->kind) {
+	case PV_EV_SAMPLE:
+		ds->samples++;
+		ds->weight += ev->weight;
+		r->nsamples++;
+		add_sample(r, ev);
+		break;
+	case PV_EV_LOST:
+		ds->lost_events += ev->count;
+		break;
+	case PV_EV_PROCESS:
+		r->procs[proc_of(r, ev->domain, ev->cr3)].name = strtab_intern(&r->strs, ev->name);
+		break;
+	case PV_EV_HV_TIME:
+		ds->hv_ticks += ev->ticks;
+		ds->hv_exits += ev->count;
+		add_hv_time(r, ev);
+		break;
+	case PV_EV_GUEST_TIME:
+		ds->guest_ticks += ev->ticks;
+		break;
+	case PV_EV_DOMAIN_END:
+		ds->end_state = ev->state;
+		ds->end_status = ev->status;
+		break;
+	case PV_EV_TOTALS:
+		ds->have_totals = true;
+		ds->taken = ev->taken;
+		ds->recorded = ev->recorded;
+		ds->lost = ev->lost;
+		break;
+	}
+	return 0;
+}
+
+uint64_t report_lost(const struct report *r)
+{
+	uint64_t n = 0;
+	for (int d = 0; d < CAP_MAX_DOMAINS; d++)
+		n += r->dom[d].have_totals ? r->dom[d].lost : r->dom[d].lost_events;
+	return n;
+}
+
+/* ------------------------------------------------------------ names */
+
+const char *report_domain_name(const struct report *r, int domain, char *buf, size_t len)
+{
+	if (domain == 0)
+		return "perfvisor";
+	for (int i = 0; i < r->hdr.ndomains; i++)
+		if (r->hdr.domains[i].id == domain && r->hdr.domains[i].name[0])
+			return r->hdr.domains[i].name;
+	snprintf(buf, len, "domain-%d", domain);
+	return buf;
+}
+
+const char *report_proc_name(const struct report *r, uint32_t proc, char *buf, size_t len)
+{
+	if (proc == REPORT_PROC_HV)
+		return "[hypervisor]";
+	const struct report_proc *p = &r->procs[proc];
+	if (p->name)
+		return strtab_str(&r->strs, p->name);
+	if (p->cr3 == 0)
+		return "[kernel]"; /* paging off: the guest kernel's physical address space */
+	snprintf(buf, len, "[cr3 0x%" PRIx64 "]", p->cr3);
+	return buf;
+}
+
+const char *report_event_name(int event)
+{
+	static const char *const names[CAP_EVENT_COUNT] = {
+		[CAP_EVENT_CYCLES] = "cycles", [CAP_EVENT_INSTRUCTIONS] = "instructions",
+		[CAP_EVENT_REF_CYCLES] = "ref-cycles", [CAP_EVENT_LLC_REFS] = "llc-refs",
+		[CAP_EVENT_LLC_MISSES] = "llc-misses", [CAP_EVENT_BRANCHES] = "branches",
+		[CAP_EVENT_BRANCH_MISSES] = "branch-misses",
+	};
+	return event >= 0 && event < CAP_EVENT_COUNT ? names[event] : "unknown-event";
+}
+
+/* ------------------------------------------------------------ sorting */
+
+static const struct report *sort_r;
+
+static int cmp_str(uint32_t a, uint32_t b)
+{
+	return a == b ? 0 : strcmp(strtab_str(&sort_r->strs, a), strtab_str(&sort_r->strs, b));
+}
+
+static int cmp_entries(const void *pa, const void *pb)
+{
+	const struct report_entry *a = *(struct report_entry *const *)pa, *b = *(struct report_entry *const *)pb;
+	uint64_t va = sort_r->opts.children ? a->children : a->self;
+	uint64_t vb = sort_r->opts.children ? b->children : b->self;
+	if (va != vb)
+		return va > vb ? -1 : 1;
+	if (a->self != b->self)
+		return a->self > b->self ? -1 : 1;
+	for (int i = 0; i < sort_r->opts.nsort; i++) {
+		int c = 0;
+		char ba[64], bb[64];
+		switch (sort_r->opts.sort[i]) {
+		case RK_DOMAIN:
+			c = (a->domain > b->domain) - (a->domain < b->domain);
+			break;
+		case RK_PROCESS:
+			if (a->proc != b->proc)
+				c = strcmp(report_proc_name(sort_r, a->proc, ba, sizeof(ba)),
+					   report_proc_name(sort_r, b->proc, bb, sizeof(bb)));
+			break;
+		case RK_SYM:
+			c = cmp_str(a->sym, b->sym);
+			if (!c)
+				c = (a->level > b->level) - (a->level < b->level);
+			break;
+		case RK_SRCLINE:
+			c = cmp_str(a->srcline, b->srcline);
+			break;
+		case RK_DSO:
+			c = cmp_str(a->dso, b->dso);
+			break;
+		default:
+			break;
+		}
+		if (c)
+			return c;
+	}
+	return 0;
+}
+
+struct report_entry **report_sorted(struct report *r, size_t *n)
+{
+	struct report_entry **v = xmalloc((r->nentries + 1) * sizeof(*v));
+	for (size_t i = 0; i < r->nentries; i++)
+		v[i] = &r->entries[i];
+	sort_r = r;
+	qsort(v, r->nentries, sizeof(*v), cmp_entries);
+	sort_r = NULL;
+	*n = r->nentries;
+	return v;
+}

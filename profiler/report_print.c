@@ -1,0 +1,217 @@
+/* perfvisor report --stdio: the header (capture diagnostics, lost samples, event, domains and
+ * their time), then the histogram in perf report's layout. */
+#define _GNU_SOURCE
+#include "report.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "symbols.h"
+#include "util.h"
+
+static double pct(uint64_t v, uint64_t total)
+{
+	return total ? 100.0 * (double)v / (double)total : 0.0;
+}
+
+/* perf's "4K of event": 1000 -> 1K, integer division. */
+static void unit_number(char *buf, size_t len, uint64_t n)
+{
+	if (n >= 1000000000ull)
+		snprintf(buf, len, "%" PRIu64 "G", n / UINT64_C(1000000000));
+	else if (n >= 1000000ull)
+		snprintf(buf, len, "%" PRIu64 "M", n / UINT64_C(1000000));
+	else if (n >= 1000ull)
+		snprintf(buf, len, "%" PRIu64 "K", n / UINT64_C(1000));
+	else
+		snprintf(buf, len, "%" PRIu64, n);
+}
+
+static void print_diag(FILE *f, const struct pv_diag *dg)
+{
+	char line[512] = "";
+	char part[128];
+	uint64_t lost_frames = dg->frames_lost_by_seq;
+	if (dg->frames_bad_crc) {
+		snprintf(part, sizeof(part), "%" PRIu64 " frame%s failed CRC", dg->frames_bad_crc,
+			 dg->frames_bad_crc == 1 ? "" : "s");
+		str_append(line, sizeof(line), part);
+	}
+	if (dg->frames_bad_length) {
+		snprintf(part, sizeof(part), "%s%" PRIu64 " frame%s with an impossible length", line[0] ? ", " : "",
+			 dg->frames_bad_length, dg->frames_bad_length == 1 ? "" : "s");
+		str_append(line, sizeof(line), part);
+	}
+	if (lost_frames) {
+		snprintf(part, sizeof(part), "%s%" PRIu64 " frame%s lost (sequence gap)", line[0] ? ", " : "",
+			 lost_frames, lost_frames == 1 ? "" : "s");
+		str_append(line, sizeof(line), part);
+	}
+	if (dg->frames_unknown_type) {
+		snprintf(part, sizeof(part), "%s%" PRIu64 " frame%s of unknown type", line[0] ? ", " : "",
+			 dg->frames_unknown_type, dg->frames_unknown_type == 1 ? "" : "s");
+		str_append(line, sizeof(line), part);
+	}
+	if (dg->records_malformed) {
+		snprintf(part, sizeof(part), "%s%" PRIu64 " malformed record%s", line[0] ? ", " : "",
+			 dg->records_malformed, dg->records_malformed == 1 ? "" : "s");
+		str_append(line, sizeof(line), part);
+	}
+	if (dg->garbage_bytes) {
+		snprintf(part, sizeof(part), "%s%" PRIu64 " garbage byte%s skipped", line[0] ? ", " : "",
+			 dg->garbage_bytes, dg->garbage_bytes == 1 ? "" : "s");
+		str_append(line, sizeof(line), part);
+	}
+	if (line[0])
+		fprintf(f, "# Capture damaged: %s; recovered at the next good frame\n", line);
+	if (dg->have_header && !dg->have_end)
+		fprintf(f, "# Capture truncated: no END frame — the run was cut short%s\n",
+			dg->truncated_tail_bytes ? " (a partial frame at the end)" : "");
+	if (dg->header_changed)
+		fputs("# Capture warning: the header changed in the middle of the stream; the first one is used\n", f);
+	if (line[0] && dg->first_error[0])
+		fprintf(f, "# First error at byte %" PRIu64 ": %s\n", dg->first_error_offset, dg->first_error);
+}
+
+static void print_domains(FILE *f, const struct report *r)
+{
+	const struct pv_header *h = &r->hdr;
+	fputs("# Domains:", f);
+	for (int i = 0; i < h->ndomains; i++) {
+		char id[96];
+		symbols_id_text(h->domains[i].image_id_kind, h->domains[i].image_id, h->domains[i].image_id_len, id,
+				sizeof(id));
+		fprintf(f, "%s %d %s (%s)", i ? "," : "", h->domains[i].id, h->domains[i].name, id);
+	}
+	fputc('\n', f);
+
+	uint64_t all = 0;
+	for (int d = 0; d < CAP_MAX_DOMAINS; d++)
+		all += r->dom[d].guest_ticks + r->dom[d].hv_ticks;
+	fputs("#\n# Domain               Samples   Lost  Guest ticks  Guest time     Hv ticks  Hv share\n", f);
+	for (int d = 0; d < CAP_MAX_DOMAINS; d++) {
+		const struct report_domain_stats *ds = &r->dom[d];
+		bool listed = false;
+		for (int i = 0; i < h->ndomains; i++)
+			listed |= h->domains[i].id == d;
+		if (!listed && !ds->samples && !ds->guest_ticks && !ds->hv_ticks)
+			continue;
+		char nb[32], label[64];
+		snprintf(label, sizeof(label), "%d %s", d, report_domain_name(r, d, nb, sizeof(nb)));
+		uint64_t lost = ds->have_totals ? ds->lost : ds->lost_events;
+		fprintf(f, "# %-18s %9" PRIu64 " %6" PRIu64 " %12" PRIu64 " %10.2f%% %12" PRIu64 " %8.2f%%\n",
+			label, ds->samples, lost, ds->guest_ticks, pct(ds->guest_ticks, all), ds->hv_ticks,
+			pct(ds->hv_ticks, all));
+	}
+}
+
+static void print_header(FILE *f, const struct report *r, const struct report_print_info *info)
+{
+	const struct pv_header *h = &r->hdr;
+	fprintf(f, "# Total Lost Samples: %" PRIu64 "\n#\n", report_lost(r));
+	if (info->diag)
+		print_diag(f, info->diag);
+	for (const char *const *w = info->warnings; w && *w; w++)
+		fprintf(f, "# Warning: %s\n", *w);
+	char n[32];
+	unit_number(n, sizeof(n), r->nsamples);
+	bool sw = h->backend == CAP_BACKEND_SOFTWARE;
+	fprintf(f, "# Samples: %s of event '%s' (%s)\n", n, report_event_name(h->event),
+		sw ? "software backend: TSC + VMX-preemption timer" : "hardware backend: architectural PMU counter");
+	fprintf(f, "# Event count (approx.): %" PRIu64 "\n", r->total);
+	fprintf(f, "# Period: %" PRIu64 "   Jitter: %" PRIu64 "   Backend: %s   Call chains: %s\n", h->period,
+		h->jitter, sw ? "software" : "hardware",
+		h->flags & CAP_HDR_CALLCHAIN ? "yes" : "no");
+	fprintf(f, "# Hypervisor: %.2f%% of the event count (%s)\n", pct(r->hv_rows_weight, r->total),
+		sw ? "ticks spent handling the domains' exits" : "its own samples");
+	print_domains(f, r);
+	fputs("#\n", f);
+}
+
+/* ------------------------------------------------------------ table */
+
+static const char *const col_title[RK_NKEYS] = {
+	[RK_DOMAIN] = "Domain", [RK_PROCESS] = "Process", [RK_SYM] = "Symbol",
+	[RK_SRCLINE] = "Source:Line", [RK_DSO] = "Shared Object",
+};
+
+static const char *cell(const struct report *r, const struct report_entry *e, enum report_key k, char *buf,
+			size_t len)
+{
+	switch (k) {
+	case RK_DOMAIN:
+		return report_domain_name(r, e->domain, buf, len);
+	case RK_PROCESS:
+		return report_proc_name(r, e->proc, buf, len);
+	case RK_SYM:
+		snprintf(buf, len, "[%c] %s", e->level, strtab_str(&r->strs, e->sym));
+		return buf;
+	case RK_SRCLINE:
+		return strtab_str(&r->strs, e->srcline);
+	case RK_DSO:
+		return strtab_str(&r->strs, e->dso);
+	default:
+		return "";
+	}
+}
+
+static bool shown(const struct report *r, const struct report_entry *e)
+{
+	uint64_t v = r->opts.children ? e->children : e->self;
+	return v && pct(v, r->total) >= r->opts.percent_limit;
+}
+
+void report_print(FILE *f, struct report *r, const struct report_print_info *info)
+{
+	print_header(f, r, info);
+	size_t n;
+	struct report_entry **v = report_sorted(r, &n);
+	int width[RK_NKEYS] = { 0 };
+	char buf[512];
+	for (int i = 0; i < r->opts.nsort; i++)
+		width[i] = (int)strlen(col_title[r->opts.sort[i]]);
+	for (size_t j = 0; j < n; j++) {
+		if (!shown(r, v[j]))
+			continue;
+		for (int i = 0; i < r->opts.nsort; i++) {
+			int w = (int)strlen(cell(r, v[j], r->opts.sort[i], buf, sizeof(buf)));
+			if (w > width[i])
+				width[i] = w;
+		}
+	}
+
+	fputs(r->opts.children ? "# Children      Self" : "# Overhead", f);
+	for (int i = 0; i < r->opts.nsort; i++)
+		fprintf(f, "  %-*s", i == r->opts.nsort - 1 ? 0 : width[i], col_title[r->opts.sort[i]]);
+	fputs(r->opts.children ? "\n# ........  ........" : "\n# ........", f);
+	for (int i = 0; i < r->opts.nsort; i++) {
+		fputs("  ", f);
+		for (int k = 0; k < width[i]; k++)
+			fputc('.', f);
+	}
+	fputs("\n#\n", f);
+
+	for (size_t j = 0; j < n; j++) {
+		const struct report_entry *e = v[j];
+		if (!shown(r, e))
+			continue;
+		if (r->opts.children)
+			fprintf(f, "%9.2f%%  %7.2f%%", pct(e->children, r->total), pct(e->self, r->total));
+		else
+			fprintf(f, "%9.2f%%", pct(e->self, r->total));
+		for (int i = 0; i < r->opts.nsort; i++) {
+			const char *c = cell(r, e, r->opts.sort[i], buf, sizeof(buf));
+			if (i == r->opts.nsort - 1)
+				fprintf(f, "  %s", c);
+			else
+				fprintf(f, "  %-*s", width[i], c);
+		}
+		fputc('\n', f);
+		if (r->opts.callgraph && e->graph != HMAP_NONE) {
+			report_print_callgraph(f, r, e, r->opts.children ? 21 : 11);
+			fputc('\n', f);
+		}
+	}
+	free(v);
+}
