@@ -24,7 +24,7 @@ deps:
 HV_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-builtin \
 	-fno-stack-protector -fno-pic -fno-pie -mno-red-zone -mgeneral-regs-only \
 	-mcmodel=small -fno-asynchronous-unwind-tables -fno-omit-frame-pointer \
-	-nostdinc -isystem $(shell $(CC) -print-file-name=include) -Iinclude -I.
+	-nostdinc -isystem $(shell $(CC) -print-file-name=include) -Iinclude -I. -DPERFVISOR_HV
 HV_LDFLAGS := -nostdlib -static -z max-page-size=0x1000 -z noexecstack -no-pie -Wl,--build-id=sha1 -T linker.ld
 
 HV_C   := $(wildcard boot/*.c arch/x86/*.c arch/x86/vmx/*.c hv/*.c pmu/*.c)

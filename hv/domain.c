@@ -3,6 +3,7 @@
 #include "hv/cmdline.h"
 #include "hv/printf.h"
 #include "hv/string.h"
+#include "pmu/prof.h"
 
 #define DEFAULT_MEM_MIB 16
 #define MIN_MEM_MIB     2
@@ -60,6 +61,7 @@ static void console_line_cb(void *ctx, const char *line, int len)
 static void domain_finish(struct domain *d)
 {
     vuart_flush(&d->uart, console_line_cb, d);
+    prof_domain_end(d);
 }
 
 void domain_exit(struct domain *d, int status, const char *how)

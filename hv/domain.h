@@ -26,6 +26,9 @@ struct vcpu {
     uint64_t exits[HV_MAX_EXIT_REASONS];
     uint64_t exit_ticks[HV_MAX_EXIT_REASONS]; /* hypervisor ticks, exit to re-entry */
     char last_event[128];              /* last event injected, for post-mortems */
+    uint64_t sample_left;              /* software sampling: guest ticks to the next sample */
+    uint64_t sample_weight;            /* the period the next sample stands for */
+    uint64_t export_count, export_ticks; /* ring drains after its slices, and their cost */
 };
 
 struct domain {
@@ -44,6 +47,9 @@ struct domain {
     uint64_t ignored_io;               /* accesses to ports nobody emulates */
     uint16_t first_ignored_port;
     void *arch;                        /* architecture state (EPT) */
+    uint8_t image_id_kind;             /* CAP_IMAGE_ID_BUILD_ID or CAP_IMAGE_ID_CRC32 */
+    uint8_t image_id_len;
+    uint8_t image_id[20];              /* identifies the kernel image in profiles */
     struct vcpu vcpu;                  /* one vCPU per domain */
 };
 

@@ -2,6 +2,8 @@
 #include "hv/hypercall.h"
 #include "hv/domain.h"
 #include "perfvisor/hypercall.h"
+#include "hv/arch.h"
+#include "pmu/prof.h"
 
 enum hc_result hypercall(struct vcpu *v, int cpl, uint64_t nr, const uint64_t args[4], int64_t *ret)
 {
@@ -20,6 +22,18 @@ enum hc_result hypercall(struct vcpu *v, int cpl, uint64_t nr, const uint64_t ar
     case HC_YIELD:
         *ret = 0;
         return HC_END_SLICE;
+    case HC_NAME_CR3: {
+        char name[HC_NAME_MAX + 1];
+        if (args[2] > HC_NAME_MAX) {
+            *ret = HC_EINVAL;
+        } else if (arch_guest_read(v, args[1], name, args[2])) {
+            *ret = HC_EFAULT;
+        } else {
+            prof_name_process(v->dom, args[0], name, (uint32_t)args[2]);
+            *ret = 0;
+        }
+        return HC_CONTINUE;
+    }
     default:
         *ret = HC_ENOSYS;
         return HC_CONTINUE;

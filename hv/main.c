@@ -11,6 +11,8 @@
 #include "hv/sched.h"
 #include "hv/string.h"
 #include "hv/summary.h"
+#include "perfvisor/capture.h"
+#include "pmu/prof.h"
 
 #define PERFVISOR_VERSION "0.1"
 #define LOW_MEMORY_END  0x100000ull    /* below 1 MiB: BIOS, EBDA, real-mode leftovers */
@@ -81,6 +83,16 @@ static void domain_build(struct domain *d, int id, const struct boot_module *m)
         domain_stop(d, "cannot build its multiboot information (command line too long?)");
         return;
     }
+    const uint8_t *img = (const uint8_t *)(uintptr_t)m->start;
+    d->image_id_len = (uint8_t)mbkernel_build_id(img, m->end - m->start, d->image_id,
+                                                 sizeof(d->image_id));
+    d->image_id_kind = CAP_IMAGE_ID_BUILD_ID;
+    if (!d->image_id_len && prof.enabled) {     /* no build-id: the file's CRC-32 names it */
+        uint32_t crc = cap_crc32(0, img, m->end - m->start);
+        memcpy(d->image_id, &crc, 4);
+        d->image_id_len = 4;
+        d->image_id_kind = CAP_IMAGE_ID_CRC32;
+    }
     d->entry = ld.entry;
     d->mbinfo = GUEST_MBINFO_GPA;
     if (arch_domain_init(d) || arch_vcpu_init(&d->vcpu)) {
@@ -109,6 +121,8 @@ void kmain(uint32_t magic, uint64_t info)
     memory_init();
     if (arch_virt_init())
         finish(1);
+    if (prof_init(bi.cmdline))
+        finish(1);
     if (bi.nmodules == 0) {
         hv_printf("perfvisor: no guests: give GRUB one `module2 KERNEL.elf name=... mem=...` line "
                   "per guest\n");
@@ -124,6 +138,8 @@ void kmain(uint32_t magic, uint64_t info)
                   MAX_DOMAINS);
 
     hv_printf("perfvisor: running %d domain(s), time slice %lu ticks\n", ndomains, slice);
+    prof_start();
     sched_run(slice);
+    prof_finish();
     finish(summary_print());
 }

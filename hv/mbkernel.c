@@ -102,6 +102,57 @@ static int load_aout_kludge(const uint8_t *img, size_t len, const struct mb1_hea
     return load_segment(img, len, gmem, gsize, off, h->load_addr, filesz, memsz, out, err, errlen);
 }
 
+#define PT_NOTE         4
+#define NT_GNU_BUILD_ID 3
+
+/* Notes: namesz, descsz, type, name (padded to 4), desc (padded to 4). */
+static size_t find_build_id(const uint8_t *p, uint64_t n, uint8_t *id, size_t max)
+{
+    uint64_t off = 0;
+    while (off + 12 <= n) {
+        const uint32_t *h = (const void *)(p + off);
+        uint64_t namesz = h[0], descsz = h[1];
+        uint64_t name_off = off + 12, desc_off = name_off + ((namesz + 3) & ~3ull);
+        if (desc_off > n || descsz > n - desc_off)
+            return 0;
+        if (h[2] == NT_GNU_BUILD_ID && namesz == 4 && !memcmp(p + name_off, "GNU", 4)) {
+            size_t c = descsz < max ? descsz : max;
+            memcpy(id, p + desc_off, c);
+            return c;
+        }
+        off = desc_off + ((descsz + 3) & ~3ull);
+    }
+    return 0;
+}
+
+size_t mbkernel_build_id(const uint8_t *img, size_t len, uint8_t *id, size_t max)
+{
+    if (len < sizeof(struct elf32_ehdr) || memcmp(img, "\x7f" "ELF", 4) || img[EI_DATA] != ELFDATA2LSB)
+        return 0;
+    int is64 = img[EI_CLASS] == ELFCLASS64;
+    if (is64 && len < sizeof(struct elf64_ehdr))
+        return 0;
+    const struct elf32_ehdr *e32 = (const void *)img;
+    const struct elf64_ehdr *e64 = (const void *)img;
+    uint64_t phoff = is64 ? e64->phoff : e32->phoff, phnum = is64 ? e64->phnum : e32->phnum;
+    uint64_t phent = is64 ? e64->phentsize : e32->phentsize;
+    uint64_t need = is64 ? sizeof(struct elf64_phdr) : sizeof(struct elf32_phdr);
+    if (phent < need || phoff > len || phnum * phent > len - phoff)
+        return 0;
+    for (uint64_t i = 0; i < phnum; i++) {
+        const uint8_t *ph = img + phoff + i * phent;
+        uint64_t type = is64 ? ((const struct elf64_phdr *)ph)->type : ((const struct elf32_phdr *)ph)->type;
+        uint64_t off = is64 ? ((const struct elf64_phdr *)ph)->offset : ((const struct elf32_phdr *)ph)->offset;
+        uint64_t sz = is64 ? ((const struct elf64_phdr *)ph)->filesz : ((const struct elf32_phdr *)ph)->filesz;
+        if (type != PT_NOTE || off > len || sz > len - off)
+            continue;
+        size_t n = find_build_id(img + off, sz, id, max);
+        if (n)
+            return n;
+    }
+    return 0;
+}
+
 int mbkernel_load(const uint8_t *img, size_t len, uint8_t *gmem, uint64_t gsize,
                   struct mbkernel_load *out, char *err, size_t errlen)
 {

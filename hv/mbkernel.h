@@ -18,4 +18,8 @@ struct mbkernel_load {
 int mbkernel_load(const uint8_t *img, size_t len, uint8_t *gmem, uint64_t gsize,
                   struct mbkernel_load *out, char *err, size_t errlen);
 
+/* Copies the image's GNU build-id (an ELF PT_NOTE of type NT_GNU_BUILD_ID) into id; returns
+ * its length (at most max), or 0 if the image has none. */
+size_t mbkernel_build_id(const uint8_t *img, size_t len, uint8_t *id, size_t max);
+
 #endif

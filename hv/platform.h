@@ -10,4 +10,7 @@ __attribute__((noreturn)) void platform_shutdown(int status);
 /* A monotonic cycle counter (the TSC). */
 uint64_t platform_ticks(void);
 
+/* Its frequency in kHz, measured (about 10 ms); 0 if it cannot be measured. */
+uint64_t platform_tsc_khz(void);
+
 #endif

@@ -3,6 +3,8 @@
 #include "hv/sched.h"
 #include "hv/arch.h"
 #include "hv/domain.h"
+#include "pmu/prof.h"
+#include "hv/platform.h"
 
 void sched_run(uint64_t slice)
 {
@@ -23,6 +25,12 @@ void sched_run(uint64_t slice)
                     ticks = d->budget - used;
             }
             arch_vcpu_run(&d->vcpu, ticks);
+            if (prof.enabled) {            /* the rings empty between slices, never inside */
+                uint64_t t0 = platform_ticks();
+                prof_drain();
+                d->vcpu.export_ticks += platform_ticks() - t0;
+                d->vcpu.export_count++;
+            }
             ran = 1;
         }
         if (!ran)

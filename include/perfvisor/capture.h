@@ -54,7 +54,9 @@
  *     CAP_R_PROCESS     varint cr3, u8 length + name: the guest named an address space
  *     CAP_R_HV_TIME     varint exit_reason, varint count, varint ticks: exits of this domain
  *                       handled since the previous CAP_R_HV_TIME for the same pair, and the
- *                       hypervisor ticks (exit to re-entry) they took
+ *                       hypervisor ticks (exit to re-entry) they took.  exit_reason is a VMX
+ *                       basic exit reason (SDM Appendix C), or CAP_HV_REASON_EXPORT for the
+ *                       time spent draining sample rings after this domain's time slices
  *     CAP_R_GUEST_TIME  varint ticks: guest ticks run by this domain since the previous one
  *     CAP_R_DOMAIN_END  u8 state (1 exited, 2 stopped), u8 exit status
  *     CAP_R_TOTALS      varint taken, varint recorded, varint lost  (per domain, final)
@@ -77,6 +79,7 @@
 #define CAP_HEADER_EVERY 64
 #define CAP_MAX_DOMAINS  16         /* 0 = hypervisor, 1..15 */
 #define CAP_MAX_CHAIN    32
+#define CAP_HV_REASON_EXPORT  1000 /* CAP_R_HV_TIME reason: draining the rings into frames */
 #define CAP_IMAGE_ID_BUILD_ID 1
 #define CAP_IMAGE_ID_CRC32    2
 

@@ -44,11 +44,13 @@ enum exit_action exit_triple_fault(struct vcpu *v, struct vmx_vcpu *x)
     return EXIT_END_SLICE;
 }
 
+/* The timer armed by vmexit.c ran out: the run loop has already taken the sample or ended
+ * the slice, whichever was due. */
 enum exit_action exit_preemption_timer(struct vcpu *v, struct vmx_vcpu *x)
 {
     (void)v;
     (void)x;
-    return EXIT_END_SLICE;
+    return EXIT_RESUME;
 }
 
 /* A host interrupt arrived while the guest ran; acknowledged on exit, nothing to do yet. */

@@ -9,6 +9,7 @@
 #include "hv/domain.h"
 #include "hv/printf.h"
 #include "hv/summary.h"
+#include "pmu/prof.h"
 
 void vmx_vcpu_load(struct vcpu *v);
 
@@ -104,19 +105,36 @@ static enum exit_action dispatch(struct vcpu *v, struct vmx_vcpu *x, uint32_t re
     return EXIT_END_SLICE;
 }
 
+/* The VMX-preemption timer counts guest time only (it runs in VMX non-root operation), in
+ * units of 2^rate TSC ticks.  One timer serves both the time slice and, with the software
+ * sampling backend, the next sample: it is armed for whichever comes first, and what it
+ * counted is subtracted from both at every exit. */
+static uint32_t arm_timer(struct vcpu *v, uint64_t slice_left)
+{
+    uint64_t t = slice_left;
+    if (prof_samples_guests() && v->sample_left < t)
+        t = v->sample_left;
+    t >>= vmx_caps.preempt_rate;
+    uint32_t timer = t > 0xFFFFFFFFull ? 0xFFFFFFFFu : t ? (uint32_t)t : 1;
+    vmcs_write32(VMCS_GUEST_PREEMPTION_TIMER, timer);
+    return timer;
+}
+
+static uint64_t sub_floor(uint64_t a, uint64_t b) { return a > b ? a - b : 0; }
+
 /* Accounting (in TSC ticks, which Bochs advances one per instruction): guest time is
  * entry -> exit; hypervisor time for an exit is exit -> the next entry of the same vCPU,
  * not counting other domains that ran in between. */
 void arch_vcpu_run(struct vcpu *v, uint64_t ticks)
 {
     struct vmx_vcpu *x = v->arch;
-    uint64_t timer = ticks >> vmx_caps.preempt_rate;
+    uint64_t slice_left = ticks;
 
     x->mark_tsc = rdtsc();
     vmx_vcpu_load(v);
-    vmcs_write32(VMCS_GUEST_PREEMPTION_TIMER, timer > 0xFFFFFFFFull ? 0xFFFFFFFFu : timer ? (uint32_t)timer : 1);
 
     while (v->dom->state == DOMAIN_RUNNING) {
+        uint32_t timer = arm_timer(v, slice_left);
         int r = vmx_enter(&x->regs, x->launched);
         if (r) {
             vmx_report_failure(x->launched ? "VMRESUME" : "VMLAUNCH", r);
@@ -134,6 +152,10 @@ void arch_vcpu_run(struct vcpu *v, uint64_t ticks)
 
         uint32_t reason = vmcs_read32(VMCS_EXIT_REASON);
         int basic = reason & 0xFFFF;
+        uint64_t ran = (uint64_t)(timer - vmcs_read32(VMCS_GUEST_PREEMPTION_TIMER)) << vmx_caps.preempt_rate;
+        slice_left = sub_floor(slice_left, ran);
+        if (prof_samples_guests() && (v->sample_left = sub_floor(v->sample_left, ran)) == 0)
+            prof_sample_guest(v, x->regs.exit_tsc);
         if (basic < HV_MAX_EXIT_REASONS)
             v->exits[basic]++;
         x->last_reason = basic < HV_MAX_EXIT_REASONS ? basic : -1;
@@ -144,7 +166,7 @@ void arch_vcpu_run(struct vcpu *v, uint64_t ticks)
             v->last_event[0] = '\0';
         if (console_pending())          /* keep the serial line busy, never wait on it */
             console_pump();
-        if (action == EXIT_END_SLICE)
+        if (action == EXIT_END_SLICE || slice_left == 0)
             break;
     }
     if (x->last_reason >= 0)

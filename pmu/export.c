@@ -1,0 +1,191 @@
+/* Draining the rings into capture frames on the console line (format: perfvisor/capture.h).
+ * Between time slices the drain encodes as many frames as the console queue has room for and
+ * never waits; at the end of the run it sends everything, the totals and the END frame. */
+#include "pmu/prof.h"
+#include "pmu/cap_encode.h"
+#include "pmu/prof_state.h"
+#include "hv/console.h"
+#include "hv/platform.h"
+#include "hv/printf.h"
+#include "hv/string.h"
+
+extern const uint8_t __build_id_note[];      /* linker.ld: the hypervisor's GNU build-id note */
+
+static struct cap_encoder enc;
+static uint8_t frame[CAP_FRAME_HEAD + CAP_MAX_PAYLOAD + CAP_FRAME_CRC];
+static unsigned frames_since_header;
+
+static void send(size_t n, int wait)
+{
+    if (console_try_binary(frame, n) && wait) {
+        console_flush();                     /* the queue is far larger than a frame */
+        console_try_binary(frame, n);
+    }
+}
+
+static void hv_build_id(uint8_t *len, uint8_t *id)
+{
+    /* ELF note: namesz, descsz, type (3 = NT_GNU_BUILD_ID), "GNU\0", descriptor */
+    const uint32_t *h = (const uint32_t *)__build_id_note;
+    *len = 0;
+    if (h[0] == 4 && h[2] == 3 && h[1] <= 20) {
+        *len = (uint8_t)h[1];
+        memcpy(id, __build_id_note + 16, h[1]);
+    }
+}
+
+void prof_export_header(void)
+{
+    static struct cap_header_desc h;
+
+    if (!h.ndomains) {
+        h.backend = (uint8_t)prof.backend;
+        h.event = (uint8_t)prof.event;
+        h.flags = (prof.callchain ? CAP_HDR_CALLCHAIN : 0) | (prof.jitter ? CAP_HDR_JITTER : 0);
+        h.period = prof.period;
+        h.jitter = prof.jitter;
+        h.tsc_khz = prof.tsc_khz;
+        h.max_depth = (uint8_t)prof.callchain;
+        hv_build_id(&h.hv_build_id_len, h.hv_build_id);
+        for (int i = 0; i < ndomains; i++) {
+            struct domain *d = &domains[i];
+            struct cap_domain_desc *dd = &h.domains[h.ndomains++];
+            dd->id = (uint8_t)d->id;
+            hv_strlcpy(dd->name, d->name, sizeof(dd->name));
+            dd->mem_mib = (uint32_t)(d->mem_size >> 20);
+            dd->image_id_kind = d->image_id_kind;
+            dd->image_id_len = d->image_id_len;
+            memcpy(dd->image_id, d->image_id, d->image_id_len);
+        }
+    }
+    send(cap_enc_header_frame(&enc, &h, frame), 1);
+    frames_since_header = 0;
+    for (int i = 0; i < prof_state.nnames; i++)   /* late readers learn every name again */
+        prof_state.names[i].pending = 1;
+}
+
+/* The ring whose oldest sample is oldest: frames stay in time order across domains. */
+static struct sample_ring *oldest_ring(void)
+{
+    struct sample_ring *best = 0;
+    for (int d = 0; d <= ndomains; d++) {
+        const struct cap_sample *s = ring_peek(&prof_state.rings[d]);
+        if (s && (!best || s->tsc < ring_peek(best)->tsc))
+            best = &prof_state.rings[d];
+    }
+    return best;
+}
+
+/* Control records; each is marked sent only once it is in the frame. */
+static int add_controls(void)
+{
+    for (int i = 0; i < prof_state.nnames; i++) {
+        struct prof_name *n = &prof_state.names[i];
+        if (n->pending) {
+            if (cap_enc_process(&enc, n->domain, n->cr3, n->name, n->len))
+                return -1;
+            n->pending = 0;
+        }
+    }
+    for (int d = 0; d <= ndomains; d++) {
+        struct sample_ring *r = &prof_state.rings[d];
+        if (r->lost != r->lost_reported) {
+            if (cap_enc_lost(&enc, (uint8_t)d, r->lost - r->lost_reported))
+                return -1;
+            r->lost_reported = r->lost;
+        }
+    }
+    for (int i = 0; i < ndomains; i++) {
+        struct domain *dom = &domains[i];
+        struct vcpu *v = &dom->vcpu;
+        int d = dom->id;
+        for (int x = 0; x < HV_MAX_EXIT_REASONS; x++) {
+            if (v->exits[x] == prof_state.sent_exits[d][x] &&
+                v->exit_ticks[x] == prof_state.sent_exit_ticks[d][x])
+                continue;
+            if (cap_enc_hv_time(&enc, (uint8_t)d, (uint32_t)x, v->exits[x] - prof_state.sent_exits[d][x],
+                                v->exit_ticks[x] - prof_state.sent_exit_ticks[d][x]))
+                return -1;
+            prof_state.sent_exits[d][x] = v->exits[x];
+            prof_state.sent_exit_ticks[d][x] = v->exit_ticks[x];
+        }
+        if (v->export_count != prof_state.sent_export_count[d]) {
+            if (cap_enc_hv_time(&enc, (uint8_t)d, CAP_HV_REASON_EXPORT,
+                                v->export_count - prof_state.sent_export_count[d],
+                                v->export_ticks - prof_state.sent_export_ticks[d]))
+                return -1;
+            prof_state.sent_export_count[d] = v->export_count;
+            prof_state.sent_export_ticks[d] = v->export_ticks;
+        }
+        if (v->guest_ticks != prof_state.sent_guest_ticks[d]) {
+            if (cap_enc_guest_time(&enc, (uint8_t)d, v->guest_ticks - prof_state.sent_guest_ticks[d]))
+                return -1;
+            prof_state.sent_guest_ticks[d] = v->guest_ticks;
+        }
+        /* a domain's end follows its last sample */
+        if (prof_state.end_pending[d] && !ring_used(&prof_state.rings[d])) {
+            if (cap_enc_domain_end(&enc, (uint8_t)d, dom->state == DOMAIN_EXITED ? 1 : 2,
+                                   (uint8_t)dom->exit_status))
+                return -1;
+            prof_state.end_pending[d] = 0;
+        }
+    }
+    return 0;
+}
+
+/* Encodes and sends frames while there is something to send (and, unless wait, room). */
+static void drain(int wait)
+{
+    for (;;) {
+        if (!wait && console_queue_room() < sizeof(frame))
+            return;
+        struct sample_ring *r = oldest_ring();
+        cap_enc_begin(&enc, r ? ring_peek(r)->tsc : platform_ticks());
+        int full = add_controls() != 0;
+        while (!full && (r = oldest_ring()) != 0) {
+            if (cap_enc_sample(&enc, ring_peek(r)))
+                full = 1;
+            else
+                ring_release(r);
+        }
+        if (!full)
+            full = add_controls() != 0;        /* ends of domains whose rings just emptied */
+        if (cap_enc_empty(&enc))
+            return;
+        send(cap_enc_finish(&enc, frame), wait);
+        if (++frames_since_header >= CAP_HEADER_EVERY)
+            prof_export_header();
+        if (!full)
+            return;
+    }
+}
+
+void prof_drain(void)
+{
+    if (prof.enabled)
+        drain(0);
+}
+
+void prof_finish(void)
+{
+    if (!prof.enabled)
+        return;
+    drain(1);
+    cap_enc_begin(&enc, platform_ticks());
+    for (int d = 0; d <= ndomains; d++) {
+        struct sample_ring *r = &prof_state.rings[d];
+        cap_enc_totals(&enc, (uint8_t)d, r->taken, r->recorded, r->lost);
+    }
+    send(cap_enc_finish(&enc, frame), 1);
+    send(cap_enc_end_frame(&enc, frame), 1);
+    console_flush();
+    for (int d = 0; d <= ndomains; d++) {
+        struct sample_ring *r = &prof_state.rings[d];
+        if (r->taken)
+            hv_printf("perfvisor: profile: domain %d: %lu samples taken = %lu recorded + %lu lost "
+                      "(ring of %u)\n", d, r->taken, r->recorded, r->lost, r->capacity);
+    }
+    if (prof_state.names_dropped)
+        hv_printf("perfvisor: profile: %lu process names dropped (more than %d)\n",
+                  prof_state.names_dropped, PROF_MAX_NAMES);
+}

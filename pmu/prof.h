@@ -1,0 +1,49 @@
+/* System-wide profiling: what hv/ and arch/ call.  Samples of every domain (and of the
+ * hypervisor, with the hardware backend) go into per-domain rings; the rings are drained
+ * between time slices into capture frames (include/perfvisor/capture.h) on the console line. */
+#ifndef PMU_PROF_H
+#define PMU_PROF_H
+
+#include <stdint.h>
+
+struct domain;
+struct vcpu;
+
+struct prof_config {
+    int enabled;
+    int backend;                  /* enum cap_backend */
+    int event;                    /* enum cap_event */
+    uint64_t period;              /* events between samples (mean) */
+    uint64_t jitter;              /* each period is drawn from [period - jitter, period + jitter] */
+    uint32_t callchain;           /* frames to walk; 0: none */
+    uint32_t ring;                /* samples per domain ring */
+    uint64_t tsc_khz;
+};
+extern struct prof_config prof;
+
+/* Reads prof=, event=, period=, freq=, jitter=, callchain=, ring= from the hypervisor command
+ * line and chooses the backend by probing.  Prints what it chose; on a bad option or an event
+ * the backend cannot count, prints why and returns -1. */
+int prof_init(const char *cmdline);
+
+/* Sets up the rings and sends the capture header (after the domains are built). */
+void prof_start(void);
+
+/* Software backend: guest events until the next sample of v, and the sample itself, taken
+ * by the architecture when that many guest ticks have run. */
+static inline int prof_samples_guests(void) { return prof.enabled; }
+void prof_sample_guest(struct vcpu *v, uint64_t tsc);
+
+/* Moves ring contents and accounting into capture frames, as far as the console queue has
+ * room; never waits.  Called between time slices. */
+void prof_drain(void);
+
+/* At the end of the run: everything left, the totals, the END frame; waits for the line. */
+void prof_finish(void);
+
+/* A guest named an address space (HC_NAME_CR3). */
+void prof_name_process(struct domain *d, uint64_t cr3, const char *name, uint32_t len);
+/* A domain finished or was stopped. */
+void prof_domain_end(struct domain *d);
+
+#endif

@@ -1,0 +1,35 @@
+/* State shared by the sampler (pmu/sampler.c) and the exporter (pmu/export.c). */
+#ifndef PMU_PROF_STATE_H
+#define PMU_PROF_STATE_H
+
+#include "hv/domain.h"
+#include "perfvisor/capture.h"
+#include "perfvisor/hypercall.h"
+#include "pmu/ring.h"
+
+#define PROF_MAX_NAMES 64
+
+struct prof_name {
+    uint8_t domain;
+    uint8_t len;
+    uint8_t pending;                   /* not yet sent since the last header */
+    uint64_t cr3;
+    char name[HC_NAME_MAX + 1];
+};
+
+struct prof_state {
+    struct sample_ring rings[CAP_MAX_DOMAINS];        /* [0] = the hypervisor */
+    struct prof_name names[PROF_MAX_NAMES];
+    int nnames;
+    uint64_t names_dropped;
+    uint8_t end_pending[CAP_MAX_DOMAINS];
+    /* accounting already exported, to send deltas */
+    uint64_t sent_exits[CAP_MAX_DOMAINS][HV_MAX_EXIT_REASONS];
+    uint64_t sent_exit_ticks[CAP_MAX_DOMAINS][HV_MAX_EXIT_REASONS];
+    uint64_t sent_guest_ticks[CAP_MAX_DOMAINS];
+    uint64_t sent_export_count[CAP_MAX_DOMAINS], sent_export_ticks[CAP_MAX_DOMAINS];
+    uint64_t rng;                                      /* xorshift64 state for jitter */
+};
+extern struct prof_state prof_state;
+
+#endif

@@ -1,0 +1,100 @@
+/* Taking samples: called from the VM-exit path, so it only fills a ring slot and returns. */
+#include "pmu/prof.h"
+#include "pmu/callchain.h"
+#include "pmu/prof_state.h"
+#include "hv/arch.h"
+#include "hv/mm.h"
+#include "hv/printf.h"
+#include "hv/string.h"
+
+struct prof_state prof_state;
+
+void prof_export_header(void);   /* pmu/export.c */
+
+/* The next period: the mean, or uniform in [period - jitter, period + jitter] (xorshift64,
+ * fixed seed, so a run is still repeatable). */
+static uint64_t next_period(void)
+{
+    uint64_t x = prof_state.rng;
+    if (!prof.jitter)
+        return prof.period;
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    prof_state.rng = x;
+    return prof.period - prof.jitter + x % (2 * prof.jitter + 1);
+}
+
+void prof_start(void)
+{
+    if (!prof.enabled)
+        return;
+    prof_state.rng = 0x9E3779B97F4A7C15ull;
+    for (int d = 0; d <= ndomains; d++) {
+        struct cap_sample *slots = page_alloc_zeroed((uint64_t)prof.ring * sizeof(struct cap_sample),
+                                                     PAGE_SIZE);
+        ring_init(&prof_state.rings[d], slots, prof.ring);
+    }
+    for (int i = 0; i < ndomains; i++) {
+        struct vcpu *v = &domains[i].vcpu;
+        v->sample_left = v->sample_weight = next_period();
+    }
+    prof_export_header();
+}
+
+static int guest_read(void *ctx, uint64_t addr, void *buf, uint64_t len)
+{
+    return arch_guest_read(ctx, addr, buf, len);
+}
+
+void prof_sample_guest(struct vcpu *v, uint64_t tsc)
+{
+    struct domain *d = v->dom;
+    struct cap_sample *s = ring_reserve(&prof_state.rings[d->id]);
+    struct guest_sample_state st;
+
+    if (s) {
+        arch_vcpu_sample_state(v, &st);
+        s->domain = (uint8_t)d->id;
+        s->vcpu = (uint8_t)v->id;
+        s->cpl = st.cpl;
+        s->mode = st.mode;
+        s->tsc = tsc;
+        s->ip = st.ip;
+        s->cr3 = st.cr3;
+        s->weight = v->sample_weight;
+        s->depth = prof.callchain ? (uint8_t)callchain_walk(st.fp, st.word64, (int)prof.callchain,
+                                                           s->chain, guest_read, v) : 0;
+        ring_commit(&prof_state.rings[d->id]);
+    }
+    v->sample_left = v->sample_weight = next_period();
+}
+
+void prof_name_process(struct domain *d, uint64_t cr3, const char *name, uint32_t len)
+{
+    struct prof_name *n = 0;
+    if (!prof.enabled)
+        return;
+    for (int i = 0; i < prof_state.nnames; i++)
+        if (prof_state.names[i].domain == d->id && prof_state.names[i].cr3 == cr3)
+            n = &prof_state.names[i];
+    if (!n) {
+        if (prof_state.nnames == PROF_MAX_NAMES) {
+            prof_state.names_dropped++;
+            return;
+        }
+        n = &prof_state.names[prof_state.nnames++];
+    }
+    n->domain = (uint8_t)d->id;
+    n->cr3 = cr3;
+    n->len = (uint8_t)(len > HC_NAME_MAX ? HC_NAME_MAX : len);
+    memcpy(n->name, name, n->len);
+    n->name[n->len] = '\0';
+    n->pending = 1;
+}
+
+void prof_domain_end(struct domain *d)
+{
+    if (prof.enabled)
+        prof_state.end_pending[d->id] = 1;
+}
