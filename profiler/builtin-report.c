@@ -174,7 +174,8 @@ int cmd_report(int argc, char **argv)
 	size_t len = 0;
 	char err[256] = "";
 	if (pv_datafile_read(input, &meta, &stream, &len, err, sizeof(err))) {
-		fprintf(stderr, "perfvisor report: cannot read %s: %s\n", input, err[0] ? err : strerror(errno));
+		fprintf(stderr, "perfvisor report: %s — is it a file written by 'perfvisor record' or 'perfvisor "
+				"capture'?\n", err[0] ? err : strerror(errno));
 		return 1;
 	}
 

@@ -126,12 +126,23 @@ static struct report_entry *entry_of(struct report *r, int domain, char level, u
 {
 	const struct report_loc *loc = &r->locs[loc_id];
 	uint64_t d = has_key(r, RK_DOMAIN) ? (uint64_t)domain + 1 : 0;
-	uint64_t p = has_key(r, RK_PROCESS) ? (uint64_t)proc + 1 : 0; /* REPORT_PROC_HV + 1 fits */
 	uint64_t s = has_key(r, RK_SYM) ? loc->sym : 0;
 	uint64_t l = has_key(r, RK_SRCLINE) ? loc->srcline : 0;
 	uint64_t o = has_key(r, RK_DSO) ? loc->dso : 0;
 	uint64_t lv = has_key(r, RK_SYM) ? (uint64_t)(unsigned char)level : 0;
-	struct hkey k = { d | lv << 8 | p << 16, s | l << 32, o };
+	/* The process as displayed: its name once a PROCESS event gave one, else its CR3 (page
+	 * aligned, so 1 is free for the hypervisor rows); the same in every domain unless the
+	 * domain is a key too. */
+	uint64_t p = 0;
+	if (has_key(r, RK_PROCESS)) {
+		if (proc == REPORT_PROC_HV)
+			p = 1;
+		else if (r->procs[proc].name)
+			p = 1ull << 63 | r->procs[proc].name;
+		else
+			p = r->procs[proc].cr3 & ~(1ull << 63);
+	}
+	struct hkey k = { d | lv << 8 | o << 16, s | l << 32, p };
 	uint32_t id = hmap_get(&r->entry_index, k);
 	if (id == HMAP_NONE) {
 		GROW(r->entries, r->nentries, r->capentries);
@@ -278,9 +289,11 @@ int report_add_event(void *ctx, const struct pv_header *h, const struct pv_event
 	case PV_EV_LOST:
 		ds->lost_events += ev->count;
 		break;
-	case PV_EV_PROCESS:
-		r->procs[proc_of(r, ev->domain, ev->cr3)].name = strtab_intern(&r->strs, ev->name);
+	case PV_EV_PROCESS: {
+		uint32_t p = proc_of(r, ev->domain, ev->cr3); /* may move r->procs */
+		r->procs[p].name = strtab_intern(&r->strs, ev->name);
 		break;
+	}
 	case PV_EV_HV_TIME:
 		ds->hv_ticks += ev->ticks;
 		ds->hv_exits += ev->count;

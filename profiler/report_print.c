@@ -28,8 +28,10 @@ static void unit_number(char *buf, size_t len, uint64_t n)
 		snprintf(buf, len, "%" PRIu64, n);
 }
 
-static void print_diag(FILE *f, const struct pv_diag *dg)
+/* Returns whether anything was printed. */
+static bool print_diag(FILE *f, const struct pv_diag *dg)
 {
+	bool any = false;
 	char line[512] = "";
 	char part[128];
 	uint64_t lost_frames = dg->frames_lost_by_seq;
@@ -65,6 +67,7 @@ static void print_diag(FILE *f, const struct pv_diag *dg)
 	}
 	if (line[0])
 		fprintf(f, "# Capture damaged: %s; recovered at the next good frame\n", line);
+	any = line[0] || (dg->have_header && !dg->have_end) || dg->header_changed;
 	if (dg->have_header && !dg->have_end)
 		fprintf(f, "# Capture truncated: no END frame — the run was cut short%s\n",
 			dg->truncated_tail_bytes ? " (a partial frame at the end)" : "");
@@ -72,6 +75,7 @@ static void print_diag(FILE *f, const struct pv_diag *dg)
 		fputs("# Capture warning: the header changed in the middle of the stream; the first one is used\n", f);
 	if (line[0] && dg->first_error[0])
 		fprintf(f, "# First error at byte %" PRIu64 ": %s\n", dg->first_error_offset, dg->first_error);
+	return any;
 }
 
 static void print_domains(FILE *f, const struct report *r)
@@ -110,10 +114,11 @@ static void print_header(FILE *f, const struct report *r, const struct report_pr
 {
 	const struct pv_header *h = &r->hdr;
 	fprintf(f, "# Total Lost Samples: %" PRIu64 "\n#\n", report_lost(r));
-	if (info->diag)
-		print_diag(f, info->diag);
-	for (const char *const *w = info->warnings; w && *w; w++)
+	bool any = info->diag && print_diag(f, info->diag);
+	for (const char *const *w = info->warnings; w && *w; w++, any = true)
 		fprintf(f, "# Warning: %s\n", *w);
+	if (any)
+		fputs("#\n", f);
 	char n[32];
 	unit_number(n, sizeof(n), r->nsamples);
 	bool sw = h->backend == CAP_BACKEND_SOFTWARE;

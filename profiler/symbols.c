@@ -19,6 +19,7 @@ struct image {
 	Dwfl *dwfl;        /* one per domain: each has its own address space */
 	Dwfl_Module *mod;
 	char dso[128];     /* base name of the file */
+	Dwarf_Addr low, high; /* what its segments cover: anything else is unknown */
 };
 
 struct symbols {
@@ -158,6 +159,7 @@ int symbols_load(struct symbols *s, int domain, const char *domain_name, const c
 	dwfl_report_end(dwfl, NULL, NULL);
 	im->dwfl = dwfl;
 	im->mod = mod;
+	dwfl_module_info(mod, NULL, &im->low, &im->high, NULL, NULL, NULL, NULL);
 	return 0;
 }
 
@@ -169,7 +171,7 @@ void symbols_resolve(void *ctx, const struct pv_header *h, int domain, uint64_t 
 		return;
 	struct image *im = &s->img[domain];
 	str_copy(out->dso, sizeof(out->dso), im->dso);
-	if (!im->mod)
+	if (!im->mod || ip < im->low || ip >= im->high)
 		return;
 	GElf_Off off;
 	GElf_Sym sym;
