@@ -4,5 +4,5 @@
 set -eu
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
-make --no-print-directory -j"$(nproc)" all external-kernel
+make --no-print-directory -j"$(nproc)" all external-kernel external-profile
 exec make --no-print-directory test

@@ -3,6 +3,7 @@
 #   unit  : host unit tests of the hypervisor's logic (cmocka), tests/unit/
 #   cli   : host unit tests of the perfvisor CLI (cmocka), profiler/tests/
 #   boot  : boot-and-check tests in Bochs and QEMU, tests/boot/boot-tests.sh
+#   profile: record-and-report tests in Bochs, tests/boot/profile-tests.sh
 # cmocka prints "[  PASSED  ] N test(s)." and "[  FAILED  ] N test(s)"; the boot tests print
 # "boot tests: N passed, N failed".  A suite that crashes without a summary counts as 1 failure.
 set -u
@@ -48,6 +49,7 @@ suite() {          # name kind command...
 suite unit cmocka $MAKE -s --no-print-directory unit-test
 suite cli cmocka $MAKE -s --no-print-directory cli-unit-test
 suite boot plain tests/boot/boot-tests.sh
+suite profile plain tests/boot/profile-tests.sh
 
 echo
 echo "$total_pass passed, $total_fail failed"

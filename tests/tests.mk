@@ -5,9 +5,16 @@
 
 -include tests/unit/unit.mk
 
-.PHONY: test boot-test
-test: all external-kernel
+.PHONY: test boot-test profile-test external-profile
+test: all external-kernel external-profile
 	@tests/run-all.sh
 
 boot-test: all external-kernel
 	@tests/boot/boot-tests.sh
+
+profile-test: all external-profile
+	@tests/boot/profile-tests.sh
+
+# the profiling test kernel, built with its own Makefile like a kernel from elsewhere
+external-profile:
+	$(MAKE) -C tests/external-profile
