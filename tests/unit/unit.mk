@@ -26,6 +26,8 @@ UNIT_SRC_cpuid_policy := arch/x86/cpuid_policy.c
 UNIT_SRC_guest_paging := arch/x86/guest_paging.c
 UNIT_SRC_callchain    := pmu/callchain.c
 UNIT_SRC_ring         := pmu/ring.c
+UNIT_SRC_pmu_model    := $(UNIT_DIR)/pmu_model.c
+UNIT_SRC_hw_pmu       := pmu/hw_pmu.c hv/printf.c $(UNIT_DIR)/pmu_model.c
 
 # -fno-pie/-no-pie everywhere: boot_info reads multiboot1 structures through 32-bit
 # addresses, so the test's static buffers must lie below 4 GiB.
