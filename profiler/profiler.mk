@@ -43,3 +43,12 @@ cli-unit-test: $(CLI_TEST_BIN)
 	@set -e; for t in $(CLI_TEST_BIN); do echo "== $$t"; $$t; done
 
 -include $(CLI_OBJ:.o=.d) $(CLI_TEST_BIN:=.d)
+
+# test_symbols looks symbols up in a small -g ELF built here (skipped if it cannot be built).
+CLI_SYMTEST_ELF := $(BUILD)/profiler/tests/symtest.elf
+$(CLI_SYMTEST_ELF): profiler/tests/symtest.c
+	@mkdir -p $(dir $@)
+	-$(CC) -g -O0 -static -nostdlib -no-pie -fno-pie -fno-stack-protector -Wl,--build-id=sha1 \
+		-Wl,-e,symtest_entry -o $@ $<
+$(BUILD)/profiler/tests/test_symbols: $(CLI_SYMTEST_ELF)
+$(BUILD)/profiler/tests/test_symbols: CLI_CFLAGS += -DSYMTEST_ELF='"$(CLI_SYMTEST_ELF)"'

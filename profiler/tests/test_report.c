@@ -1,0 +1,379 @@
+/* perfvisor report: aggregation, weighting, sorting, percentages, children and call graphs,
+ * on synthesized events (a fake resolver stands in for the ELF images). */
+#define _GNU_SOURCE
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "report.h"
+
+/* Fake images: 0x1000.. "main", 0x2000.. "work", 0x3000.. "spin"; anything else unknown. */
+static void fake_resolve(void *ctx, const struct pv_header *h, int domain, uint64_t ip, struct report_sym *out)
+{
+	(void)h;
+	int *calls = ctx;
+	(*calls)++;
+	const char *name = ip >= 0x1000 && ip < 0x2000 ? "main" : ip >= 0x2000 && ip < 0x3000 ? "work"
+			 : ip >= 0x3000 && ip < 0x4000 ? "spin" : NULL;
+	if (name)
+		snprintf(out->name, sizeof(out->name), "%s", name);
+	snprintf(out->dso, sizeof(out->dso), domain ? "guest%d.elf" : "perfvisor.elf", domain);
+	snprintf(out->srcline, sizeof(out->srcline), "f.c:%u", (unsigned)(ip & 0xfff));
+}
+
+static struct pv_header header(int backend)
+{
+	struct pv_header h;
+	memset(&h, 0, sizeof(h));
+	h.valid = 1;
+	h.backend = backend;
+	h.period = 1000;
+	h.ndomains = 2;
+	h.domains[0].id = 1;
+	strcpy(h.domains[0].name, "alpha");
+	h.domains[1].id = 2;
+	strcpy(h.domains[1].name, "beta");
+	return h;
+}
+
+static int resolves;
+
+static void setup_report(struct report *r, const char *sort, bool children, bool graph)
+{
+	struct report_opts o = { .children = children, .callgraph = graph, .graph_limit = 0.5 };
+	const char *bad;
+	assert_int_equal(report_parse_sort(&o, sort, &bad), 0);
+	struct report_resolver res = { .ctx = &resolves, .resolve = fake_resolve };
+	resolves = 0;
+	report_init(r, &o, &res);
+}
+
+static void add_sample(struct report *r, const struct pv_header *h, int dom, uint64_t ip, uint64_t w, int depth,
+		       const uint64_t *chain)
+{
+	struct pv_event ev;
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = PV_EV_SAMPLE;
+	ev.domain = dom;
+	ev.ip = ip;
+	ev.weight = w;
+	ev.depth = depth;
+	for (int i = 0; i < depth; i++)
+		ev.chain[i] = chain[i];
+	report_add_event(r, h, &ev);
+}
+
+static void add_event(struct report *r, const struct pv_header *h, enum pv_event_kind kind, int dom, uint32_t reason,
+		      uint64_t ticks, uint64_t count)
+{
+	struct pv_event ev;
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = kind;
+	ev.domain = dom;
+	ev.reason = reason;
+	ev.ticks = ticks;
+	ev.count = count;
+	ev.lost = count;
+	report_add_event(r, h, &ev);
+}
+
+static const char *sym_of(const struct report *r, const struct report_entry *e)
+{
+	return strtab_str(&r->strs, e->sym);
+}
+
+static void sort_keys_parse_and_reject_unknown(void **state)
+{
+	(void)state;
+	struct report_opts o;
+	const char *bad;
+	assert_int_equal(report_parse_sort(&o, "domain,process,sym", &bad), 0);
+	assert_int_equal(o.nsort, 3);
+	assert_int_equal(o.sort[2], RK_SYM);
+	assert_int_equal(report_parse_sort(&o, "srcline,dso", &bad), 0);
+	assert_int_equal(o.sort[0], RK_SRCLINE);
+	assert_int_equal(report_parse_sort(&o, "sym,comm", &bad), -1);
+	assert_string_equal(bad, "comm");
+	assert_int_equal(report_parse_sort(&o, "", &bad), -1);
+}
+
+/* Guest rows weigh their samples' periods, hypervisor rows their ticks; all add to 100%. */
+static void software_backend_weights_guest_samples_and_hypervisor_ticks(void **state)
+{
+	(void)state;
+	struct report r;
+	struct pv_header h = header(CAP_BACKEND_SOFTWARE);
+	setup_report(&r, "domain,process,sym", false, false);
+	for (int i = 0; i < 6; i++)
+		add_sample(&r, &h, 1, 0x3000 + (uint64_t)(i % 2), 1000, 0, NULL);
+	for (int i = 0; i < 2; i++)
+		add_sample(&r, &h, 2, 0x1000, 1000, 0, NULL);
+	add_event(&r, &h, PV_EV_HV_TIME, 1, 52, 1500, 3);
+	add_event(&r, &h, PV_EV_HV_TIME, 1, 52, 500, 1);
+	add_event(&r, &h, PV_EV_GUEST_TIME, 1, 0, 6000, 0);
+	assert_int_equal(r.total, 10000);
+	assert_int_equal(r.nsamples, 8);
+	assert_int_equal(r.hv_rows_weight, 2000);
+	assert_int_equal(r.dom[1].hv_ticks, 2000);
+	assert_int_equal(r.dom[1].hv_exits, 4);
+	assert_int_equal(resolves, 3); /* cached per (domain, ip) */
+
+	size_t n;
+	struct report_entry **v = report_sorted(&r, &n);
+	assert_int_equal(n, 3);
+	assert_string_equal(sym_of(&r, v[0]), "spin");
+	assert_int_equal(v[0]->self, 6000);
+	assert_int_equal(v[0]->level, 'g');
+	assert_string_equal(sym_of(&r, v[1]), "exit:PREEMPTION_TIMER");
+	assert_int_equal(v[1]->proc, REPORT_PROC_HV);
+	assert_int_equal(v[1]->self, 2000);
+	assert_int_equal(v[2]->domain, 2);
+	uint64_t sum = 0;
+	for (size_t i = 0; i < n; i++)
+		sum += v[i]->self;
+	assert_int_equal(sum, r.total);
+	free(v);
+	report_free(&r);
+}
+
+/* Hardware backend: the hypervisor's rows are its own samples (domain 0), HV_TIME is context. */
+static void hardware_backend_uses_hypervisor_samples(void **state)
+{
+	(void)state;
+	struct report r;
+	struct pv_header h = header(CAP_BACKEND_HARDWARE);
+	setup_report(&r, "domain,sym", false, false);
+	add_sample(&r, &h, 0, 0x2000, 1000, 0, NULL);
+	add_sample(&r, &h, 1, 0x1000, 3000, 0, NULL);
+	add_event(&r, &h, PV_EV_HV_TIME, 1, 52, 99999, 1);
+	assert_int_equal(r.total, 4000);
+	assert_int_equal(r.hv_rows_weight, 1000);
+	size_t n;
+	struct report_entry **v = report_sorted(&r, &n);
+	assert_int_equal(n, 2);
+	assert_int_equal(v[1]->domain, 0);
+	assert_int_equal(v[1]->level, 'k');
+	char buf[32];
+	assert_string_equal(report_domain_name(&r, 0, buf, sizeof(buf)), "perfvisor");
+	free(v);
+	report_free(&r);
+}
+
+/* Rows differ only by the chosen keys; equal values sort by key. */
+static void only_the_sort_keys_split_rows(void **state)
+{
+	(void)state;
+	struct report r;
+	struct pv_header h = header(CAP_BACKEND_SOFTWARE);
+	setup_report(&r, "sym", false, false);
+	add_sample(&r, &h, 1, 0x1000, 1000, 0, NULL);
+	add_sample(&r, &h, 2, 0x1004, 1000, 0, NULL);
+	add_sample(&r, &h, 2, 0x3000, 2000, 0, NULL);
+	size_t n;
+	struct report_entry **v = report_sorted(&r, &n);
+	assert_int_equal(n, 2);
+	assert_string_equal(sym_of(&r, v[0]), "main"); /* 2000 each: tie broken by name */
+	assert_string_equal(sym_of(&r, v[1]), "spin");
+	free(v);
+	report_free(&r);
+
+	setup_report(&r, "srcline", false, false);
+	add_sample(&r, &h, 1, 0x1000, 1000, 0, NULL);
+	add_sample(&r, &h, 1, 0x1004, 1000, 0, NULL);
+	assert_int_equal(r.nentries, 2);
+	report_free(&r);
+}
+
+static void processes_are_named_by_process_events(void **state)
+{
+	(void)state;
+	struct report r;
+	struct pv_header h = header(CAP_BACKEND_SOFTWARE);
+	setup_report(&r, "process", false, false);
+	struct pv_event ev;
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = PV_EV_PROCESS;
+	ev.domain = 1;
+	ev.cr3 = 0x5000;
+	strcpy(ev.name, "init");
+	report_add_event(&r, &h, &ev);
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = PV_EV_SAMPLE;
+	ev.domain = 1;
+	ev.ip = 0x1000;
+	ev.weight = 10;
+	ev.cr3 = 0x5000;
+	ev.cpl = 3;
+	report_add_event(&r, &h, &ev);
+	ev.cr3 = 0x7000;
+	report_add_event(&r, &h, &ev);
+	ev.cr3 = 0;
+	ev.cpl = 0;
+	report_add_event(&r, &h, &ev);
+	size_t n;
+	struct report_entry **v = report_sorted(&r, &n);
+	assert_int_equal(n, 3);
+	char buf[64];
+	assert_string_equal(report_proc_name(&r, v[0]->proc, buf, sizeof(buf)), "[cr3 0x7000]");
+	assert_string_equal(report_proc_name(&r, v[1]->proc, buf, sizeof(buf)), "[kernel]");
+	assert_string_equal(report_proc_name(&r, v[2]->proc, buf, sizeof(buf)), "init");
+	assert_int_equal(v[2]->level, '.');
+	free(v);
+	report_free(&r);
+}
+
+static void lost_counts_prefer_totals(void **state)
+{
+	(void)state;
+	struct report r;
+	struct pv_header h = header(CAP_BACKEND_SOFTWARE);
+	setup_report(&r, "sym", false, false);
+	add_event(&r, &h, PV_EV_LOST, 1, 0, 0, 3);
+	add_event(&r, &h, PV_EV_LOST, 1, 0, 0, 2);
+	add_event(&r, &h, PV_EV_LOST, 2, 0, 0, 4);
+	assert_int_equal(report_lost(&r), 9);
+	add_event(&r, &h, PV_EV_TOTALS, 2, 0, 0, 6); /* final word for domain 2 */
+	assert_int_equal(report_lost(&r), 11);
+	report_free(&r);
+}
+
+/* main -> work -> spin (x3), main -> spin (x1), recursive work -> work -> spin (x1). */
+static void add_chains(struct report *r, const struct pv_header *h)
+{
+	static const uint64_t c1[] = { 0x2010, 0x1010 };
+	static const uint64_t c2[] = { 0x1020 };
+	static const uint64_t c3[] = { 0x2010, 0x2020, 0x1010 };
+	for (int i = 0; i < 3; i++)
+		add_sample(r, h, 1, 0x3000, 100, 2, c1);
+	add_sample(r, h, 1, 0x3000, 100, 1, c2);
+	add_sample(r, h, 1, 0x3000, 100, 3, c3);
+}
+
+static struct report_entry *find(struct report *r, const char *sym)
+{
+	for (size_t i = 0; i < r->nentries; i++)
+		if (!strcmp(sym_of(r, &r->entries[i]), sym))
+			return &r->entries[i];
+	return NULL;
+}
+
+static void children_accumulate_callers_once_per_sample(void **state)
+{
+	(void)state;
+	struct report r;
+	struct pv_header h = header(CAP_BACKEND_SOFTWARE);
+	setup_report(&r, "sym", true, false);
+	add_chains(&r, &h);
+	assert_int_equal(r.total, 500);
+	assert_int_equal(find(&r, "spin")->self, 500);
+	assert_int_equal(find(&r, "spin")->children, 500);
+	assert_int_equal(find(&r, "main")->self, 0);
+	assert_int_equal(find(&r, "main")->children, 500);
+	assert_int_equal(find(&r, "work")->children, 400); /* the recursive sample counts once */
+	size_t n;
+	struct report_entry **v = report_sorted(&r, &n);
+	assert_string_equal(sym_of(&r, v[0]), "spin"); /* same children as main: more self first */
+	assert_string_equal(sym_of(&r, v[1]), "main");
+	assert_string_equal(sym_of(&r, v[2]), "work");
+	free(v);
+	report_free(&r);
+}
+
+static void call_graph_tree_holds_caller_paths(void **state)
+{
+	(void)state;
+	struct report r;
+	struct pv_header h = header(CAP_BACKEND_SOFTWARE);
+	setup_report(&r, "sym", false, true);
+	add_chains(&r, &h);
+	struct report_entry *e = find(&r, "spin");
+	assert_non_null(e);
+	const struct report_node *root = &r.nodes[e->graph];
+	assert_int_equal(root->weight, 500);
+	uint64_t via_work = 0, via_main = 0;
+	for (uint32_t c = root->child; c != HMAP_NONE; c = r.nodes[c].next) {
+		const char *s = strtab_str(&r.strs, r.nodes[c].sym);
+		if (!strcmp(s, "work"))
+			via_work = r.nodes[c].weight;
+		else if (!strcmp(s, "main"))
+			via_main = r.nodes[c].weight;
+	}
+	assert_int_equal(via_work, 400);
+	assert_int_equal(via_main, 100);
+
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+	report_print_callgraph(f, &r, e, 4);
+	fclose(f);
+	assert_non_null(strstr(out, "    ---spin\n"));
+	assert_non_null(strstr(out, "|--80.00%--work\n"));
+	assert_non_null(strstr(out, " --20.00%--main\n"));
+	free(out);
+	report_free(&r);
+}
+
+static void printed_table_has_perf_layout_and_percent_limit(void **state)
+{
+	(void)state;
+	struct report r;
+	struct pv_header h = header(CAP_BACKEND_SOFTWARE);
+	setup_report(&r, "domain,sym", false, false);
+	for (int i = 0; i < 99; i++)
+		add_sample(&r, &h, 1, 0x3000, 1000, 0, NULL);
+	add_sample(&r, &h, 2, 0x9000, 1000, 0, NULL); /* unknown address, 1% */
+	r.opts.percent_limit = 0;
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+	struct report_print_info pi = { .input = "x" };
+	report_print(f, &r, &pi);
+	fclose(f);
+	assert_non_null(strstr(out, "# Total Lost Samples: 0\n"));
+	assert_non_null(strstr(out, "# Samples: 100 of event 'cycles'"));
+	assert_non_null(strstr(out, "# Overhead  Domain  Symbol\n# ........  ......  "));
+	assert_non_null(strstr(out, "    99.00%  alpha   [g] spin\n"));
+	assert_non_null(strstr(out, "     1.00%  beta    [g] [unknown] 0x9000\n"));
+	free(out);
+
+	r.opts.percent_limit = 5;
+	f = open_memstream(&out, &len);
+	report_print(f, &r, &pi);
+	fclose(f);
+	assert_null(strstr(out, "[unknown]"));
+	free(out);
+	report_free(&r);
+}
+
+static void exit_reason_names_cover_the_table(void **state)
+{
+	(void)state;
+	assert_string_equal(vmx_exit_reason_name(0), "EXCEPTION_NMI");
+	assert_string_equal(vmx_exit_reason_name(30), "IO_INSTRUCTION");
+	assert_string_equal(vmx_exit_reason_name(52), "PREEMPTION_TIMER");
+	assert_string_equal(vmx_exit_reason_name(64), "XRSTORS");
+	assert_string_equal(vmx_exit_reason_name(77), "REASON_77");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(sort_keys_parse_and_reject_unknown),
+		cmocka_unit_test(software_backend_weights_guest_samples_and_hypervisor_ticks),
+		cmocka_unit_test(hardware_backend_uses_hypervisor_samples),
+		cmocka_unit_test(only_the_sort_keys_split_rows),
+		cmocka_unit_test(processes_are_named_by_process_events),
+		cmocka_unit_test(lost_counts_prefer_totals),
+		cmocka_unit_test(children_accumulate_callers_once_per_sample),
+		cmocka_unit_test(call_graph_tree_holds_caller_paths),
+		cmocka_unit_test(printed_table_has_perf_layout_and_percent_limit),
+		cmocka_unit_test(exit_reason_names_cover_the_table),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
