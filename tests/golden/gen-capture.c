@@ -3,6 +3,7 @@
  * hypervisor's own encoder (pmu/cap_encode.c).  Addresses are those of tests/golden/guest.asm.
  *
  *   gen-capture basic|callchain|damaged|hardware|mismatch > FILE
+ *   gen-capture big N > FILE      N samples with call chains, for timing perfvisor report
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -198,6 +199,28 @@ static void hardware(struct gen *g)
 	end(g, 1);
 }
 
+/* N samples over every function of guest.asm, most with call chains, two domains. */
+static void big(struct gen *g, long n)
+{
+	static const char *const names[] = { "alpha", "beta" };
+	static const uint64_t ips[] = { MAIN, WORK_A, WORK_B, SPIN_HEAVY, HELPER, 0x200000 };
+	static const uint64_t chains[][3] = {
+		{ RET_MAIN_SPIN, RET_START_MAIN, 0 }, { RET_WORK_A_SPIN, RET_MAIN_WORK_A, RET_START_MAIN },
+		{ RET_WORK_A_HELPER, RET_MAIN_WORK_A, RET_START_MAIN }, { RET_WORK_B_HELPER, RET_MAIN_WORK_B, RET_START_MAIN },
+	};
+	header(g, CAP_BACKEND_SOFTWARE, CAP_EVENT_CYCLES, 100000, 0, 16, 2, names, 0, 0);
+	uint32_t x = 12345;
+	for (long i = 0; i < n; i++) {
+		x = x * 1103515245u + 12345u;
+		int k = (int)((x >> 16) % 6), c = (int)((x >> 8) % 4);
+		sample(g, (uint8_t)(1 + (i & 1)), 0, 0, ips[k] + ((x >> 4) & 15), 100000, k == 5 ? 0 : 3 - (c == 0),
+		       chains[c]);
+		if (i % 1000 == 999)
+			REC(g, cap_enc_hv_time(&g->e, (uint8_t)(1 + (i & 1)), 52, 10, 50000));
+	}
+	end(g, 1);
+}
+
 int main(int argc, char **argv)
 {
 	struct gen g;
@@ -215,6 +238,8 @@ int main(int argc, char **argv)
 		callchain(&g);
 	else if (!strcmp(s, "hardware"))
 		hardware(&g);
+	else if (!strcmp(s, "big") && argc > 2)
+		big(&g, atol(argv[2]));
 	else {
 		fprintf(stderr, "usage: gen-capture basic|callchain|damaged|hardware|mismatch > FILE\n");
 		return 2;
