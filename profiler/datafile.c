@@ -44,7 +44,7 @@ static char *meta_text(const struct pv_meta *m, size_t *len)
 		return NULL;
 	meta_line(f, "hypervisor", m->hypervisor, sizeof(m->hypervisor));
 	for (int d = 0; d < CAP_MAX_DOMAINS; d++) {
-		char key[16];
+		char key[24];
 		snprintf(key, sizeof(key), "image %d", d);
 		meta_line(f, key, m->images[d], sizeof(m->images[d]));
 	}
@@ -240,7 +240,7 @@ int pv_datafile_parse(const uint8_t *data, size_t len, struct pv_meta *meta, siz
 		return 0;                      /* a raw serial capture */
 	char magic[8 * 3 + 1] = "";
 	for (size_t i = 0; i < len && i < 8; i++)
-		snprintf(magic + 3 * i, sizeof(magic) - 3 * i, "%s%02x", i ? " " : "", data[i]);
+		snprintf(magic + strlen(magic), sizeof(magic) - strlen(magic), "%s%02x", i ? " " : "", data[i]);
 	return fail(err, errlen, "not a perfvisor.data file (magic %s) and no capture frame in it", magic);
 }
 
