@@ -166,15 +166,20 @@ static inline int cap_get_varint(const uint8_t **p, const uint8_t *end, uint64_t
     return -1;
 }
 
-/* CRC-32 (IEEE 802.3, reflected, poly 0xEDB88320), bitwise: the hypervisor has no table to
- * spare and frames are small.  cap_crc32(0, p, n) equals zlib's crc32(0, p, n). */
+/* CRC-32 (IEEE 802.3, reflected, poly 0xEDB88320), four bits a step with a 16-entry table:
+ * small enough for the hypervisor, four times faster than bit by bit.
+ * cap_crc32(0, p, n) equals zlib's crc32(0, p, n). */
 static inline uint32_t cap_crc32(uint32_t crc, const uint8_t *p, size_t n)
 {
+    static const uint32_t nibble[16] = {
+        0x00000000, 0x1db71064, 0x3b6e20c8, 0x26d930ac, 0x76dc4190, 0x6b6b51f4, 0x4db26158, 0x5005713c,
+        0xedb88320, 0xf00f9344, 0xd6d6a3e8, 0xcb61b38c, 0x9b64c2b0, 0x86d3d2d4, 0xa00ae278, 0xbdbdf21c,
+    };
     crc = ~crc;
     while (n--) {
         crc ^= *p++;
-        for (int k = 0; k < 8; k++)
-            crc = (crc >> 1) ^ (0xEDB88320u & -(crc & 1u));
+        crc = (crc >> 4) ^ nibble[crc & 15];
+        crc = (crc >> 4) ^ nibble[crc & 15];
     }
     return ~crc;
 }
