@@ -9,6 +9,7 @@ gcc make nasm binutils
 grub-pc-bin grub-common xorriso mtools
 bochs bochsbios bochs-term vgabios qemu-system-x86
 libelf-dev libdw-dev zlib1g-dev libcmocka-dev pkg-config
+clang libclang-rt-14-dev
 "
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
