@@ -4,6 +4,7 @@
 #include "pmu/prof.h"
 #include "pmu/cap_encode.h"
 #include "pmu/prof_state.h"
+#include "pmu/hw_backend.h"
 #include "hv/console.h"
 #include "hv/platform.h"
 #include "hv/printf.h"
@@ -170,6 +171,7 @@ void prof_finish(void)
 {
     if (!prof.enabled)
         return;
+    hw_backend_stop();
     drain(1);
     cap_enc_begin(&enc, platform_ticks());
     for (int d = 0; d <= ndomains; d++) {

@@ -31,8 +31,13 @@ void prof_start(void);
 
 /* Software backend: guest events until the next sample of v, and the sample itself, taken
  * by the architecture when that many guest ticks have run. */
-static inline int prof_samples_guests(void) { return prof.enabled; }
+static inline int prof_samples_guests(void) { return prof.enabled && prof.backend == 0; }
 void prof_sample_guest(struct vcpu *v, uint64_t tsc);
+
+/* Hardware backend: an NMI arrived while v ran (or, for prof_host_nmi, while the hypervisor
+ * ran at rip); returns 1 if it was the PMU's overflow, now sampled. */
+int prof_guest_nmi(struct vcpu *v, uint64_t tsc);
+int prof_host_nmi(uint64_t rip);
 
 /* Moves ring contents and accounting into capture frames, as far as the console queue has
  * room; never waits.  Called between time slices. */

@@ -6,8 +6,10 @@
  *                     each vCPU's time (period = TSC kHz * 1000 / HZ)
  *   jitter=N          draw each period uniformly from [period - N, period + N]
  *   callchain=N       walk up to N frame-pointer frames (0: off, at most CAP_MAX_CHAIN)
- *   ring=N            samples each domain's ring holds (default 4096) */
+ *   ring=N            samples each domain's ring holds (default 4096)
+ *   backend=auto|software|hardware  (default auto: hardware if a usable PMU is found) */
 #include "pmu/prof.h"
+#include "pmu/hw_backend.h"
 #include "arch/x86/cpu.h"
 #include "hv/cmdline.h"
 #include "hv/platform.h"
@@ -18,11 +20,6 @@
 #define DEFAULT_PERIOD 1000000ull
 #define DEFAULT_RING   4096u
 #define MIN_PERIOD     1000ull        /* below this the sampler would be most of the machine */
-
-/* Architectural PMU MSRs probed to see whether a PMU is really there (SDM Vol. 4 Table 2-2). */
-#define MSR_IA32_PMC0           0x0C1
-#define MSR_IA32_PERFEVTSEL0    0x186
-#define MSR_IA32_PERF_GLOBAL_CTRL 0x38F
 
 struct prof_config prof;
 
@@ -45,38 +42,9 @@ static int bad(const char *what)
     return -1;
 }
 
-/* Is there an architectural PMU we could drive?  CPUID alone is not enough: Bochs reports
- * version 4 with 4 counters and then raises #GP on every PMU MSR. */
-static int hardware_pmu_present(char *why, size_t len)
-{
-    struct cpuid_regs r;
-    uint64_t v;
-
-    cpuid_count(0, 0, &r);
-    if (r.eax < 0xA) {
-        hv_snprintf(why, len, "CPUID has no leaf 0AH");
-        return 0;
-    }
-    cpuid_count(0xA, 0, &r);
-    unsigned version = r.eax & 0xFF, ngp = (r.eax >> 8) & 0xFF;
-    if (version < 2 || ngp == 0) {
-        hv_snprintf(why, len, "CPUID.0AH reports architectural perfmon version %u with %u counters",
-                    version, ngp);
-        return 0;
-    }
-    if (rdmsr_safe(MSR_IA32_PERFEVTSEL0, &v) || rdmsr_safe(MSR_IA32_PMC0, &v) ||
-        rdmsr_safe(MSR_IA32_PERF_GLOBAL_CTRL, &v)) {
-        hv_snprintf(why, len, "CPUID.0AH advertises perfmon version %u with %u counters, but the "
-                    "PMU MSRs raise #GP (an emulated CPU without a PMU)", version, ngp);
-        return 0;
-    }
-    hv_snprintf(why, len, "architectural perfmon version %u, %u counters", version, ngp);
-    return 1;
-}
-
 int prof_init(const char *cmdline)
 {
-    char buf[32], why[160];
+    char buf[32], why[160], why_hw[160], want[16] = "auto";
     uint64_t v, freq = 0;
     int r;
 
@@ -124,18 +92,33 @@ int prof_init(const char *cmdline)
             return bad("jitter= must be below the period freq= gives");
     }
 
-    int hw = hardware_pmu_present(why, sizeof(why));
-    prof.backend = CAP_BACKEND_SOFTWARE;
-    if (hw)
-        hv_printf("perfvisor: profiling: a hardware PMU is present (%s), but the hardware "
-                  "sampling backend is not built yet\n", why);
-    hv_printf("perfvisor: profiling: software backend (TSC + VMX-preemption timer)%s%s%s\n",
-              hw ? "" : ": no usable hardware PMU: ", hw ? "" : why, "");
-    if (prof.backend == CAP_BACKEND_SOFTWARE && !events[prof.event].software) {
-        hv_printf("perfvisor: profiling: event '%s' needs the hardware PMU; the software backend "
-                  "counts only cycles and ref-cycles (TSC ticks of guest time)\n",
-                  events[prof.event].name);
-        return -1;
+    cmdline_get(cmdline, "backend", want, sizeof(want));
+    if (strcmp(want, "auto") && strcmp(want, "software") && strcmp(want, "hardware"))
+        return bad("backend= must be auto, software or hardware");
+    /* CPUID alone is not enough: Bochs reports perfmon version 4 and then #GPs on every PMU
+     * MSR, so the probe reads and writes them (pmu/hw_pmu.c). */
+    int hw = strcmp(want, "software") ? hw_backend_probe(why, sizeof(why)) : 0;
+    if (!strcmp(want, "software"))
+        hv_snprintf(why, sizeof(why), "backend=software");
+    if (hw && hw_backend_check(prof.event, prof.period, why_hw, sizeof(why_hw)) == 0 && !prof.jitter) {
+        prof.backend = CAP_BACKEND_HARDWARE;
+        hv_printf("perfvisor: profiling: hardware backend (%s), counter 0, PMI as NMI\n", why);
+    } else {
+        if (!strcmp(want, "hardware")) {
+            hv_printf("perfvisor: profiling: backend=hardware, but %s\n",
+                      !hw ? why : prof.jitter ? "jitter= needs the software backend" : why_hw);
+            return -1;
+        }
+        prof.backend = CAP_BACKEND_SOFTWARE;
+        hv_printf("perfvisor: profiling: software backend (TSC + VMX-preemption timer): %s\n",
+                  hw ? (prof.jitter ? "jitter= asked for" : "the PMU cannot take this event or period")
+                     : why);
+        if (!events[prof.event].software) {
+            hv_printf("perfvisor: profiling: event '%s' needs the hardware PMU; the software "
+                      "backend counts only cycles and ref-cycles (TSC ticks of guest time)\n",
+                      events[prof.event].name);
+            return -1;
+        }
     }
     hv_printf("perfvisor: profiling: event %s, period %lu", events[prof.event].name, prof.period);
     if (prof.jitter)

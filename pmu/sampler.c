@@ -2,6 +2,7 @@
 #include "pmu/prof.h"
 #include "pmu/callchain.h"
 #include "pmu/prof_state.h"
+#include "pmu/hw_backend.h"
 #include "hv/arch.h"
 #include "hv/mm.h"
 #include "hv/printf.h"
@@ -40,6 +41,26 @@ void prof_start(void)
         v->sample_left = v->sample_weight = next_period();
     }
     prof_export_header();
+    if (prof.backend == CAP_BACKEND_HARDWARE && hw_backend_start()) {
+        hv_printf("perfvisor: profiling: cannot start the hardware PMU (local APIC disabled?): "
+                  "no samples will be taken\n");
+    }
+}
+
+int prof_guest_nmi(struct vcpu *v, uint64_t tsc)
+{
+    if (!prof.enabled || prof.backend != CAP_BACKEND_HARDWARE || !hw_backend_overflowed())
+        return 0;
+    prof_sample_guest(v, tsc);
+    return 1;
+}
+
+int prof_host_nmi(uint64_t rip)
+{
+    if (!prof.enabled || prof.backend != CAP_BACKEND_HARDWARE || !hw_backend_overflowed())
+        return 0;
+    prof_sample_hypervisor(rip);
+    return 1;
 }
 
 static int guest_read(void *ctx, uint64_t addr, void *buf, uint64_t len)

@@ -4,6 +4,7 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/gdt.h"
 #include "hv/printf.h"
+#include "pmu/prof.h"
 
 #define IDT_TYPE_INTERRUPT_GATE 0x8E   /* present, DPL 0, 64-bit interrupt gate (SDM 6.14.1) */
 #define IDT_VECTORS 32
@@ -62,7 +63,9 @@ void trap_handler(struct trap_frame *f)
             return;
         }
     }
-    if (f->vector == 2) {               /* host NMI: nothing uses them yet; note and go on */
+    if (f->vector == 2 && prof_host_nmi(f->rip))   /* a PMU overflow in the hypervisor */
+        return;
+    if (f->vector == 2) {               /* another NMI: note it and go on */
         hv_printf("perfvisor: NMI in the hypervisor at rip %lx (ignored)\n", f->rip);
         return;
     }

@@ -123,5 +123,15 @@ log="$OUT/padded.report"
 "$PV" report --stdio -i "$OUT/padded.data" >"$log" 2>&1 && ok "garbage-padded capture reported" || not_ok "report of a garbage-padded capture failed"
 expect '^# Samples: '
 
+# 6. the software backend refuses events it cannot count, and says why; the backend choice
+#    (Bochs advertises a PMU in CPUID whose MSRs #GP) is printed
+cur=no-pmu
+log="$OUT/no-pmu.log"
+timeout 300 "$PV" record --emulator bochs -e instructions -o "$OUT/no-pmu.data" -- "$G/hello.elf" >"$log" 2>&1
+[ $? -ne 0 ] && ok "record -e instructions fails" || not_ok "record -e instructions succeeded on the software backend"
+expect "^perfvisor: profiling: event 'instructions' needs the hardware PMU"
+expect '^perfvisor: profiling: software backend \(TSC \+ VMX-preemption timer\): CPUID.0AH advertises perfmon version 4 .* raises #GP'
+expect '^perfvisor: end status=1$'
+
 echo "profile tests: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

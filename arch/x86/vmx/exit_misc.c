@@ -6,6 +6,7 @@
 #include "hv/domain.h"
 #include "hv/hypercall.h"
 #include "hv/printf.h"
+#include "pmu/prof.h"
 
 /* HLT with interrupts off can never wake up: the guest has finished.  With interrupts on it
  * waits for one; perfvisor has no interrupt sources for guests yet, so the slice ends. */
@@ -66,8 +67,10 @@ enum exit_action exit_exception_nmi(struct vcpu *v, struct vmx_vcpu *x)
 {
     uint32_t info = vmcs_read32(VMCS_EXIT_INTR_INFO);
     (void)x;
-    if ((info & INTR_TYPE_MASK) == INTR_TYPE_NMI)
+    if ((info & INTR_TYPE_MASK) == INTR_TYPE_NMI) {
+        prof_guest_nmi(v, x->regs.exit_tsc);   /* a PMU overflow samples the guest */
         return EXIT_RESUME;
+    }
     vmx_dump_guest(v, EXIT_EXCEPTION_NMI);
     domain_stop(v->dom, "unexpected exception exit (interruption info 0x%x)", info);
     return EXIT_END_SLICE;

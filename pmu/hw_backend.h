@@ -1,0 +1,15 @@
+/* Glue between the profiler and the hardware PMU backend (pmu/hw_backend.c). */
+#ifndef PMU_HW_BACKEND_H
+#define PMU_HW_BACKEND_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+int hw_backend_probe(char *why, size_t len);           /* 1: a usable architectural PMU */
+int hw_backend_check(int event, uint64_t period, char *why, size_t len);
+int hw_backend_start(void);
+void hw_backend_stop(void);
+int hw_backend_overflowed(void);                       /* an NMI was this PMU's overflow */
+void prof_sample_hypervisor(uint64_t rip);             /* from the host NMI handler */
+
+#endif
