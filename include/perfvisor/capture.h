@@ -47,8 +47,11 @@
  *           zigzag varint (ip - previous ip of this domain)
  *           [chain: varint n (<= callchain_max_depth), n x zigzag varint
  *                   (frame[i] - previous chain's frame[i] of this domain, 0 if none)]
+ *           The previous chain is the chain of this domain's last sample with CAP_S_CHAIN in
+ *           the frame; a sample without CAP_S_CHAIN has no chain and leaves it as it was.
+ *           Control records carry no timestamp and leave the previous timestamp as it was.
  *     A hypervisor sample (domain 0) carries the hypervisor RIP as ip (hardware backend) and
- *     is followed by nothing else.
+ *     is followed by nothing else (never CAP_S_CTX or CAP_S_CHAIN).
  *   tag bit 7 = 1: CONTROL record, type in bits 6..4:
  *     CAP_R_LOST        varint n: n samples of this domain were dropped (ring full)
  *     CAP_R_PROCESS     varint cr3, u8 length + name: the guest named an address space
