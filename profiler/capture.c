@@ -432,7 +432,7 @@ static void frame(struct pv_stream *s, const uint8_t *f, size_t total)
 		s->diag.headers++;
 		if (s->hdr.valid && memcmp(&h, &s->hdr, sizeof(h)) != 0)
 			s->diag.header_changed = 1;
-		s->hdr = h;
+		memcpy(&s->hdr, &h, sizeof(h));        /* padding too: memcmp above stays exact */
 		s->diag.have_header = 1;
 		decode_waiting(s);
 		break;
