@@ -26,6 +26,7 @@
  *     0x00100001       odd, inside the kernel image
  * The fake frames' return addresses point into work and other, so a walker
  * that does not notice the loop reports plausible but endless chains.
+ * depth=N puts N frames of descend() between main and work (deeper chains, for measuring).
  * Exit status 0; 2 for an unknown fp= value. */
 #include "guest.h"
 #include "div64.h"
@@ -101,6 +102,21 @@ __attribute__((noipa)) uint32_t other(uint32_t acc)
     return acc;
 }
 
+/* depth=N: work is reached through N more frames (for measuring deeper call chains) */
+static uint32_t extra_depth;
+
+__attribute__((noipa)) uint32_t descend(uint32_t acc, uint32_t n, uint32_t use_leaf2)
+{
+    acc = n ? descend(acc, n - 1, use_leaf2) : work(acc, use_leaf2);
+    __asm__ volatile("" : "+r"(acc));   /* no tail call: keep this frame */
+    return acc;
+}
+
+static uint32_t call_work(uint32_t acc, uint32_t use_leaf2)
+{
+    return extra_depth ? descend(acc, extra_depth - 1, use_leaf2) : work(acc, use_leaf2);
+}
+
 static void print_share(const char *name, uint64_t part, uint64_t total, const char *sep)
 {
     uint32_t p = pct_x100(part, total);
@@ -114,6 +130,7 @@ int main(uint32_t magic, const struct mb_info *mbi)
     uint32_t rounds = total / ROUND_LOOP_INSNS;
     if (!rounds)
         rounds = 1;
+    extra_depth = (uint32_t)mb_opt_num("depth", 0);
     const char *fp = mb_opt("fp");
     if (!fp)
         fp = "normal";
@@ -144,16 +161,16 @@ int main(uint32_t magic, const struct mb_info *mbi)
     uint32_t acc = 0;
     uint64_t t0 = rdtsc();
     for (uint32_t r = 0; r < rounds; r++) {
-        acc = work(acc, 0);
-        acc = work(acc, 1);
-        acc = work(acc, 0);
+        acc = call_work(acc, 0);
+        acc = call_work(acc, 1);
+        acc = call_work(acc, 0);
         acc = other(acc);
-        acc = work(acc, 0);
-        acc = work(acc, 1);
-        acc = work(acc, 0);
+        acc = call_work(acc, 0);
+        acc = call_work(acc, 1);
+        acc = call_work(acc, 0);
         acc = other(acc);
-        acc = work(acc, 1);
-        acc = work(acc, 0);
+        acc = call_work(acc, 1);
+        acc = call_work(acc, 0);
     }
     uint64_t t1 = rdtsc();
 

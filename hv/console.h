@@ -13,8 +13,9 @@ int console_try_binary(const uint8_t *p, size_t len);
 uint32_t console_queue_room(void);
 /* Moves queued bytes to the UART as far as it has room now.  Never waits. */
 void console_pump(void);
-/* Whether bytes wait in the queue. */
-int console_pending(void);
+/* Whether bytes wait in the queue (read on every VM exit, so a plain variable). */
+extern uint32_t console_queued;
+static inline int console_pending(void) { return console_queued != 0; }
 /* Sends everything queued, waiting for the UART. */
 void console_flush(void);
 

@@ -28,7 +28,8 @@ struct vcpu {
     char last_event[128];              /* last event injected, for post-mortems */
     uint64_t sample_left;              /* software sampling: guest ticks to the next sample */
     uint64_t sample_weight;            /* the period the next sample stands for */
-    uint64_t export_count, export_ticks; /* ring drains after its slices, and their cost */
+    uint64_t export_count, export_ticks; /* ring drains after its slices and serial pumping
+                                          * in its exits, and their cost */
 };
 
 struct domain {

@@ -15,9 +15,12 @@ extern const uint8_t __build_id_note[];      /* linker.ld: the hypervisor's GNU 
 static struct cap_encoder enc;
 static uint8_t frame[CAP_FRAME_HEAD + CAP_MAX_PAYLOAD + CAP_FRAME_CRC];
 static unsigned frames_since_header;
+static uint64_t bytes_sent, frames_sent;
 
 static void send(size_t n, int wait)
 {
+    bytes_sent += n;
+    frames_sent++;
     if (console_try_binary(frame, n) && wait) {
         console_flush();                     /* the queue is far larger than a frame */
         console_try_binary(frame, n);
@@ -187,6 +190,13 @@ void prof_finish(void)
             hv_printf("perfvisor: profile: domain %d: %lu samples taken = %lu recorded + %lu lost "
                       "(ring of %u)\n", d, r->taken, r->recorded, r->lost, r->capacity);
     }
+    uint64_t recorded = 0;
+    for (int d = 0; d <= ndomains; d++)
+        recorded += prof_state.rings[d].recorded;
+    hv_printf("perfvisor: profile: %lu frames, %lu bytes for %lu samples (%lu.%02lu bytes a sample, "
+              "headers and accounting included)\n", frames_sent, bytes_sent, recorded,
+              recorded ? bytes_sent / recorded : 0,
+              recorded ? bytes_sent * 100 / recorded % 100 : 0);
     if (prof_state.names_dropped)
         hv_printf("perfvisor: profile: %lu process names dropped (more than %d)\n",
                   prof_state.names_dropped, PROF_MAX_NAMES);

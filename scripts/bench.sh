@@ -6,6 +6,11 @@
 #            CPUID / IN from the COM1 line-status register, minus the same loop natively), and the
 #            hypervisor's part alone (exit -> re-entry, from perfvisor's per-exit accounting)
 #   slowdown the CPU-bound guest (compute) under perfvisor vs. booted natively
+# and, for system-wide profiling (software backend):
+#   sampling slowdown  compute with sampling every 1,000,000 and 100,000 cycles vs. sampling off
+#   per sample         hypervisor ticks from the sampling exit to re-entry; export (drain + serial)
+#   wire size          capture bytes per sample, without and with call chains
+#   report speed       perfvisor report vs. perf report --stdio on the same number of samples
 set -eu
 cd "$(dirname "$0")/.."
 B=${BUILD:-build}
@@ -27,6 +32,16 @@ run native-compute --native "$G/compute.elf"
 run virt-compute "$G/compute.elf"
 run native-exitbench --native "$G/exitbench.elf"
 run virt-exitbench "$G/exitbench.elf"
+rec() {   # name record-args... : console to $OUT/name.log, capture to $OUT/name.data
+    local name=$1; shift
+    if ! "$PV" record --emulator bochs --timeout 600 -o "$OUT/$name.data" "$@" >"$OUT/$name.log" 2>&1; then
+        echo "bench: record '$name' failed; see $OUT/$name.log" >&2
+        exit 1
+    fi
+}
+rec prof-1m -c 1000000 -- "$G/compute.elf"
+rec prof-100k -c 100000 -- "$G/compute.elf"
+rec prof-chain -c 100000 -g -- "$G/chain.elf:depth=2"
 run boot-1 "$G/hello.elf"
 run boot-4 "$G/hello.elf" "$G/hello.elf" "$G/hello.elf" "$G/hello.elf"
 
@@ -42,7 +57,17 @@ b4=$(field boot-4 '^perfvisor: boot: ([0-9]+) ticks.*$')
 slice=$(field virt-compute '^perfvisor: running .* time slice ([0-9]+) ticks$')
 pt=$(field virt-compute '^perfvisor:   exits of domain 1.* PREEMPTION_TIMER [0-9]+ \(avg ([0-9]+) ticks\).*$')
 
-for v in tn tv cn in cv iv hc b1 b4; do
+t1m=$(field prof-1m '^\[1:compute\] compute: iters=[0-9]+ checksum=[0-9a-f]+ ticks=([0-9]+)$')
+t100k=$(field prof-100k '^\[1:compute\] compute: iters=[0-9]+ checksum=[0-9a-f]+ ticks=([0-9]+)$')
+ps=$(field prof-100k '^perfvisor:   exits of domain 1.* PREEMPTION_TIMER [0-9]+ \(avg ([0-9]+) ticks\).*$')
+bps=$(field prof-100k '^perfvisor: profile: .* \(([0-9.]+) bytes a sample.*$')
+bpc=$(field prof-chain '^perfvisor: profile: .* \(([0-9.]+) bytes a sample.*$')
+samples100k=$(field prof-100k '^perfvisor: profile: domain 1: ([0-9]+) samples taken.*$')
+"$PV" report --stdio -i "$OUT/prof-100k.data" >"$OUT/prof-100k.report" 2>&1
+exp100k=$(sed -nE 's/^ *([0-9.]+)%.*export:drain_rings$/\1/p' "$OUT/prof-100k.report" | head -1)
+depth=$("$PV" report --stdio -g -i "$OUT/prof-chain.data" 2>/dev/null | grep -c '^ *[|]*  *--' || true)
+
+for v in tn tv cn in cv iv hc b1 b4 t1m t100k ps bps bpc; do
     [ -n "${!v}" ] || { echo "bench: could not read $v from the logs in $OUT" >&2; exit 1; }
 done
 
@@ -56,3 +81,37 @@ printf '  %-52s %12s\n' "preemption-timer exit, exit -> re-entry (slice $slice)"
 printf '  %-52s %12s\n' "CPU-bound guest (compute), native" "$tn ticks"
 printf '  %-52s %12s\n' "CPU-bound guest (compute), under perfvisor" "$tv ticks"
 awk -v n="$tn" -v v="$tv" 'BEGIN { printf "  %-52s %11.4f%%\n", "slowdown under perfvisor (goal: < 1%)", (v - n) * 100.0 / n }'
+echo
+echo "system-wide profiling, software backend (same machine, same guest)"
+awk -v o="$tv" -v s="$t1m" 'BEGIN { printf "  %-52s %11.3f%%\n", "slowdown, sampling every 1,000,000 (goal < 0.5%)", (s - o) * 100.0 / o }'
+awk -v o="$tv" -v s="$t100k" 'BEGIN { printf "  %-52s %11.3f%%\n", "slowdown, sampling every 100,000 (goal < 3%)", (s - o) * 100.0 / o }'
+printf '  %-52s %12s\n' "hypervisor per sample, exit -> re-entry (goal < 400)" "$ps ticks"
+awk -v p="${exp100k:-0}" -v t="$t100k" -v n="$samples100k" 'BEGIN { printf "  %-52s %12d ticks\n", "  export per sample (drain, encode, serial), average", p / 100 * t / n }'
+printf '  %-52s %12s\n' "capture bytes per sample, no call chain (goal < 6)" "$bps"
+printf '  %-52s %12s\n' "capture bytes per sample, 5-frame chains (goal < 16)" "$bpc"
+
+# report speed: the same number of samples through perfvisor report and perf report
+N=200000
+${CC:-gcc} -std=gnu11 -O2 -I. -o "$OUT/gen-capture" tests/golden/gen-capture.c pmu/cap_encode.c
+"$OUT/gen-capture" big $N >"$OUT/big.data"
+best() {  # command... : the best of 3 wall times, in seconds
+    local b="" t0 t1 i
+    for i in 1 2 3; do
+        t0=$(date +%s%N); "$@" >/dev/null 2>&1; t1=$(date +%s%N)
+        b=$(awk -v a="${b:-1e18}" -v t="$(( t1 - t0 ))" 'BEGIN { print (t < a) ? t : a }')
+    done
+    awk -v t="$b" 'BEGIN { printf "%.3f", t / 1e9 }'
+}
+tp=$(best "$PV" report --stdio -i "$OUT/big.data")
+echo "  perfvisor report --stdio, $N samples: ${tp} s = $(awk -v n=$N -v t="$tp" 'BEGIN { printf "%d", n / t }') samples/s"
+if command -v perf >/dev/null && perf record -e cpu-clock -c 20000 -o "$OUT/perf.data" -- \
+        sh -c 'i=0; while [ $i -lt 4000000 ]; do i=$((i+1)); done' >/dev/null 2>&1; then
+    np=$(perf report --stdio -i "$OUT/perf.data" 2>/dev/null | sed -nE 's/^# Samples: ([0-9]+)([KM]?) of.*/\1\2/p' | head -1)
+    np=$(echo "$np" | sed -e 's/K$/000/' -e 's/M$/000000/')
+    "$OUT/gen-capture" big "$np" >"$OUT/same.data"
+    tq=$(best perf report --stdio -i "$OUT/perf.data")
+    tr=$(best "$PV" report --stdio -i "$OUT/same.data")
+    echo "  on $np samples each: perf report --stdio ${tq} s, perfvisor report --stdio ${tr} s: $(awk -v a="$tq" -v b="$tr" 'BEGIN { printf "%.1f", a / b }')x faster (goal >= 10x)"
+else
+    echo "  perf report comparison skipped: perf record -e cpu-clock does not work here"
+fi

@@ -31,6 +31,7 @@
 
 static uint8_t txq[TXQ_SIZE];
 static uint32_t txq_head, txq_tail;      /* free-running: count = head - tail */
+uint32_t console_queued;                 /* head - tail, for console_pending() */
 
 void serial_init(void)
 {
@@ -47,14 +48,13 @@ static uint32_t txq_room(void) { return TXQ_SIZE - (txq_head - txq_tail); }
 
 static void txq_put(uint8_t b) { txq[txq_head++ & (TXQ_SIZE - 1)] = b; }
 
-int console_pending(void) { return txq_head != txq_tail; }
-
 void console_pump(void)
 {
     if (txq_head == txq_tail || !(inb(COM1 + UART_LSR) & LSR_THRE))
         return;
     for (int n = 0; n < UART_FIFO && txq_head != txq_tail; n++)
         outb(COM1 + UART_THR, txq[txq_tail++ & (TXQ_SIZE - 1)]);
+    console_queued = txq_head - txq_tail;
 }
 
 void console_flush(void)
@@ -83,6 +83,7 @@ void arch_console_write(const char *s, size_t len)
             txq_put('\r');
         txq_put((uint8_t)s[i]);
     }
+    console_queued = txq_head - txq_tail;
 }
 
 int console_try_binary(const uint8_t *p, size_t len)
@@ -91,6 +92,7 @@ int console_try_binary(const uint8_t *p, size_t len)
         return -1;
     for (size_t i = 0; i < len; i++)
         txq_put(p[i]);
+    console_queued = txq_head - txq_tail;
     return 0;
 }
 

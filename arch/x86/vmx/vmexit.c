@@ -107,8 +107,11 @@ static enum exit_action dispatch(struct vcpu *v, struct vmx_vcpu *x, uint32_t re
 
 /* The VMX-preemption timer counts guest time only (it runs in VMX non-root operation), in
  * units of 2^rate TSC ticks.  One timer serves both the time slice and, with the software
- * sampling backend, the next sample: it is armed for whichever comes first, and what it
- * counted is subtracted from both at every exit. */
+ * sampling backend, the next sample: it is armed for whichever comes first.  Other exits do
+ * not touch it (the VMCS saves what is left); what it counted is settled when it expires and
+ * when the vCPU leaves the CPU, so the common exit path pays nothing for it. */
+/* Programs the timer for min(slice left, next sample); returns the value programmed.  Between
+ * re-arms the VMCS keeps counting down by itself ("save VMX-preemption timer value"). */
 static uint32_t arm_timer(struct vcpu *v, uint64_t slice_left)
 {
     uint64_t t = slice_left;
@@ -132,9 +135,9 @@ void arch_vcpu_run(struct vcpu *v, uint64_t ticks)
 
     x->mark_tsc = rdtsc();
     vmx_vcpu_load(v);
+    uint32_t armed = arm_timer(v, slice_left);
 
     while (v->dom->state == DOMAIN_RUNNING) {
-        uint32_t timer = arm_timer(v, slice_left);
         int r = vmx_enter(&x->regs, x->launched);
         if (r) {
             vmx_report_failure(x->launched ? "VMRESUME" : "VMLAUNCH", r);
@@ -152,10 +155,13 @@ void arch_vcpu_run(struct vcpu *v, uint64_t ticks)
 
         uint32_t reason = vmcs_read32(VMCS_EXIT_REASON);
         int basic = reason & 0xFFFF;
-        uint64_t ran = (uint64_t)(timer - vmcs_read32(VMCS_GUEST_PREEMPTION_TIMER)) << vmx_caps.preempt_rate;
-        slice_left = sub_floor(slice_left, ran);
-        if (prof_samples_guests() && (v->sample_left = sub_floor(v->sample_left, ran)) == 0)
-            prof_sample_guest(v, x->regs.exit_tsc);
+        if (basic == EXIT_PREEMPTION_TIMER) {    /* it ran out: settle, sample, re-arm */
+            uint64_t ran = (uint64_t)armed << vmx_caps.preempt_rate;
+            slice_left = sub_floor(slice_left, ran);
+            if (prof_samples_guests() && (v->sample_left = sub_floor(v->sample_left, ran)) == 0)
+                prof_sample_guest(v, x->regs.exit_tsc);
+            armed = slice_left ? arm_timer(v, slice_left) : 0;
+        }
         if (basic < HV_MAX_EXIT_REASONS)
             v->exits[basic]++;
         x->last_reason = basic < HV_MAX_EXIT_REASONS ? basic : -1;
@@ -164,10 +170,22 @@ void arch_vcpu_run(struct vcpu *v, uint64_t ticks)
         enum exit_action action = dispatch(v, x, reason);
         if (!x->injected)              /* last_event names only what the next entry delivers */
             v->last_event[0] = '\0';
-        if (console_pending())          /* keep the serial line busy, never wait on it */
+        if (console_pending()) {        /* keep the serial line busy, never wait on it */
+            uint64_t t0 = rdtsc();      /* export work, accounted apart from the exit */
             console_pump();
+            uint64_t dt = rdtsc() - t0;
+            v->export_ticks += dt;
+            x->mark_tsc += dt;
+        }
         if (action == EXIT_END_SLICE || slice_left == 0)
             break;
+    }
+    if (armed && prof_samples_guests()) {       /* leaving early: keep the sample countdown */
+        uint64_t ran = (uint64_t)(armed - vmcs_read32(VMCS_GUEST_PREEMPTION_TIMER))
+                       << vmx_caps.preempt_rate;
+        v->sample_left = sub_floor(v->sample_left, ran);
+        if (!v->sample_left)
+            v->sample_left = 1;
     }
     if (x->last_reason >= 0)
         v->exit_ticks[x->last_reason] += rdtsc() - x->mark_tsc;
