@@ -2,6 +2,7 @@
 # Runs every test suite and ends with one line "N passed, N failed" over all of them.
 #   unit  : host unit tests of the hypervisor's logic (cmocka), tests/unit/
 #   cli   : host unit tests of the perfvisor CLI (cmocka), profiler/tests/
+#   golden: perfvisor report on synthesized captures vs. stored outputs, tests/golden/
 #   boot  : boot-and-check tests in Bochs and QEMU, tests/boot/boot-tests.sh
 #   profile: record-and-report tests in Bochs, tests/boot/profile-tests.sh
 # cmocka prints "[  PASSED  ] N test(s)." and "[  FAILED  ] N test(s)"; the boot tests print
@@ -48,6 +49,7 @@ suite() {          # name kind command...
 
 suite unit cmocka $MAKE -s --no-print-directory unit-test
 suite cli cmocka $MAKE -s --no-print-directory cli-unit-test
+suite golden plain tests/golden/run-golden.sh
 suite boot plain tests/boot/boot-tests.sh
 suite profile plain tests/boot/profile-tests.sh
 
