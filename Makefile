@@ -54,10 +54,14 @@ include guest-stub/guest.mk
 include profiler/profiler.mk
 include tests/tests.mk
 
-# the demo: perfvisor in the emulator with the guest-stubs side by side
+# the demo: perfvisor in the emulator with guest-stubs side by side, profiled system-wide
+# (call chains, 1 sample every 100,000 cycles), then the profile as perf report would show it
+DEMO_DATA := $(BUILD)/demo.data
 demo: all
-	$(BUILD)/perfvisor run --emulator bochs $(BUILD)/guest-stub/hello.elf "$(BUILD)/guest-stub/compute.elf:iters=1000000" \
-		$(BUILD)/guest-stub/exitbench.elf
+	$(BUILD)/perfvisor record --emulator bochs -c 100000 -g -o $(DEMO_DATA) -- \
+		$(BUILD)/guest-stub/hello.elf "$(BUILD)/guest-stub/compute.elf:iters=1000000" \
+		$(BUILD)/guest-stub/procs.elf $(BUILD)/guest-stub/chain.elf
+	$(BUILD)/perfvisor report --stdio -i $(DEMO_DATA) --sort domain,process,sym --percent-limit 0.5
 
 bench: all
 	@scripts/bench.sh

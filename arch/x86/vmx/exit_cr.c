@@ -31,6 +31,7 @@ static int load_pdptes(struct vcpu *v)
 
 static void update_paging_mode(struct vcpu *v, uint64_t cr0, uint64_t cr4)
 {
+    vmx_guest_paging_changed();
     uint64_t efer = vmcs_read64(VMCS_GUEST_IA32_EFER);
     uint32_t entry = vmcs_read32(VMCS_ENTRY_CTLS);
 
@@ -63,6 +64,7 @@ static enum exit_action emulate_cr0_write(struct vcpu *v, struct vmx_vcpu *x, ui
     uint64_t real = (val | (vmx_caps.cr0_fixed0 & ~(CR0_PE | CR0_PG))) & vmx_caps.cr0_fixed1;
     vmcs_writenat(VMCS_CR0_READ_SHADOW, val);
     vmcs_writenat(VMCS_GUEST_CR0, real);
+    vmx_guest_paging_changed();
     if ((old ^ val) & CR0_PG)
         update_paging_mode(v, val, cr4);
     vmx_skip_instruction();
@@ -82,6 +84,7 @@ static enum exit_action emulate_cr4_write(struct vcpu *v, struct vmx_vcpu *x, ui
     }
     vmcs_writenat(VMCS_CR4_READ_SHADOW, val);
     vmcs_writenat(VMCS_GUEST_CR4, val | vmx_caps.cr4_fixed0);
+    vmx_guest_paging_changed();
     if ((old ^ val) & CR4_PAE)
         update_paging_mode(v, vmcs_readnat(VMCS_GUEST_CR0), val);
     vmx_skip_instruction();

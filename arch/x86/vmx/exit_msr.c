@@ -32,6 +32,7 @@ static int efer_write(struct vcpu *v, uint64_t value)
         return -1;
     value = (value & EFER_WRITABLE) | (old & EFER_LMA);
     vmcs_write64(VMCS_GUEST_IA32_EFER, value);
+    vmx_guest_paging_changed();
     return 0;
 }
 

@@ -25,6 +25,9 @@ void vmx_gpr_write(struct vmx_vcpu *x, int index, uint64_t value);
 /* Writes a 32-bit result into a register as a 32-bit operation would (upper half zeroed). */
 static inline void set32(uint64_t *reg, uint64_t v) { *reg = v & 0xFFFFFFFFull; }
 
+/* The guest's paging registers changed within this exit (vmx_guest.c caches them). */
+void vmx_guest_paging_changed(void);
+
 /* Prints the guest state after an exit we cannot handle. */
 void vmx_dump_guest(struct vcpu *v, uint32_t reason);
 
