@@ -52,6 +52,7 @@ $(BUILD)/perfvisor.elf32: $(BUILD)/perfvisor.elf
 # ---------------------------------------------------------------- sub-makefiles
 include guest-stub/guest.mk
 include profiler/profiler.mk
+include profiler/capture.mk
 include tests/tests.mk
 
 # the demo: perfvisor in the emulator with guest-stubs side by side, profiled system-wide

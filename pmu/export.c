@@ -38,6 +38,11 @@ static void hv_build_id(uint8_t *len, uint8_t *id)
     }
 }
 
+void prof_export_init(void)
+{
+    cap_enc_init(&enc, prof.period);
+}
+
 void prof_export_header(void)
 {
     static struct cap_header_desc h;

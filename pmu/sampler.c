@@ -10,7 +10,8 @@
 
 struct prof_state prof_state;
 
-void prof_export_header(void);   /* pmu/export.c */
+void prof_export_init(void);     /* pmu/export.c */
+void prof_export_header(void);
 
 /* The next period: the mean, or uniform in [period - jitter, period + jitter] (xorshift64,
  * fixed seed, so a run is still repeatable). */
@@ -31,6 +32,7 @@ void prof_start(void)
     if (!prof.enabled)
         return;
     prof_state.rng = 0x9E3779B97F4A7C15ull;
+    prof_export_init();
     for (int d = 0; d <= ndomains; d++) {
         struct cap_sample *slots = page_alloc_zeroed((uint64_t)prof.ring * sizeof(struct cap_sample),
                                                      PAGE_SIZE);

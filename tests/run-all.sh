@@ -5,6 +5,7 @@
 #   golden: perfvisor report on synthesized captures vs. stored outputs, tests/golden/
 #   boot  : boot-and-check tests in Bochs and QEMU, tests/boot/boot-tests.sh
 #   profile: record-and-report tests in Bochs, tests/boot/profile-tests.sh
+#   fuzz  : the capture parser under libFuzzer for FUZZ_SECONDS (60), tests/fuzz-suite.sh
 # cmocka prints "[  PASSED  ] N test(s)." and "[  FAILED  ] N test(s)"; the boot tests print
 # "boot tests: N passed, N failed".  A suite that crashes without a summary counts as 1 failure.
 set -u
@@ -52,6 +53,7 @@ suite cli cmocka $MAKE -s --no-print-directory cli-unit-test
 suite golden plain tests/golden/run-golden.sh
 suite boot plain tests/boot/boot-tests.sh
 suite profile plain tests/boot/profile-tests.sh
+suite fuzz plain tests/fuzz-suite.sh
 
 echo
 echo "$total_pass passed, $total_fail failed"
