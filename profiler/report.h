@@ -69,6 +69,18 @@ struct report_node {
 	uint32_t child, next; /* first child, next sibling (HMAP_NONE: none) */
 };
 
+/* A direct-mapped cache in front of proc_of/loc_of/entry_of: (domain, level, cr3, ip) -> the
+ * loc and the entry a sample there adds to, so that a sample costs one probe.  Slots of older
+ * generations are empty: a PROCESS event (which can change what entry a process's samples go
+ * to) starts a new generation. */
+#define REPORT_CACHE_SLOTS 4096
+struct report_cache_slot {
+	uint64_t ip, cr3;
+	uint32_t dl;    /* domain | level << 8 */
+	uint32_t gen;   /* valid when equal to report.cache_gen */
+	uint32_t loc, entry;
+};
+
 struct report_domain_stats {
 	uint64_t samples, weight;      /* SAMPLE events and their event counts */
 	uint64_t lost_events;          /* sum of LOST records */
@@ -99,6 +111,9 @@ struct report {
 	uint64_t total;          /* sum of self weights: 100% */
 	uint64_t nsamples;       /* SAMPLE events aggregated */
 	uint64_t hv_rows_weight; /* of which: the hypervisor's rows */
+	unsigned keymask;        /* 1 << enum report_key for each sort key */
+	struct report_cache_slot *cache; /* REPORT_CACHE_SLOTS, allocated on the first sample */
+	uint32_t cache_gen;
 };
 
 void report_init(struct report *r, const struct report_opts *o, const struct report_resolver *res);

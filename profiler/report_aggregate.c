@@ -48,10 +48,7 @@ int report_parse_sort(struct report_opts *o, const char *keys, const char **bad)
 
 static bool has_key(const struct report *r, enum report_key k)
 {
-	for (int i = 0; i < r->opts.nsort; i++)
-		if (r->opts.sort[i] == k)
-			return true;
-	return false;
+	return r->keymask >> k & 1;
 }
 
 void report_init(struct report *r, const struct report_opts *o, const struct report_resolver *res)
@@ -61,6 +58,9 @@ void report_init(struct report *r, const struct report_opts *o, const struct rep
 	if (res)
 		r->resolver = *res;
 	strtab_init(&r->strs);
+	for (int i = 0; i < r->opts.nsort; i++)
+		r->keymask |= 1u << r->opts.sort[i];
+	r->cache_gen = 1;
 }
 
 void report_free(struct report *r)
@@ -73,6 +73,7 @@ void report_free(struct report *r)
 	free(r->procs);
 	free(r->entries);
 	free(r->nodes);
+	free(r->cache);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -187,52 +188,71 @@ static uint64_t caller_ip(uint64_t ret)
 	return ret ? ret - 1 : 0;
 }
 
+/* The entry a sample of domain d at (level, cr3, ip) adds to, and its loc in *loc: from the
+ * cache, else through proc_of, loc_of and entry_of (which create them in first-seen order). */
+static inline uint32_t sample_entry(struct report *r, int d, char level, uint64_t cr3, uint64_t ip, uint32_t *loc)
+{
+	uint32_t dl = (uint32_t)d | (uint32_t)(unsigned char)level << 8;
+	uint64_t h = ip * 0x9e3779b97f4a7c15ull ^ cr3 * 0xc2b2ae3d27d4eb4full ^ (uint64_t)dl * 0x165667b19e3779f9ull;
+	struct report_cache_slot *c = &r->cache[(h >> 40) & (REPORT_CACHE_SLOTS - 1)];
+	if (c->gen == r->cache_gen && c->ip == ip && c->cr3 == cr3 && c->dl == dl) {
+		*loc = c->loc;
+		return c->entry;
+	}
+	uint32_t proc = d == 0 ? REPORT_PROC_HV : proc_of(r, d, cr3);
+	uint32_t l = loc_of(r, d, ip);
+	struct report_entry *e = entry_of(r, d, level, proc, l);
+	*c = (struct report_cache_slot){ .ip = ip, .cr3 = cr3, .dl = dl, .gen = r->cache_gen, .loc = l,
+					  .entry = (uint32_t)(e - r->entries) };
+	*loc = l;
+	return c->entry;
+}
+
 static void add_sample(struct report *r, const struct pv_event *ev)
 {
 	int d = ev->domain;
 	char level = d == 0 ? 'k' : ev->cpl == 3 ? '.' : 'g';
-	uint32_t proc = d == 0 ? REPORT_PROC_HV : proc_of(r, d, ev->cr3);
 	uint64_t w = ev->weight;
-	uint32_t loc = loc_of(r, d, ev->ip);
-	struct report_entry *e = entry_of(r, d, level, proc, loc);
+	if (!r->cache)
+		r->cache = memset(xmalloc(REPORT_CACHE_SLOTS * sizeof(*r->cache)), 0, REPORT_CACHE_SLOTS * sizeof(*r->cache));
+	uint32_t loc;
+	uint32_t ei = sample_entry(r, d, level, ev->cr3, ev->ip, &loc);
+	struct report_entry *e = &r->entries[ei];
 	e->self += w;
 	e->samples++;
 	r->total += w;
 	if (d == 0)
 		r->hv_rows_weight += w;
+	if (!r->opts.children && !r->opts.callgraph)
+		return;
 	int depth = ev->depth < 0 ? 0 : ev->depth > CAP_MAX_CHAIN ? CAP_MAX_CHAIN : ev->depth;
-	uint32_t locs[CAP_MAX_CHAIN];
+	uint32_t locs[CAP_MAX_CHAIN], ents[CAP_MAX_CHAIN];
 	for (int i = 0; i < depth; i++)
-		locs[i] = loc_of(r, d, caller_ip(ev->chain[i]));
+		ents[i] = sample_entry(r, d, level, ev->cr3, caller_ip(ev->chain[i]), &locs[i]);
 
 	if (r->opts.children) {
-		/* Every distinct entry on the chain (recursion counts once) gets the weight.  Indices,
-		 * not pointers: entry_of may move the array. */
-		size_t seen[CAP_MAX_CHAIN + 1];
+		/* Every distinct entry on the chain (recursion counts once) gets the weight. */
+		uint32_t seen[CAP_MAX_CHAIN + 1];
 		int nseen = 0;
-		e = entry_of(r, d, level, proc, loc);
-		e->children += w;
-		seen[nseen++] = (size_t)(e - r->entries);
+		r->entries[ei].children += w;
+		seen[nseen++] = ei;
 		for (int i = 0; i < depth; i++) {
-			struct report_entry *c = entry_of(r, d, level, proc, locs[i]);
-			size_t ci = (size_t)(c - r->entries);
+			uint32_t ci = ents[i];
 			int j;
 			for (j = 0; j < nseen && seen[j] != ci; j++)
 				;
 			if (j == nseen) {
 				seen[nseen++] = ci;
-				c->children += w;
+				r->entries[ci].children += w;
 			}
 		}
 	}
 	if (r->opts.callgraph) {
-		e = entry_of(r, d, level, proc, loc); /* entries may have moved */
-		if (e->graph == HMAP_NONE) {
+		if (r->entries[ei].graph == HMAP_NONE) {
 			uint32_t root = new_node(r, r->locs[loc].sym);
-			e = entry_of(r, d, level, proc, loc);
-			e->graph = root;
+			r->entries[ei].graph = root;
 		}
-		uint32_t node = e->graph;
+		uint32_t node = r->entries[ei].graph;
 		r->nodes[node].weight += w;
 		for (int i = 0; i < depth; i++) {
 			node = child_of(r, node, r->locs[locs[i]].sym);
@@ -292,6 +312,11 @@ int report_add_event(void *ctx, const struct pv_header *h, const struct pv_event
 	case PV_EV_PROCESS: {
 		uint32_t p = proc_of(r, ev->domain, ev->cr3); /* may move r->procs */
 		r->procs[p].name = strtab_intern(&r->strs, ev->name);
+		if (++r->cache_gen == 0) { /* wrapped: no slot may look valid */
+			if (r->cache)
+				memset(r->cache, 0, REPORT_CACHE_SLOTS * sizeof(*r->cache));
+			r->cache_gen = 1;
+		}
 		break;
 	}
 	case PV_EV_HV_TIME:
