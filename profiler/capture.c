@@ -88,6 +88,42 @@ static void text_bytes(struct pv_stream *s, const uint8_t *p, size_t n)
 	}
 }
 
+/* ---------------------------------------------------------------- CRC */
+
+/* The frame CRC (cap_crc32 in include/perfvisor/capture.h: zlib's CRC-32), eight bytes a step
+ * with 8 x 256 tables: the host can afford 8 KiB that the hypervisor's nibble table saves. */
+static uint32_t crc_tab[8][256];
+
+__attribute__((constructor)) static void crc_tab_init(void)
+{
+	for (uint32_t i = 0; i < 256; i++) {
+		uint32_t c = i;
+		for (int k = 0; k < 8; k++)
+			c = c & 1 ? (c >> 1) ^ 0xedb88320u : c >> 1;
+		crc_tab[0][i] = c;
+	}
+	for (uint32_t i = 0; i < 256; i++)
+		for (int t = 1; t < 8; t++)
+			crc_tab[t][i] = (crc_tab[t - 1][i] >> 8) ^ crc_tab[0][crc_tab[t - 1][i] & 0xff];
+}
+
+static uint32_t frame_crc32(const uint8_t *p, size_t n)
+{
+	uint32_t crc = 0xffffffffu;
+	while (n >= 8) {
+		uint32_t lo = crc ^ ((uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24);
+		uint32_t hi = (uint32_t)p[4] | (uint32_t)p[5] << 8 | (uint32_t)p[6] << 16 | (uint32_t)p[7] << 24;
+		crc = crc_tab[7][lo & 0xff] ^ crc_tab[6][(lo >> 8) & 0xff] ^ crc_tab[5][(lo >> 16) & 0xff] ^
+		      crc_tab[4][lo >> 24] ^ crc_tab[3][hi & 0xff] ^ crc_tab[2][(hi >> 8) & 0xff] ^
+		      crc_tab[1][(hi >> 16) & 0xff] ^ crc_tab[0][hi >> 24];
+		p += 8;
+		n -= 8;
+	}
+	while (n--)
+		crc = (crc >> 8) ^ crc_tab[0][(crc ^ *p++) & 0xff];
+	return ~crc;
+}
+
 /* ---------------------------------------------------------------- header */
 
 struct rd {
@@ -102,8 +138,12 @@ static int rd_u8(struct rd *r, uint8_t *v)
 	return 0;
 }
 
-static int rd_varint(struct rd *r, uint64_t *v)
+static inline int rd_varint(struct rd *r, uint64_t *v)
 {
+	if (r->p < r->end && !(*r->p & 0x80)) { /* one byte: most deltas */
+		*v = *r->p++;
+		return 0;
+	}
 	return cap_get_varint(&r->p, r->end, v);
 }
 
@@ -241,6 +281,12 @@ static void decode_records(struct pv_stream *s, const uint8_t *pl, size_t len, u
 
 	for (int d = 0; d < CAP_MAX_DOMAINS; d++)
 		dom[d].ip = 0, dom[d].have_ctx = 0, dom[d].depth = 0;
+	/* ev is zeroed once; each record then sets every field it owns and clears what the record
+	 * before may have left (control fields, name, chain entries past the depth), so every event
+	 * reads as freshly zeroed apart from its own fields. */
+	memset(&ev, 0, sizeof(ev));
+	unsigned chain_used = 0; /* ev.chain[chain_used ..] are 0 */
+	int ctl_dirty = 0;       /* a control record set count .. lost or the name */
 	if (rd_varint(&r, &prev_tsc)) {
 		why = "no base timestamp";
 		goto malformed;
@@ -248,11 +294,11 @@ static void decode_records(struct pv_stream *s, const uint8_t *pl, size_t len, u
 	while (r.p < r.end) {
 		tag = *r.p++;
 		int d = CAP_TAG_DOMAIN(tag);
-		memset(&ev, 0, sizeof(ev));
 		ev.domain = d;
 		if (!(tag & CAP_TAG_CONTROL)) {
 			struct dec_domain *st = &dom[d];
 			uint64_t dts, weight = period;
+			unsigned n = 0;
 			if (rd_varint(&r, &dts))
 				goto malformed;
 			if (tag & CAP_S_CTX) {
@@ -271,26 +317,41 @@ static void decode_records(struct pv_stream *s, const uint8_t *pl, size_t len, u
 			if (rd_varint(&r, &v))
 				goto malformed;
 			st->ip += (uint64_t)cap_unzigzag(v);
-			ev.depth = 0;
 			if (tag & CAP_S_CHAIN) {
-				uint64_t n;
-				if (rd_varint(&r, &n))
+				uint64_t cn;
+				if (rd_varint(&r, &cn))
 					goto malformed;
-				if (n > CAP_MAX_CHAIN) {
+				if (cn > CAP_MAX_CHAIN) {
 					why = "call chain longer than 32 frames";
 					goto malformed;
 				}
+				n = (unsigned)cn;
+				if (n > chain_used)
+					chain_used = n; /* entries written below: cleared later if need be */
+				unsigned had = st->depth;
 				for (unsigned i = 0; i < n; i++) {
 					if (rd_varint(&r, &v))
 						goto malformed;
-					ev.chain[i] = (i < st->depth ? st->chain[i] : 0) + (uint64_t)cap_unzigzag(v);
+					uint64_t f = (i < had ? st->chain[i] : 0) + (uint64_t)cap_unzigzag(v);
+					ev.chain[i] = f;
+					st->chain[i] = f;
 				}
-				memcpy(st->chain, ev.chain, n * sizeof(ev.chain[0]));
 				st->depth = (uint8_t)n;
-				ev.depth = (int)n;
+			}
+			if (chain_used > n) {
+				memset(ev.chain + n, 0, (chain_used - n) * sizeof(ev.chain[0]));
+				chain_used = n;
+			}
+			if (ctl_dirty) {
+				ev.count = ev.ticks = ev.taken = ev.recorded = ev.lost = 0;
+				ev.reason = 0;
+				ev.state = ev.status = 0;
+				memset(ev.name, 0, sizeof(ev.name));
+				ctl_dirty = 0;
 			}
 			prev_tsc += weight + (uint64_t)cap_unzigzag(dts);
 			ev.kind = PV_EV_SAMPLE;
+			ev.depth = (int)n;
 			ev.tsc = prev_tsc;
 			ev.ip = st->ip;
 			ev.weight = weight;
@@ -299,9 +360,24 @@ static void decode_records(struct pv_stream *s, const uint8_t *pl, size_t len, u
 				ev.cpl = CAP_CTX_CPL(st->ctx);
 				ev.mode = CAP_CTX_MODE(st->ctx);
 				ev.vcpu = CAP_CTX_VCPU(st->ctx);
+			} else {
+				ev.cr3 = 0;
+				ev.cpl = ev.mode = ev.vcpu = 0;
 			}
 		} else {
 			ev.tsc = prev_tsc;
+			ev.ip = ev.cr3 = ev.weight = 0;
+			ev.cpl = ev.mode = ev.vcpu = ev.depth = 0;
+			if (chain_used) {
+				memset(ev.chain, 0, chain_used * sizeof(ev.chain[0]));
+				chain_used = 0;
+			}
+			if (ctl_dirty)
+				memset(ev.name, 0, sizeof(ev.name));
+			ev.count = ev.ticks = ev.taken = ev.recorded = ev.lost = 0;
+			ev.reason = 0;
+			ev.state = ev.status = 0;
+			ctl_dirty = 1;
 			switch (CAP_TAG_TYPE(tag)) {
 			case CAP_R_LOST:
 				ev.kind = PV_EV_LOST;
@@ -515,7 +591,7 @@ static void process(struct pv_stream *s, int final)
 		}
 		const uint8_t *c = p + total - CAP_FRAME_CRC;
 		uint32_t want = (uint32_t)c[0] | (uint32_t)c[1] << 8 | (uint32_t)c[2] << 16 | (uint32_t)c[3] << 24;
-		if (cap_crc32(0, p + 2, total - CAP_FRAME_CRC - 2) != want) {
+		if (frame_crc32(p + 2, total - CAP_FRAME_CRC - 2) != want) {
 			s->diag.frames_bad_crc++;
 			note_error(s, s->pend_off, "bad CRC in the frame at offset %llu", (unsigned long long)s->pend_off);
 			reject(s);
@@ -540,7 +616,7 @@ long pv_capture_find_frame(const uint8_t *data, size_t len)
 			continue;
 		const uint8_t *c = p + total - CAP_FRAME_CRC;
 		uint32_t want = (uint32_t)c[0] | (uint32_t)c[1] << 8 | (uint32_t)c[2] << 16 | (uint32_t)c[3] << 24;
-		if (cap_crc32(0, p + 2, total - CAP_FRAME_CRC - 2) == want)
+		if (frame_crc32(p + 2, total - CAP_FRAME_CRC - 2) == want)
 			return (long)i;
 	}
 	return -1;
