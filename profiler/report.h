@@ -73,7 +73,7 @@ struct report_node {
  * loc and the entry a sample there adds to, so that a sample costs one probe.  Slots of older
  * generations are empty: a PROCESS event (which can change what entry a process's samples go
  * to) starts a new generation. */
-#define REPORT_CACHE_SLOTS 4096
+#define REPORT_CACHE_SLOTS 4096 /* the hash's top 12 bits pick the slot */
 struct report_cache_slot {
 	uint64_t ip, cr3;
 	uint32_t dl;    /* domain | level << 8 */

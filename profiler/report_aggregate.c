@@ -194,7 +194,7 @@ static inline uint32_t sample_entry(struct report *r, int d, char level, uint64_
 {
 	uint32_t dl = (uint32_t)d | (uint32_t)(unsigned char)level << 8;
 	uint64_t h = ip * 0x9e3779b97f4a7c15ull ^ cr3 * 0xc2b2ae3d27d4eb4full ^ (uint64_t)dl * 0x165667b19e3779f9ull;
-	struct report_cache_slot *c = &r->cache[(h >> 40) & (REPORT_CACHE_SLOTS - 1)];
+	struct report_cache_slot *c = &r->cache[h >> 52];
 	if (c->gen == r->cache_gen && c->ip == ip && c->cr3 == cr3 && c->dl == dl) {
 		*loc = c->loc;
 		return c->entry;
