@@ -1,0 +1,127 @@
+/* A virtual local APIC, one per vCPU: the xAPIC page and the x2APIC MSRs as a guest sees them,
+ * enough for a guest's PMU overflow handler (LVTPC, EOI, TPR) and self-IPIs.  Pure: the lead
+ * routes EPT violations on the APIC page (after arch/x86/insn_decode.h) and RDMSR/WRMSR of
+ * 800H-8FFH here, and injects what vlapic_pending / vlapic_take_nmi report.
+ *
+ * SDM Vol. 3A chapter "Advanced Programmable Interrupt Controller (APIC)" (chapter 11 in
+ * editions from 2023 on, 10 before):
+ *   11.4.1  Table 11-1 register map; 32-bit, 16-byte-aligned accesses only
+ *   11.4.7.2 software disable (SVR bit 8): LVTs masked and cannot be unmasked
+ *   11.5.1  LVT layouts (Figure 11-8)      11.5.3 ESR (Figure 11-9)
+ *   11.6.1  ICR (Figure 11-12)             11.8.3.1 TPR/PPR   11.8.4-5 IRR/ISR, EOI
+ *   11.12.1.2 Table 11-6 x2APIC MSRs       11.12.1.3 reserved bits #GP   11.12.11 SELF IPI
+ *
+ * Bad accesses (what the lead does with a -1):
+ *   xAPIC MMIO: an offset that is not 16-byte aligned or lies outside the 4-KByte page touches
+ *     bytes 4-15 of a register: "undefined behavior ... must not be executed" (11.4.1), as are
+ *     accesses other than 4 bytes (the lead checks the size; the decoder reports it) -> -1:
+ *     stop the domain with a message.  A reserved offset is no error for the instruction: the
+ *     read returns 0, the write is dropped, and ESR bit 7 "Illegal Register Address" is logged
+ *     (11.5.3) -> 0.  Writes to read-only registers are ignored, reads of EOI return 0 -> 0.
+ *     In x2APIC mode the page is not decoded (11.12.2: "similar to ... globally disabled"):
+ *     -1, and the lead treats it like any access outside guest memory.
+ *   x2APIC MSRs: -1 means inject #GP(0): any access in xAPIC mode, an MSR not in Table 11-6
+ *     (DFR 80EH, 831H, APR, RRD, ...), RDMSR of EOI/SELF IPI, WRMSR of a read-only register,
+ *     a non-zero reserved bit (11.12.1.3; bits 63:32 of all but ICR), a non-zero EOI or ESR.
+ *
+ * Not modelled: the APIC timer (LVT timer, initial count and divide configuration are stored
+ * and read back, the current count reads 0, and it never fires), level-triggered interrupts
+ * (TMR reads 0), LVT CMCI (max LVT is 5), EOI-broadcast suppression, IPIs to other CPUs
+ * (dropped and counted in ipi_dropped), SMI/INIT/ExtINT delivery modes. */
+#ifndef HV_VLAPIC_H
+#define HV_VLAPIC_H
+
+#include <stdint.h>
+
+/* xAPIC register offsets in the 4-KByte page (Table 11-1); x2APIC MSR = 800H + offset >> 4. */
+#define APIC_ID         0x020
+#define APIC_VERSION    0x030
+#define APIC_TPR        0x080
+#define APIC_APR        0x090   /* xAPIC only (P6/Pentium leftover): reads 0 */
+#define APIC_PPR        0x0A0
+#define APIC_EOI        0x0B0
+#define APIC_RRD        0x0C0   /* xAPIC only: reads 0 */
+#define APIC_LDR        0x0D0
+#define APIC_DFR        0x0E0   /* xAPIC only */
+#define APIC_SVR        0x0F0
+#define APIC_ISR0       0x100   /* 8 registers, 16 bytes apart: vectors 32i..32i+31 */
+#define APIC_TMR0       0x180
+#define APIC_IRR0       0x200
+#define APIC_ESR        0x280
+#define APIC_ICR_LO     0x300
+#define APIC_ICR_HI     0x310   /* xAPIC only: MSR 830H holds both halves */
+#define APIC_LVT_TIMER  0x320
+#define APIC_LVT_THERM  0x330
+#define APIC_LVT_PMC    0x340
+#define APIC_LVT_LINT0  0x350
+#define APIC_LVT_LINT1  0x360
+#define APIC_LVT_ERROR  0x370
+#define APIC_TIMER_ICR  0x380   /* initial count */
+#define APIC_TIMER_CCR  0x390   /* current count (read-only) */
+#define APIC_TIMER_DCR  0x3E0   /* divide configuration */
+#define APIC_SELF_IPI   0x3F0   /* x2APIC only (MSR 83FH), write-only */
+
+#define X2APIC_MSR_BASE 0x800u
+#define X2APIC_MSR_LAST 0x8FFu
+#define X2APIC_MSR(off) (X2APIC_MSR_BASE + ((off) >> 4))
+
+#define APIC_VERSION_ID 0x14u   /* integrated APIC (10H-15H) */
+#define APIC_MAX_LVT    5u      /* 6 entries: timer, thermal, PMC, LINT0, LINT1, error */
+
+#define APIC_SVR_ENABLE (1u << 8)   /* APIC software enable */
+
+/* ESR bits (Figure 11-9) */
+#define APIC_ESR_SEND_ILLEGAL_VECTOR    (1u << 5)
+#define APIC_ESR_RECV_ILLEGAL_VECTOR    (1u << 6)
+#define APIC_ESR_ILLEGAL_REGISTER       (1u << 7)
+
+enum vlapic_lvt { VLAPIC_LVT_TIMER, VLAPIC_LVT_THERMAL, VLAPIC_LVT_PMC, VLAPIC_LVT_LINT0,
+                  VLAPIC_LVT_LINT1, VLAPIC_LVT_ERROR, VLAPIC_NLVT };
+
+struct vlapic {
+    uint32_t id;                /* x2APIC ID (32 bits); the xAPIC ID register shows id << 24 */
+    uint32_t tpr, svr, ldr, dfr;
+    uint32_t esr;               /* what the guest reads */
+    uint32_t esr_pending;       /* errors since the last ESR write (11.5.3) */
+    uint32_t lvt[VLAPIC_NLVT];  /* indexed by enum vlapic_lvt */
+    uint32_t icr_lo, icr_hi;    /* x2APIC: icr_hi is the full 32-bit destination */
+    uint32_t timer_icr, timer_dcr;
+    uint32_t isr[8], irr[8];    /* bit v%32 of word v/32 = vector v */
+    int nmi_pending;
+    int x2apic;                 /* IA32_APIC_BASE.EXTD */
+    uint64_t ipi_dropped;       /* ICR writes that target another CPU or an unsupported mode */
+};
+
+/* RESET/INIT state (11.4.7.1): LVTs masked, SVR 0FFH (software-disabled), DFR all ones. */
+void vlapic_init(struct vlapic *a, uint32_t apic_id);
+
+/* 32-bit access at `offset` in the xAPIC page: 0, or -1 for a bad access (see above). */
+int vlapic_mmio_read(struct vlapic *a, uint32_t offset, uint32_t *val);
+int vlapic_mmio_write(struct vlapic *a, uint32_t offset, uint32_t val);
+
+/* RDMSR/WRMSR of an x2APIC MSR: 0, or -1 = inject #GP(0). */
+int vlapic_msr_read(struct vlapic *a, uint32_t msr, uint64_t *val);
+int vlapic_msr_write(struct vlapic *a, uint32_t msr, uint64_t val);
+
+/* The guest set (on=1) IA32_APIC_BASE.EXTD: the ID becomes 32-bit and the LDR is derived from
+ * it (11.12.10.2).  Leaving x2APIC mode goes through a global disable, which resets the APIC:
+ * the lead calls vlapic_init then (11.12.5). */
+void vlapic_set_x2apic(struct vlapic *a, int on);
+
+/* The PMU overflowed: deliver per the LVTPC.  Returns 0 when not delivered (masked, APIC
+ * software-disabled, vector below 16 (ESR "receive illegal vector"), or a delivery mode other
+ * than fixed/NMI), else 1 after: fixed -> IRR[vector] set; NMI -> nmi_pending set.  Sets the
+ * LVTPC mask bit, as the CPU does on PMI delivery, so the guest's handler must unmask it. */
+int vlapic_pmi(struct vlapic *a);
+
+/* The highest IRR vector whose priority class beats the PPR's: 1 and *vec, else 0. */
+int vlapic_pending(const struct vlapic *a, int *vec);
+/* The lead injected vec: IRR -> ISR. */
+void vlapic_accept(struct vlapic *a, int vec);
+/* 1 if an NMI is pending (and clears it). */
+int vlapic_take_nmi(struct vlapic *a);
+
+/* PPR as the guest would read it (11.8.3.1). */
+uint32_t vlapic_ppr(const struct vlapic *a);
+
+#endif
