@@ -10,13 +10,17 @@
  * pmu_model_count() makes events happen: every counter enabled for that event (EN and the
  * CPL bits in its control, and its IA32_PERF_GLOBAL_CTRL bit) advances; a wrap past 2^width - 1
  * sets the counter's overflow bit and, with INT (GP) or PMI (fixed), raises a PMI through the
- * modelled LVT performance-counter register. */
+ * modelled LVT performance-counter register.
+ * The SDM rules themselves are pmu/pmu_state.c, the same code the guest vPMU runs; this model
+ * adds only what is not the architecture's: configurations (CPUID answers, emulator quirks),
+ * the LVT performance-counter register and counts of what happened. */
 #ifndef TESTS_UNIT_PMU_MODEL_H
 #define TESTS_UNIT_PMU_MODEL_H
 
 #include <stdint.h>
 
 #include "pmu/pmu_msr.h"
+#include "pmu/pmu_state.h"
 
 struct pmu_model_config {
     const char *name;
@@ -42,15 +46,17 @@ extern const struct pmu_model_config PMU_CFG_V1, PMU_CFG_V2, PMU_CFG_V4, PMU_CFG
 
 struct pmu_model {
     struct pmu_model_config cfg;
-    struct pmu_caps caps;         /* what the configuration enumerates */
-    uint64_t evtsel[PMU_MAX_GP], pmc[PMU_MAX_GP], fixed[PMU_MAX_FIXED];
-    uint64_t fixed_ctrl, global_ctrl, global_status;
+    /* the architectural state (pmu/pmu_state.h): st, or its members by name (m.caps,
+     * m.pmc[i], m.global_status, m.unmodelled, ...) */
+    union {
+        struct pmu_state st;
+        struct { PMU_STATE_MEMBERS };
+    };
     unsigned cpl;                 /* privilege level events happen at (0: OS, else USR) */
     uint32_t lvtpc;               /* the LVT performance-counter register */
     unsigned pmis;                /* PMIs delivered */
     unsigned pmis_blocked;        /* overflows with a PMI enabled while LVTPC was masked */
     uint64_t pmi_status;          /* IA32_PERF_GLOBAL_STATUS when the last PMI was delivered */
-    unsigned unmodelled;          /* counts skipped: EDGE, INV or CMASK, which need cycles */
     unsigned gp_faults;           /* #GPs raised */
     uint32_t last_gp_msr;
     unsigned writes;              /* WRMSRs that succeeded */

@@ -28,8 +28,9 @@ UNIT_SRC_insn_decode  := arch/x86/insn_decode.c
 UNIT_SRC_vlapic       := hv/vlapic.c
 UNIT_SRC_callchain    := pmu/callchain.c
 UNIT_SRC_ring         := pmu/ring.c
-UNIT_SRC_pmu_model    := $(UNIT_DIR)/pmu_model.c
-UNIT_SRC_hw_pmu       := pmu/hw_pmu.c hv/printf.c $(UNIT_DIR)/pmu_model.c
+UNIT_SRC_pmu_model    := $(UNIT_DIR)/pmu_model.c pmu/pmu_state.c
+UNIT_SRC_hw_pmu       := pmu/hw_pmu.c hv/printf.c $(UNIT_DIR)/pmu_model.c pmu/pmu_state.c
+UNIT_SRC_vpmu         := pmu/vpmu.c pmu/pmu_state.c
 
 # -fno-pie/-no-pie everywhere: boot_info reads multiboot1 structures through 32-bit
 # addresses, so the test's static buffers must lie below 4 GiB.

@@ -1,0 +1,211 @@
+/* The architectural PMU's registers and SDM rules (pmu/pmu_state.h). */
+#ifdef PERFVISOR_HV
+#include "hv/string.h"
+#else
+#include <string.h>
+#endif
+
+#include "pmu/pmu_state.h"
+
+void pmu_state_reset(struct pmu_state *s, const struct pmu_caps *caps)
+{
+    memset(s, 0, sizeof(*s));
+    s->caps = *caps;
+    /* version 1 has no IA32_PERF_GLOBAL_CTRL (Vol. 4 Table 2-2) */
+    s->global_ctrl = caps->version >= 2 ? pmu_global_ctrl_reset(caps) : 0;
+}
+
+uint64_t pmu_state_perf_capabilities(const struct pmu_state *s)
+{
+    return s->caps.full_width_writes ? PERF_CAP_FW_WRITE : 0;
+}
+
+/* The register an existing MSR names; NULL for those that read 0 or are computed. */
+static uint64_t *reg(struct pmu_state *s, enum pmu_msr_kind k, unsigned idx)
+{
+    switch (k) {
+    case PMU_MSR_PERFEVTSEL:     return &s->evtsel[idx];
+    case PMU_MSR_PMC:
+    case PMU_MSR_A_PMC:          return &s->pmc[idx];   /* two addresses, one counter (20.2.6) */
+    case PMU_MSR_FIXED_CTR:      return &s->fixed[idx];
+    case PMU_MSR_FIXED_CTR_CTRL: return &s->fixed_ctrl;
+    case PMU_MSR_GLOBAL_STATUS:  return &s->global_status;
+    case PMU_MSR_GLOBAL_CTRL:    return &s->global_ctrl;
+    default:                     return NULL;
+    }
+}
+
+int pmu_state_rdmsr(const struct pmu_state *s, uint32_t msr, uint64_t *v)
+{
+    enum pmu_msr_kind k;
+    unsigned idx;
+
+    if (!pmu_msr_lookup(msr, &k, &idx) || !pmu_msr_exists(&s->caps, k, idx))
+        return -1;
+    if (k == PMU_MSR_PERF_CAPABILITIES) {
+        *v = pmu_state_perf_capabilities(s);
+        return 0;
+    }
+    const uint64_t *r = reg((struct pmu_state *)s, k, idx);
+    *v = r ? *r : 0;            /* OVF_CTRL (STATUS_RESET) and STATUS_SET read 0 */
+    return 0;
+}
+
+int pmu_state_wrmsr(struct pmu_state *s, uint32_t msr, uint64_t v)
+{
+    enum pmu_msr_kind k;
+    unsigned idx;
+
+    if (!pmu_msr_lookup(msr, &k, &idx) || !pmu_msr_exists(&s->caps, k, idx) ||
+        pmu_msrs[k].access == PMU_RO || (v & pmu_msr_reserved(&s->caps, k)))
+        return -1;
+    switch (k) {
+    case PMU_MSR_PMC:
+        s->pmc[idx] = pmu_pmc_legacy_write_value(v, s->caps.gp_width);
+        break;
+    case PMU_MSR_GLOBAL_OVF_CTRL:
+        s->global_status &= ~v;
+        break;
+    case PMU_MSR_GLOBAL_STATUS_SET:
+        s->global_status |= v;
+        break;
+    default:
+        *reg(s, k, idx) = v;    /* reserved bits (above the width for counters) are clear */
+        break;
+    }
+    return 0;
+}
+
+int pmu_state_rdpmc(const struct pmu_state *s, uint32_t ecx, uint64_t *v)
+{
+    const uint32_t fixed_type = 1u << 30, fast_read = 1u << 31;
+    uint32_t idx = ecx & ~(fixed_type | fast_read);
+
+    if (s->caps.version == 0 || (ecx & fast_read))
+        return -1;
+    if (ecx & fixed_type) {
+        if (idx >= PMU_MAX_FIXED || !pmu_fixed_exists(&s->caps, idx))
+            return -1;
+        *v = s->fixed[idx] & pmu_width_mask(s->caps.fixed_width);
+        return 0;
+    }
+    if (idx >= s->caps.ngp)
+        return -1;
+    *v = s->pmc[idx] & pmu_width_mask(s->caps.gp_width);
+    return 0;
+}
+
+/* Adds n to a width-bit counter and returns how many times it wrapped from 2^width - 1 to 0. */
+static uint64_t advance(uint64_t *ctr, unsigned width, uint64_t n)
+{
+    if (width >= 64) {
+        uint64_t sum = *ctr + n;
+        uint64_t wraps = sum < *ctr;
+        *ctr = sum;
+        return wraps;
+    }
+    uint64_t mask = pmu_width_mask(width);
+    uint64_t sum = (*ctr & mask) + (n & mask);      /* < 2^(width+1): no carry out */
+    *ctr = sum & mask;
+    return (n >> width) + (sum >> width);
+}
+
+/* Occurrences until a width-bit counter at ctr wraps: 2^width - ctr. */
+static uint64_t to_wrap(uint64_t ctr, unsigned width)
+{
+    uint64_t mask = pmu_width_mask(width);
+    uint64_t left = mask - (ctr & mask) + 1;
+    return left ? left : UINT64_MAX;    /* 2^64: does not fit */
+}
+
+static int cpl_enabled(unsigned cpl, int os, int usr)
+{
+    return cpl == 0 ? os : usr;
+}
+
+/* IA32_PERF_GLOBAL_CTRL gates every counter from version 2 on; version 1 has none. */
+static int globally_enabled(const struct pmu_state *s, uint64_t bit)
+{
+    return s->caps.version < 2 || (s->global_ctrl & bit);
+}
+
+enum counts { COUNTS_NOT, COUNTS, COUNTS_UNMODELLED };
+
+/* Whether GP counter i counts architectural event `event` at cpl. */
+static enum counts gp_counts(const struct pmu_state *s, unsigned i, unsigned event, unsigned cpl)
+{
+    const struct pmu_arch_event *e = &pmu_arch_events[event];
+    uint64_t sel = s->evtsel[i];
+
+    if (!(sel & PERFEVTSEL_EN) || !globally_enabled(s, PERF_GLOBAL_PMC(i)) ||
+        !cpl_enabled(cpl, !!(sel & PERFEVTSEL_OS), !!(sel & PERFEVTSEL_USR)))
+        return COUNTS_NOT;
+    /* an encoding CPUID says is unavailable counts nothing we could model */
+    if (perfevtsel_event(sel) != e->event || perfevtsel_umask(sel) != e->umask ||
+        !pmu_event_available(&s->caps, event))
+        return COUNTS_NOT;
+    if (sel & (PERFEVTSEL_EDGE | PERFEVTSEL_INV | PERFEVTSEL_CMASK_MASK))
+        return COUNTS_UNMODELLED;
+    return COUNTS;
+}
+
+/* The fixed counter that counts `event` at cpl, or -1 (Table 20-2: one event each). */
+static int fixed_counting(const struct pmu_state *s, unsigned event, unsigned cpl)
+{
+    int i = pmu_arch_events[event].fixed;
+    if (i < 0 || !pmu_fixed_exists(&s->caps, (unsigned)i))
+        return -1;
+    unsigned f = fixed_ctrl_field(s->fixed_ctrl, (unsigned)i);
+    if (!globally_enabled(s, PERF_GLOBAL_FIXED(i)) ||
+        !cpl_enabled(cpl, !!(f & FIXED_CTRL_OS), !!(f & FIXED_CTRL_USR)))
+        return -1;
+    return i;
+}
+
+void pmu_state_count(struct pmu_state *s, unsigned event, unsigned cpl, uint64_t n,
+                     pmu_pmi_fn *pmi, void *ctx)
+{
+    if (event >= PMU_ARCH_EVENTS)
+        return;
+    for (unsigned i = 0; i < s->caps.ngp; i++) {
+        enum counts c = gp_counts(s, i, event, cpl);
+        if (c == COUNTS_UNMODELLED)
+            s->unmodelled++;
+        if (c != COUNTS)
+            continue;
+        uint64_t wraps = advance(&s->pmc[i], s->caps.gp_width, n);
+        if (wraps) {
+            s->global_status |= PERF_GLOBAL_PMC(i);
+            if ((s->evtsel[i] & PERFEVTSEL_INT) && pmi)
+                pmi(ctx, wraps);
+        }
+    }
+    int f = fixed_counting(s, event, cpl);
+    if (f >= 0) {
+        uint64_t wraps = advance(&s->fixed[f], s->caps.fixed_width, n);
+        if (wraps) {
+            s->global_status |= PERF_GLOBAL_FIXED(f);
+            if ((fixed_ctrl_field(s->fixed_ctrl, (unsigned)f) & FIXED_CTRL_PMI) && pmi)
+                pmi(ctx, wraps);
+        }
+    }
+}
+
+uint64_t pmu_state_events_to_pmi(const struct pmu_state *s, unsigned event, unsigned cpl)
+{
+    uint64_t best = UINT64_MAX;
+
+    if (event >= PMU_ARCH_EVENTS)
+        return best;
+    for (unsigned i = 0; i < s->caps.ngp; i++)
+        if ((s->evtsel[i] & PERFEVTSEL_INT) && gp_counts(s, i, event, cpl) == COUNTS) {
+            uint64_t left = to_wrap(s->pmc[i], s->caps.gp_width);
+            best = left < best ? left : best;
+        }
+    int f = fixed_counting(s, event, cpl);
+    if (f >= 0 && (fixed_ctrl_field(s->fixed_ctrl, (unsigned)f) & FIXED_CTRL_PMI)) {
+        uint64_t left = to_wrap(s->fixed[f], s->caps.fixed_width);
+        best = left < best ? left : best;
+    }
+    return best;
+}

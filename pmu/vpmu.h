@@ -1,0 +1,90 @@
+/* The guest's virtual PMU (guest-wide profiling, docs: DESIGN.md "Two kinds of profiling"):
+ * one per vCPU, an Intel architectural PMU whose registers and SDM rules are pmu/pmu_state.c
+ * (the same code the host tests' PMU model runs) and whose events come from the software
+ * backend: TSC ticks.
+ *
+ * What the guest sees (CPUID leaf 0AH, IA32_PERF_CAPABILITIES; reasons in pmu/vpmu.c):
+ *   version 5; 4 GP counters of 48 bits; EBX: only UnHalted Core Cycles (3CH/00H) and
+ *   UnHalted Reference Cycles (3CH/01H) available; fixed counters 1 (core cycles) and 2
+ *   (reference cycles) of 48 bits, enumerated by ECX = 110b with EDX[4:0] = 0, so fixed
+ *   counter 0 (instructions retired) does not exist; AnyThread deprecated; PDCM set and
+ *   IA32_PERF_CAPABILITIES = full-width writes only (IA32_A_PMCx exist).
+ * Both cycle events count TSC ticks: the vCPU's core clock is the TSC.
+ *
+ * The lead's side of the contract:
+ *   - intercept every MSR vpmu_msr_is_pmu() accepts, route it to vpmu_rdmsr/vpmu_wrmsr and
+ *     inject #GP(0) where they return -1 (without advancing RIP);
+ *   - RDPMC exiting on; vpmu_rdpmc; #GP(0) on -1, else EDX:EAX = value, RIP advanced;
+ *   - CPUID: vpmu_cpuid after the rest of the policy, for every leaf (it only touches 01H and
+ *     0AH); leaf 0 must report a maximum leaf >= 0AH for the guest to look;
+ *   - vpmu_count with the unhalted TSC ticks the guest ran, at the CPL it ran at: every VM
+ *     exit (CPU switch mode), plus vpmu_count_hypervisor for the hypervisor's work on its
+ *     behalf (domain switch mode);
+ *   - before VM entry, arm the VMX-preemption timer for vpmu_ticks_to_pmi(guest CPL) ticks
+ *     (scaled by the timer's rate) so an overflow exits exactly when it happens;
+ *   - after vpmu_count, if vpmu_take_pmi() is 1, deliver the PMI through the vLAPIC's LVTPC
+ *     before the guest runs another instruction.
+ * Errors: 0, or -1 where the real CPU raises #GP. */
+#ifndef PMU_VPMU_H
+#define PMU_VPMU_H
+
+#include <stdint.h>
+
+#include "pmu/pmu_state.h"
+
+/* The VEE 2011 paper's two guest-wide modes: when the vPMU's counters run. */
+enum vpmu_mode {
+    VPMU_CPU_SWITCH,      /* only while the guest runs: switched at every VM entry/exit */
+    VPMU_DOMAIN_SWITCH,   /* also during the hypervisor's work for the guest: switched only
+                             when the scheduler changes domain */
+};
+
+struct vpmu {
+    struct pmu_state st;      /* caps and registers; no pointers, embeddable per vCPU */
+    enum vpmu_mode mode;      /* VPMU_CPU_SWITCH after vpmu_init */
+    int pmi_pending;          /* a counter with INT / fixed PMI overflowed; vpmu_take_pmi */
+    uint64_t overflows;       /* wraps that raised a PMI, in all (statistics) */
+};
+
+/* Software-backend caps and RESET values (IA32_PERF_GLOBAL_CTRL: GP enable bits set). */
+void vpmu_init(struct vpmu *p);
+
+/* Rewrites leaf 0AH entirely (any subleaf) and leaf 01H ECX[15] (PDCM); other leaves and
+ * registers are left as the caller filled them. regs = EAX, EBX, ECX, EDX. */
+void vpmu_cpuid(const struct vpmu *p, uint32_t leaf, uint32_t subleaf, uint32_t regs[4]);
+
+/* Any architectural PMU MSR address of pmu/pmu_msr.h's table, whether or not these caps
+ * enumerate it: the lead intercepts them all so that the absent ones #GP as on hardware. */
+int vpmu_msr_is_pmu(uint32_t msr);
+
+/* RDMSR/WRMSR: 0, or -1 = inject #GP (not enumerated, reserved bit set, read-only). */
+int vpmu_rdmsr(struct vpmu *p, uint32_t msr, uint64_t *v);
+int vpmu_wrmsr(struct vpmu *p, uint32_t msr, uint64_t v);
+
+/* RDPMC (Vol. 2B): #GP if cpl > 0 and !CR4.PCE (pass cpl 0 in real mode, CR0.PE = 0), if
+ * ECX[31] is set, or if ECX[29:0] names no counter of the type ECX[30] selects (1: fixed).
+ * The value is the counter's full 48 bits. */
+int vpmu_rdpmc(struct vpmu *p, uint32_t ecx, int cpl, int cr4_pce, uint64_t *v);
+
+/* `ticks` unhalted TSC ticks at privilege level cpl (0 = OS, else USR): every counter enabled
+ * for UnHalted Core Cycles or UnHalted Reference Cycles at that CPL advances (PERFEVTSELx.EN
+ * and OS/USR, or FIXED_CTR_CTRL's OS/USR for fixed 1 and 2, and IA32_PERF_GLOBAL_CTRL).
+ * Not counted: other events, and a GP counter with INV, EDGE or a non-zero CMASK (those
+ * compare a per-cycle count with a threshold that ticks do not give; st.unmodelled counts
+ * the attempts).  A wrap sets the IA32_PERF_GLOBAL_STATUS bit; with INT / fixed PMI it sets
+ * pmi_pending. */
+void vpmu_count(struct vpmu *p, int cpl, uint64_t ticks);
+
+/* Domain switch mode: `ticks` of hypervisor work for this guest count as CPL 0 (VMX root
+ * runs at ring 0, as a counter left running through the exit would see it).  Nothing in
+ * CPU switch mode. */
+void vpmu_count_hypervisor(struct vpmu *p, uint64_t ticks);
+
+/* Ticks at cpl until the first enabled counter with INT / PMI overflows; UINT64_MAX: none.
+ * vpmu_count(p, cpl, n) sets pmi_pending for n >= this, not for fewer. */
+uint64_t vpmu_ticks_to_pmi(const struct vpmu *p, int cpl);
+
+/* 1 if an overflow PMI is pending, and clears it; 0 if none. */
+int vpmu_take_pmi(struct vpmu *p);
+
+#endif
