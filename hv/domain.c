@@ -34,6 +34,14 @@ int domain_configure(struct domain *d, int id, const char *cmdline, char *err, i
         return -1;
     }
     d->mem_size = ((mem_mib << 20) + (2 << 20) - 1) & ~((2ull << 20) - 1); /* whole 2 MiB pages */
+    char mode[16] = "cpu-switch";
+    cmdline_get(cmdline, "vpmu", mode, sizeof(mode));
+    d->vpmu_enabled = strcmp(mode, "off") != 0;
+    if (strcmp(mode, "off") && strcmp(mode, "cpu-switch") && strcmp(mode, "domain-switch")) {
+        hv_snprintf(err, errlen, "vpmu= must be cpu-switch, domain-switch or off");
+        return -1;
+    }
+    d->vpmu_mode = strcmp(mode, "domain-switch") ? VPMU_CPU_SWITCH : VPMU_DOMAIN_SWITCH;
     if (cmdline_get_u64(cmdline, "budget", &d->budget) < 0) {
         hv_snprintf(err, errlen, "budget= must be a number of TSC ticks");
         return -1;

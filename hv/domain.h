@@ -4,6 +4,8 @@
 
 #include <stdint.h>
 #include "hv/vuart.h"
+#include "hv/vlapic.h"
+#include "pmu/vpmu.h"
 
 #define MAX_DOMAINS        15          /* domain ids 1..15; 0 is the hypervisor */
 #define DOMAIN_NAME_MAX    32
@@ -28,6 +30,9 @@ struct vcpu {
     char last_event[128];              /* last event injected, for post-mortems */
     uint64_t sample_left;              /* software sampling: guest ticks to the next sample */
     uint64_t sample_weight;            /* the period the next sample stands for */
+    struct vpmu vpmu;                  /* guest-wide profiling: the virtual PMU */
+    struct vlapic vlapic;              /* the virtual local APIC its PMIs go through */
+    int events_pending;                /* the vLAPIC may have something to deliver */
     uint64_t export_count, export_ticks; /* ring drains after its slices and serial pumping
                                           * in its exits, and their cost */
 };
@@ -39,6 +44,8 @@ struct domain {
     uint64_t mem_size;                 /* guest-physical memory [0, mem_size) ... */
     uint64_t mem_host;                 /* ... lives at host-physical mem_host, contiguous */
     uint64_t budget;                   /* guest TSC ticks before it is stopped; 0: none */
+    int vpmu_enabled;                  /* vpmu=off hides the virtual PMU */
+    int vpmu_mode;                     /* enum vpmu_mode: vpmu=cpu-switch (default) | domain-switch */
     uint64_t entry;                    /* guest-physical entry point */
     uint64_t mbinfo;                   /* guest-physical multiboot info */
     enum domain_state state;

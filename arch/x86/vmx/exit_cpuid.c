@@ -3,6 +3,10 @@
 #include "arch/x86/vmx/exits.h"
 #include "arch/x86/vmx/vmx_vcpu.h"
 #include "hv/domain.h"
+#include "pmu/vpmu.h"
+
+#define CPUID1_EDX_APIC   (1u << 9)   /* on-chip APIC */
+#define CPUID1_ECX_X2APIC (1u << 21)  /* x2APIC */
 
 enum exit_action exit_cpuid(struct vcpu *v, struct vmx_vcpu *x)
 {
@@ -12,6 +16,15 @@ enum exit_action exit_cpuid(struct vcpu *v, struct vmx_vcpu *x)
     if (leaf < CPUID_HV_LEAF_BASE || leaf >= 0x80000000u)
         cpuid_count(leaf, sub, &r);
     cpuid_policy(leaf, sub, (uint32_t)v->id, &r);
+    if (leaf == 1) {                           /* the virtual LAPIC: xAPIC page and x2APIC */
+        r.edx |= CPUID1_EDX_APIC;
+        r.ecx |= CPUID1_ECX_X2APIC;
+    }
+    if (v->dom->vpmu_enabled && (leaf == 1 || leaf == 0xA)) {
+        uint32_t regs[4] = { r.eax, r.ebx, r.ecx, r.edx };
+        vpmu_cpuid(&v->vpmu, leaf, sub, regs);  /* leaf 0AH, and PDCM in leaf 1 */
+        r = (struct cpuid_regs){ regs[0], regs[1], regs[2], regs[3] };
+    }
     set32(&x->regs.rax, r.eax);
     set32(&x->regs.rbx, r.ebx);
     set32(&x->regs.rcx, r.ecx);

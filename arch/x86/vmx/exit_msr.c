@@ -3,6 +3,7 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/msr.h"
 #include "arch/x86/vmx/exits.h"
+#include "arch/x86/vmx/exit_vpmu.h"
 #include "arch/x86/vmx/vmcs.h"
 #include "arch/x86/vmx/vmx_vcpu.h"
 #include "hv/domain.h"
@@ -106,8 +107,9 @@ enum exit_action exit_rdmsr(struct vcpu *v, struct vmx_vcpu *x)
     uint32_t msr = (uint32_t)x->regs.rcx;
     const struct msr_rule *r = msr_rule_find(msr);
     uint64_t value = 0;
+    int vr = vpmu_msr_access(v, msr, 0, &value);
 
-    if (!r || (r->read && r->read(v, &value)))
+    if (vr < 0 || (vr > 0 && (!r || (r->read && r->read(v, &value)))))
         return msr_fault(v, "RDMSR", msr);
     set32(&x->regs.rax, value);
     set32(&x->regs.rdx, value >> 32);
@@ -120,8 +122,9 @@ enum exit_action exit_wrmsr(struct vcpu *v, struct vmx_vcpu *x)
     uint32_t msr = (uint32_t)x->regs.rcx;
     uint64_t value = (x->regs.rdx << 32) | (uint32_t)x->regs.rax;
     const struct msr_rule *r = msr_rule_find(msr);
+    int vr = vpmu_msr_access(v, msr, 1, &value);
 
-    if (!r || (r->write && r->write(v, value)))
+    if (vr < 0 || (vr > 0 && (!r || (r->write && r->write(v, value)))))
         return msr_fault(v, "WRMSR", msr);
     vmx_skip_instruction();
     return EXIT_RESUME;

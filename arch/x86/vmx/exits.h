@@ -2,6 +2,8 @@
 #ifndef ARCH_X86_VMX_EXITS_H
 #define ARCH_X86_VMX_EXITS_H
 
+#include <stdint.h>
+
 struct vcpu;
 struct vmx_vcpu;
 
@@ -28,5 +30,9 @@ enum exit_action exit_exception_nmi(struct vcpu *v, struct vmx_vcpu *x);
 enum exit_action exit_inject_ud(struct vcpu *v, struct vmx_vcpu *x);
 enum exit_action exit_skip(struct vcpu *v, struct vmx_vcpu *x);
 enum exit_action exit_init_signal(struct vcpu *v, struct vmx_vcpu *x);
+enum exit_action exit_event_window(struct vcpu *v, struct vmx_vcpu *x);   /* vmx_events.c */
+enum exit_action exit_rdpmc(struct vcpu *v, struct vmx_vcpu *x);          /* exit_vpmu.c */
+/* An EPT violation on the xAPIC page: the access emulated (exit_apic.c). */
+enum exit_action exit_apic_mmio(struct vcpu *v, struct vmx_vcpu *x, uint64_t gpa);
 
 #endif

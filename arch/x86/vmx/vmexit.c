@@ -10,6 +10,7 @@
 #include "hv/printf.h"
 #include "hv/summary.h"
 #include "pmu/prof.h"
+#include "pmu/pmu_msr.h"
 
 void vmx_vcpu_load(struct vcpu *v);
 
@@ -24,15 +25,15 @@ static const struct {
     [EXIT_SIPI]               = { "SIPI", NULL },
     [EXIT_IO_SMI]             = { "IO_SMI", NULL },
     [EXIT_OTHER_SMI]          = { "OTHER_SMI", NULL },
-    [EXIT_INTERRUPT_WINDOW]   = { "INTERRUPT_WINDOW", NULL },
-    [EXIT_NMI_WINDOW]         = { "NMI_WINDOW", NULL },
+    [EXIT_INTERRUPT_WINDOW]   = { "INTERRUPT_WINDOW", exit_event_window },
+    [EXIT_NMI_WINDOW]         = { "NMI_WINDOW", exit_event_window },
     [EXIT_TASK_SWITCH]        = { "TASK_SWITCH", NULL },
     [EXIT_CPUID]              = { "CPUID", exit_cpuid },
     [EXIT_GETSEC]             = { "GETSEC", exit_inject_ud },
     [EXIT_HLT]                = { "HLT", exit_hlt },
     [EXIT_INVD]               = { "INVD", exit_skip },
     [EXIT_INVLPG]             = { "INVLPG", NULL },
-    [EXIT_RDPMC]              = { "RDPMC", NULL },
+    [EXIT_RDPMC]              = { "RDPMC", exit_rdpmc },
     [EXIT_RDTSC]              = { "RDTSC", NULL },
     [EXIT_RSM]                = { "RSM", NULL },
     [EXIT_VMCALL]             = { "VMCALL", exit_vmcall },
@@ -106,24 +107,69 @@ static enum exit_action dispatch(struct vcpu *v, struct vmx_vcpu *x, uint32_t re
 }
 
 /* The VMX-preemption timer counts guest time only (it runs in VMX non-root operation), in
- * units of 2^rate TSC ticks.  One timer serves both the time slice and, with the software
- * sampling backend, the next sample: it is armed for whichever comes first.  Other exits do
- * not touch it (the VMCS saves what is left); what it counted is settled when it expires and
- * when the vCPU leaves the CPU, so the common exit path pays nothing for it. */
-/* Programs the timer for min(slice left, next sample); returns the value programmed.  Between
- * re-arms the VMCS keeps counting down by itself ("save VMX-preemption timer value"). */
-static uint32_t arm_timer(struct vcpu *v, uint64_t slice_left)
+ * units of 2^rate TSC ticks.  One timer serves the time slice, the software sampler's next
+ * sample and the virtual PMU's next overflow: it is armed for whichever comes first.  Exits
+ * that need none of them do not touch it (the VMCS saves what is left); what it counted is
+ * settled when it expires, when the vCPU leaves, and on every exit while the guest's virtual
+ * PMU counts — so a guest counter advances by exactly the guest ticks that ran. */
+static uint64_t sub_floor(uint64_t a, uint64_t b) { return a > b ? a - b : 0; }
+
+static int vpmu_counting(const struct vcpu *v)
 {
-    uint64_t t = slice_left;
-    if (prof_samples_guests() && v->sample_left < t)
-        t = v->sample_left;
-    t >>= vmx_caps.preempt_rate;
-    uint32_t timer = t > 0xFFFFFFFFull ? 0xFFFFFFFFu : t ? (uint32_t)t : 1;
-    vmcs_write32(VMCS_GUEST_PREEMPTION_TIMER, timer);
-    return timer;
+    const struct pmu_state *s = &v->vpmu.st;
+    if (!v->dom->vpmu_enabled || !s->global_ctrl)
+        return 0;
+    for (int i = 0; i < PMU_MAX_GP; i++)
+        if (s->evtsel[i] & PERFEVTSEL_EN)
+            return 1;
+    return s->fixed_ctrl != 0;
 }
 
-static uint64_t sub_floor(uint64_t a, uint64_t b) { return a > b ? a - b : 0; }
+void vmx_timer_arm(struct vcpu *v)
+{
+    struct vmx_vcpu *x = v->arch;
+    uint64_t t = x->slice_left;
+    if (prof_samples_guests() && v->sample_left < t)
+        t = v->sample_left;
+    if (vpmu_counting(v)) {
+        uint64_t p = vpmu_ticks_to_pmi(&v->vpmu, vmx_guest_cpl());
+        if (p < t)
+            t = p;
+    }
+    t >>= vmx_caps.preempt_rate;
+    x->armed = t > 0xFFFFFFFFull ? 0xFFFFFFFFu : t ? (uint32_t)t : 1;
+    vmcs_write32(VMCS_GUEST_PREEMPTION_TIMER, x->armed);
+    x->rearm = 0;
+}
+
+/* Takes what the timer counted since the last settle off the slice and the next sample, and
+ * gives it to the guest's counters (at its current CPL) when they count.  expired: the timer
+ * ran out (no need to read it). */
+void vmx_timer_settle(struct vcpu *v, int expired, uint64_t tsc)
+{
+    struct vmx_vcpu *x = v->arch;
+    uint32_t remaining = expired ? 0 : vmcs_read32(VMCS_GUEST_PREEMPTION_TIMER);
+    uint64_t ran = (uint64_t)(x->armed - remaining) << vmx_caps.preempt_rate;
+
+    x->armed = remaining;
+    x->slice_left = sub_floor(x->slice_left, ran);
+    if (prof_samples_guests() && (v->sample_left = sub_floor(v->sample_left, ran)) == 0) {
+        prof_sample_guest(v, tsc);
+        x->rearm = 1;
+    }
+    if (vpmu_counting(v)) {
+        /* The timer keeps counting toward the same overflow, so it needs no re-arm for this;
+         * the CPL is the one at the exit (a ring change without an exit is not seen). */
+        vpmu_count(&v->vpmu, vmx_guest_cpl(), ran);
+        if (vpmu_take_pmi(&v->vpmu)) {
+            if (vlapic_pmi(&v->vlapic))
+                v->events_pending = 1;       /* delivered before the guest's next instruction */
+            x->rearm = 1;
+        }
+    }
+    if (expired)
+        x->rearm = 1;
+}
 
 /* Accounting (in TSC ticks, which Bochs advances one per instruction): guest time is
  * entry -> exit; hypervisor time for an exit is exit -> the next entry of the same vCPU,
@@ -131,13 +177,15 @@ static uint64_t sub_floor(uint64_t a, uint64_t b) { return a > b ? a - b : 0; }
 void arch_vcpu_run(struct vcpu *v, uint64_t ticks)
 {
     struct vmx_vcpu *x = v->arch;
-    uint64_t slice_left = ticks;
 
     x->mark_tsc = rdtsc();
     vmx_vcpu_load(v);
-    uint32_t armed = arm_timer(v, slice_left);
+    x->slice_left = ticks;
+    vmx_timer_arm(v);
 
     while (v->dom->state == DOMAIN_RUNNING) {
+        if (v->events_pending)
+            vmx_deliver_events(v);
         int r = vmx_enter(&x->regs, x->launched);
         if (r) {
             vmx_report_failure(x->launched ? "VMRESUME" : "VMLAUNCH", r);
@@ -148,20 +196,22 @@ void arch_vcpu_run(struct vcpu *v, uint64_t ticks)
         }
         if (!hv_first_entry_tsc)
             hv_first_entry_tsc = x->regs.entry_tsc;
-        if (x->last_reason >= 0)
-            v->exit_ticks[x->last_reason] += x->regs.entry_tsc - x->mark_tsc;
+        if (x->last_reason >= 0) {
+            uint64_t hv = x->regs.entry_tsc - x->mark_tsc;
+            v->exit_ticks[x->last_reason] += hv;
+            if (v->vpmu.mode == VPMU_DOMAIN_SWITCH && vpmu_counting(v)) {
+                vpmu_count_hypervisor(&v->vpmu, hv);   /* the hypervisor's work for it */
+                if (vpmu_take_pmi(&v->vpmu) && vlapic_pmi(&v->vlapic))
+                    v->events_pending = 1;
+            }
+        }
         x->launched = 1;
         v->guest_ticks += x->regs.exit_tsc - x->regs.entry_tsc;
 
         uint32_t reason = vmcs_read32(VMCS_EXIT_REASON);
         int basic = reason & 0xFFFF;
-        if (basic == EXIT_PREEMPTION_TIMER) {    /* it ran out: settle, sample, re-arm */
-            uint64_t ran = (uint64_t)armed << vmx_caps.preempt_rate;
-            slice_left = sub_floor(slice_left, ran);
-            if (prof_samples_guests() && (v->sample_left = sub_floor(v->sample_left, ran)) == 0)
-                prof_sample_guest(v, x->regs.exit_tsc);
-            armed = slice_left ? arm_timer(v, slice_left) : 0;
-        }
+        if (basic == EXIT_PREEMPTION_TIMER || vpmu_counting(v))
+            vmx_timer_settle(v, basic == EXIT_PREEMPTION_TIMER, x->regs.exit_tsc);
         if (basic < HV_MAX_EXIT_REASONS)
             v->exits[basic]++;
         x->last_reason = basic < HV_MAX_EXIT_REASONS ? basic : -1;
@@ -177,14 +227,14 @@ void arch_vcpu_run(struct vcpu *v, uint64_t ticks)
             v->export_ticks += dt;
             x->mark_tsc += dt;
         }
-        if (action == EXIT_END_SLICE || slice_left == 0)
+        if (action == EXIT_END_SLICE || x->slice_left == 0)
             break;
+        if (x->rearm)
+            vmx_timer_arm(v);
     }
-    if (armed && prof_samples_guests()) {       /* leaving early: keep the sample countdown */
-        uint64_t ran = (uint64_t)(armed - vmcs_read32(VMCS_GUEST_PREEMPTION_TIMER))
-                       << vmx_caps.preempt_rate;
-        v->sample_left = sub_floor(v->sample_left, ran);
-        if (!v->sample_left)
+    if (x->armed && v->dom->state == DOMAIN_RUNNING) {   /* leaving early: keep countdowns */
+        vmx_timer_settle(v, 0, rdtsc());
+        if (prof_samples_guests() && !v->sample_left)
             v->sample_left = 1;
     }
     if (x->last_reason >= 0)

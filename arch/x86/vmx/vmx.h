@@ -121,6 +121,10 @@ struct vmx_vcpu {
     uint64_t cr2;
     int last_reason;                   /* for exit-to-re-entry accounting; -1: none */
     int injected;                      /* an event was queued while handling this exit */
+    uint32_t armed;                    /* preemption-timer value programmed, or left at the last settle */
+    uint64_t slice_left;               /* guest ticks left in this time slice */
+    int rearm;                         /* the next event time changed: re-arm the timer */
+    uint32_t proc;                     /* primary processor-based controls now (windows toggle) */
     uint64_t mark_tsc;
 };
 

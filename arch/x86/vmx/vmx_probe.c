@@ -86,6 +86,7 @@ int vmx_probe(void)
         PROC_HLT_EXITING                   /* HLT with IF=0 ends a domain */
         | PROC_UNCONDITIONAL_IO_EXITING    /* every port is emulated or ignored, never real */
         | PROC_USE_MSR_BITMAPS             /* only the MSRs we emulate exit */
+        | PROC_RDPMC_EXITING               /* RDPMC reads the guest's virtual PMU */
         | PROC_ACTIVATE_SECONDARY,         /* EPT and unrestricted guest live there */
         PROC_MWAIT_EXITING | PROC_MONITOR_EXITING, "processor-based controls", &missing);
     vmx_caps.proc2 = adjust(MSR_IA32_VMX_PROCBASED_CTLS2,

@@ -94,6 +94,7 @@ static void setup_controls(struct domain *d, struct vmx_vcpu *x)
 {
     vmcs_write32(VMCS_PIN_BASED_CTLS, vmx_caps.pin);
     vmcs_write32(VMCS_PROC_BASED_CTLS, vmx_caps.proc);
+    x->proc = vmx_caps.proc;
     vmcs_write32(VMCS_PROC_BASED_CTLS2, vmx_caps.proc2);
     vmcs_write32(VMCS_EXIT_CTLS, vmx_caps.exit);
     vmcs_write32(VMCS_ENTRY_CTLS, vmx_caps.entry);   /* IA-32e mode guest: off at start */
@@ -194,6 +195,9 @@ int arch_vcpu_init(struct vcpu *v)
         return -1;
     }
     loaded = NULL;                     /* force a full load before the first entry */
+    vpmu_init(&v->vpmu);
+    v->vpmu.mode = v->dom->vpmu_mode;
+    vlapic_init(&v->vlapic, (uint32_t)v->id);
     setup_controls(v->dom, x);
     setup_host_state();
     setup_guest_state(v->dom, x);

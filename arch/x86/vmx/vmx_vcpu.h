@@ -25,6 +25,12 @@ void vmx_gpr_write(struct vmx_vcpu *x, int index, uint64_t value);
 /* Writes a 32-bit result into a register as a 32-bit operation would (upper half zeroed). */
 static inline void set32(uint64_t *reg, uint64_t v) { *reg = v & 0xFFFFFFFFull; }
 
+/* The preemption timer (vmexit.c): settle what it counted, arm it for the next event. */
+void vmx_timer_settle(struct vcpu *v, int expired, uint64_t tsc);
+void vmx_timer_arm(struct vcpu *v);
+/* Delivers what the virtual LAPIC has pending, or opens a window exit (vmx_events.c). */
+void vmx_deliver_events(struct vcpu *v);
+
 /* The guest's paging registers changed within this exit (vmx_guest.c caches them). */
 void vmx_guest_paging_changed(void);
 

@@ -1,0 +1,54 @@
+/* The guest's xAPIC page (SDM Vol. 3A 11.4.1): nothing is mapped at 0xFEE00000 in its EPT,
+ * so an access exits as an EPT violation with the guest-physical address; the instruction is
+ * fetched through the guest's paging and decoded (arch/x86/insn_decode.c) for its register or
+ * immediate and its length, and the access goes to the virtual LAPIC (hv/vlapic.c). */
+#include "arch/x86/insn_decode.h"
+#include "arch/x86/vmx/exits.h"
+#include "arch/x86/vmx/vmcs.h"
+#include "arch/x86/vmx/vmx_vcpu.h"
+#include "hv/arch.h"
+#include "hv/domain.h"
+#include "hv/vlapic.h"
+
+#define AR_L  (1u << 13)     /* CS access rights: 64-bit code */
+#define AR_DB (1u << 14)     /* CS access rights: default operand size 32 */
+#define MAX_INSN 15
+
+enum exit_action exit_apic_mmio(struct vcpu *v, struct vmx_vcpu *x, uint64_t gpa)
+{
+    uint8_t bytes[MAX_INSN];
+    struct insn_mov m;
+    uint32_t ar = vmcs_read32(VMCS_GUEST_CS_AR), off = (uint32_t)(gpa & 0xFFF), val;
+    uint64_t rip = vmcs_readnat(VMCS_GUEST_RIP);
+    uint64_t linear = rip + ((ar & AR_L) ? 0 : vmcs_readnat(VMCS_GUEST_CS_BASE));
+    int mode = (ar & AR_L) ? 64 : (ar & AR_DB) ? 32 : 16;
+    size_t n = MAX_INSN;
+
+    while (n && arch_guest_read(v, linear, bytes, n))    /* the last page may end early */
+        n--;
+    if (!n || insn_decode_mov(bytes, n, mode, &m) || m.size != 4) {
+        domain_stop(v->dom, "xAPIC access at offset 0x%x by an instruction perfvisor does not "
+                    "emulate (rip 0x%lx, bytes %02x %02x %02x %02x): use 32-bit MOVs, or x2APIC",
+                    off, rip, bytes[0], bytes[1], bytes[2], bytes[3]);
+        return EXIT_END_SLICE;
+    }
+    if (m.is_write) {
+        val = m.reg < 0 ? (uint32_t)m.imm : (uint32_t)vmx_gpr_read(x, m.reg);
+        if (vlapic_mmio_write(&v->vlapic, off, val))
+            goto bad;
+        v->events_pending = 1;             /* an EOI, a self-IPI or an unmasked LVT */
+    } else {
+        if (vlapic_mmio_read(&v->vlapic, off, &val))
+            goto bad;
+        vmx_gpr_write(x, m.reg, val);      /* a 32-bit load zero-extends in 64-bit mode */
+    }
+    vmcs_writenat(VMCS_GUEST_RIP, rip + (uint64_t)m.length);
+    uint32_t intr = vmcs_read32(VMCS_GUEST_INTERRUPTIBILITY);
+    if (intr & 3)
+        vmcs_write32(VMCS_GUEST_INTERRUPTIBILITY, intr & ~3u);
+    return EXIT_RESUME;
+bad:
+    domain_stop(v->dom, "xAPIC access at offset 0x%x (rip 0x%lx) that the APIC does not define",
+                off, rip);
+    return EXIT_END_SLICE;
+}

@@ -1,0 +1,61 @@
+/* Delivering the virtual LAPIC's interrupts and NMIs (the guest's PMIs) through VM-entry event
+ * injection (SDM Vol. 3C 27.6), or, when the guest cannot take them yet, asking for the exit
+ * that says when it can: interrupt-window exiting (RFLAGS.IF and STI/MOV-SS blocking) and
+ * NMI-window exiting (virtual-NMI blocking) (25.6.2, 26.7.5). */
+#include "arch/x86/cpu.h"
+#include "arch/x86/vmx/exits.h"
+#include "arch/x86/vmx/vmcs.h"
+#include "arch/x86/vmx/vmx_vcpu.h"
+#include "hv/domain.h"
+
+#define BLOCK_STI   (1u << 0)    /* guest interruptibility state (25.4.2, Table 25-3) */
+#define BLOCK_MOVSS (1u << 1)
+#define BLOCK_NMI   (1u << 3)
+#define VECTOR_NMI  2
+
+static void set_windows(struct vmx_vcpu *x, uint32_t want)
+{
+    uint32_t proc = (x->proc & ~(PROC_INTERRUPT_WINDOW_EXITING | PROC_NMI_WINDOW_EXITING)) | want;
+    if (proc != x->proc) {
+        vmcs_write32(VMCS_PROC_BASED_CTLS, proc);
+        x->proc = proc;
+    }
+}
+
+void vmx_deliver_events(struct vcpu *v)
+{
+    struct vmx_vcpu *x = v->arch;
+    struct vlapic *a = &v->vlapic;
+    uint32_t want = 0, intr = vmcs_read32(VMCS_GUEST_INTERRUPTIBILITY);
+    int busy = (vmcs_read32(VMCS_ENTRY_INTR_INFO) & INTR_INFO_VALID) != 0;  /* e.g. a #GP */
+    int vec;
+
+    if (a->nmi_pending) {
+        if (busy || (intr & (BLOCK_MOVSS | BLOCK_NMI))) {
+            want |= PROC_NMI_WINDOW_EXITING;
+        } else {
+            vlapic_take_nmi(a);
+            vmcs_write32(VMCS_ENTRY_INTR_INFO, INTR_INFO_VALID | INTR_TYPE_NMI | VECTOR_NMI);
+            busy = 1;
+        }
+    }
+    if (vlapic_pending(a, &vec)) {
+        if (busy || !(vmcs_readnat(VMCS_GUEST_RFLAGS) & RFLAGS_IF) ||
+            (intr & (BLOCK_STI | BLOCK_MOVSS))) {
+            want |= PROC_INTERRUPT_WINDOW_EXITING;
+        } else {
+            vlapic_accept(a, vec);
+            vmcs_write32(VMCS_ENTRY_INTR_INFO, INTR_INFO_VALID | INTR_TYPE_EXTERNAL | (uint32_t)vec);
+        }
+    }
+    set_windows(x, want);
+    v->events_pending = 0;             /* until a window opens, an EOI or a new PMI */
+}
+
+/* The window we asked for is open: close it and deliver before the next entry. */
+enum exit_action exit_event_window(struct vcpu *v, struct vmx_vcpu *x)
+{
+    set_windows(x, 0);
+    v->events_pending = 1;
+    return EXIT_RESUME;
+}
