@@ -4,5 +4,5 @@
 set -eu
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
-make --no-print-directory -j"$(nproc)" all external-kernel external-profile
+make --no-print-directory -j"$(nproc)" all external-kernel external-profile external-vpmu
 exec make --no-print-directory test

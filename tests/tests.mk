@@ -5,8 +5,8 @@
 
 -include tests/unit/unit.mk
 
-.PHONY: test boot-test profile-test external-profile
-test: all external-kernel external-profile
+.PHONY: test boot-test profile-test vpmu-test external-profile external-vpmu
+test: all external-kernel external-profile external-vpmu
 	@tests/run-all.sh
 
 boot-test: all external-kernel
@@ -15,6 +15,12 @@ boot-test: all external-kernel
 profile-test: all external-profile
 	@tests/boot/profile-tests.sh
 
-# the profiling test kernel, built with its own Makefile like a kernel from elsewhere
+vpmu-test: all external-vpmu
+	@tests/boot/vpmu-tests.sh
+
+# test kernels built with their own Makefiles, like kernels from elsewhere
 external-profile:
 	$(MAKE) -C tests/external-profile
+
+external-vpmu:
+	$(MAKE) -C tests/external-vpmu
