@@ -18,12 +18,32 @@ struct sample_ring {
 };
 
 void ring_init(struct sample_ring *r, struct cap_sample *slots, uint32_t capacity);
-/* A slot to fill, or NULL (then the sample is counted lost).  ring_commit publishes it. */
-struct cap_sample *ring_reserve(struct sample_ring *r);
-void ring_commit(struct sample_ring *r);
+
+/* A slot to fill, or NULL (then the sample is counted lost).  ring_commit publishes it.
+ * Inline: the sampler calls these on every sample. */
+static inline struct cap_sample *ring_reserve(struct sample_ring *r)
+{
+    r->taken++;
+    if (r->head - r->tail == r->capacity) {
+        r->lost++;
+        return 0;
+    }
+    return &r->slots[r->head % r->capacity];
+}
+
+static inline void ring_commit(struct sample_ring *r) { r->head++; }
+
 /* The oldest sample, or NULL when empty; ring_release frees it (counts it recorded). */
-const struct cap_sample *ring_peek(const struct sample_ring *r);
-void ring_release(struct sample_ring *r);
+static inline const struct cap_sample *ring_peek(const struct sample_ring *r)
+{
+    return r->head == r->tail ? 0 : &r->slots[r->tail % r->capacity];
+}
+
+static inline void ring_release(struct sample_ring *r)
+{
+    r->tail++;
+    r->recorded++;
+}
 static inline uint32_t ring_used(const struct sample_ring *r) { return (uint32_t)(r->head - r->tail); }
 
 #endif

@@ -11,6 +11,10 @@
 #   per sample         hypervisor ticks from the sampling exit to re-entry; export (drain + serial)
 #   wire size          capture bytes per sample, without and with call chains
 #   report speed       perfvisor report vs. perf report --stdio on the same number of samples
+# and, for guest-wide profiling (the virtual PMU, software backend):
+#   PMU MSR exits      hypervisor ticks of a RDMSR / WRMSR of a PMU MSR, exit to re-entry
+#   PMI delivery       ticks from the exit at the counter's overflow to the entry that injects it
+#   self-profiling     gprof profiling itself every 1,000,000 and 100,000 cycles vs. not at all
 set -eu
 cd "$(dirname "$0")/.."
 B=${BUILD:-build}
@@ -42,6 +46,9 @@ rec() {   # name record-args... : console to $OUT/name.log, capture to $OUT/name
 rec prof-1m -c 1000000 -- "$G/compute.elf"
 rec prof-100k -c 100000 -- "$G/compute.elf"
 rec prof-chain -c 100000 -g -- "$G/chain.elf:depth=2"
+run gprof-off "$G/gprof.elf:profile=off"
+run gprof-1m "$G/gprof.elf:period=1000000"
+run gprof-100k "$G/gprof.elf:period=100000"
 run boot-1 "$G/hello.elf"
 run boot-4 "$G/hello.elf" "$G/hello.elf" "$G/hello.elf" "$G/hello.elf"
 
@@ -67,7 +74,14 @@ samples100k=$(field prof-100k '^perfvisor: profile: domain 1: ([0-9]+) samples t
 exp100k=$(sed -nE 's/^ *([0-9.]+)%.*export:drain_rings$/\1/p' "$OUT/prof-100k.report" | head -1)
 depth=$("$PV" report --stdio -g -i "$OUT/prof-chain.data" 2>/dev/null | grep -c '^ *[|]*  *--' || true)
 
-for v in tn tv cn in cv iv hc b1 b4 t1m t100k ps bps bpc; do
+g0=$(field gprof-off '^\[1:gprof\] gprof: rounds=[0-9]+ chunk=[0-9]+ acc=[0-9a-f]+ ticks=([0-9]+).*$')
+g1m=$(field gprof-1m '^\[1:gprof\] gprof: rounds=[0-9]+ chunk=[0-9]+ acc=[0-9a-f]+ ticks=([0-9]+).*$')
+g100k=$(field gprof-100k '^\[1:gprof\] gprof: rounds=[0-9]+ chunk=[0-9]+ acc=[0-9a-f]+ ticks=([0-9]+).*$')
+vrd=$(field gprof-100k '^perfvisor:   exits of domain 1.* RDMSR [0-9]+ \(avg ([0-9]+) ticks\).*$')
+vwr=$(field gprof-100k '^perfvisor:   exits of domain 1.* WRMSR [0-9]+ \(avg ([0-9]+) ticks\).*$')
+vpmi=$(field gprof-100k '^perfvisor:   exits of domain 1.* PREEMPTION_TIMER [0-9]+ \(avg ([0-9]+) ticks\).*$')
+
+for v in tn tv cn in cv iv hc b1 b4 t1m t100k ps bps bpc g0 g1m g100k vrd vwr vpmi; do
     [ -n "${!v}" ] || { echo "bench: could not read $v from the logs in $OUT" >&2; exit 1; }
 done
 
@@ -89,6 +103,14 @@ printf '  %-52s %12s\n' "hypervisor per sample, exit -> re-entry (goal < 400)" "
 awk -v p="${exp100k:-0}" -v t="$t100k" -v n="$samples100k" 'BEGIN { printf "  %-52s %12d ticks\n", "  export per sample (drain, encode, serial), average", p / 100 * t / n }'
 printf '  %-52s %12s\n' "capture bytes per sample, no call chain (goal < 6)" "$bps"
 printf '  %-52s %12s\n' "capture bytes per sample, 5-frame chains (goal < 16)" "$bpc"
+
+echo
+echo "guest-wide profiling: the virtual PMU, software backend (gprof: x2APIC, counter 0 + LVTPC)"
+printf '  %-52s %12s\n' "PMU MSR access exit, RDMSR, exit -> re-entry" "$vrd ticks"
+printf '  %-52s %12s\n' "PMU MSR access exit, WRMSR (counter re-armed)" "$vwr ticks"
+printf '  %-52s %12s\n' "PMI delivery: overflow exit -> entry injecting it" "$vpmi ticks"
+awk -v o="$g0" -v s="$g1m" 'BEGIN { printf "  %-52s %11.3f%%\n", "slowdown, guest profiling itself every 1,000,000", (s - o) * 100.0 / o }'
+awk -v o="$g0" -v s="$g100k" 'BEGIN { printf "  %-52s %11.3f%%\n", "slowdown, guest profiling itself every 100,000", (s - o) * 100.0 / o }'
 
 # report speed: the same number of samples through perfvisor report and perf report
 N=200000

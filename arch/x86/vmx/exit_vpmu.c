@@ -47,7 +47,9 @@ int vpmu_msr_access(struct vcpu *v, uint32_t msr, int write, uint64_t *value)
         /* time so far counts under the old settings; the next overflow may move */
         vmx_timer_settle(v, 0, x->regs.exit_tsc);
         x->rearm = 1;
-        return vpmu_wrmsr(&v->vpmu, msr, *value);
+        int r = vpmu_wrmsr(&v->vpmu, msr, *value);
+        v->vpmu_active = vmx_vpmu_counting(v);
+        return r;
     }
     if (msr >= X2APIC_MSR_FIRST && msr <= X2APIC_MSR_LAST) {
         if (!write)

@@ -114,7 +114,9 @@ static enum exit_action dispatch(struct vcpu *v, struct vmx_vcpu *x, uint32_t re
  * PMU counts — so a guest counter advances by exactly the guest ticks that ran. */
 static uint64_t sub_floor(uint64_t a, uint64_t b) { return a > b ? a - b : 0; }
 
-static int vpmu_counting(const struct vcpu *v)
+/* Whether a virtual counter runs: recomputed when the guest writes a PMU MSR, read from
+ * v->vpmu_active on the exit path. */
+int vmx_vpmu_counting(const struct vcpu *v)
 {
     const struct pmu_state *s = &v->vpmu.st;
     if (!v->dom->vpmu_enabled || !s->global_ctrl)
@@ -125,13 +127,13 @@ static int vpmu_counting(const struct vcpu *v)
     return s->fixed_ctrl != 0;
 }
 
-void vmx_timer_arm(struct vcpu *v)
+static inline void timer_arm(struct vcpu *v)
 {
     struct vmx_vcpu *x = v->arch;
     uint64_t t = x->slice_left;
     if (prof_samples_guests() && v->sample_left < t)
         t = v->sample_left;
-    if (vpmu_counting(v)) {
+    if (v->vpmu_active) {
         uint64_t p = vpmu_ticks_to_pmi(&v->vpmu, vmx_guest_cpl());
         if (p < t)
             t = p;
@@ -145,7 +147,7 @@ void vmx_timer_arm(struct vcpu *v)
 /* Takes what the timer counted since the last settle off the slice and the next sample, and
  * gives it to the guest's counters (at its current CPL) when they count.  expired: the timer
  * ran out (no need to read it). */
-void vmx_timer_settle(struct vcpu *v, int expired, uint64_t tsc)
+static inline void timer_settle(struct vcpu *v, int expired, uint64_t tsc)
 {
     struct vmx_vcpu *x = v->arch;
     uint32_t remaining = expired ? 0 : vmcs_read32(VMCS_GUEST_PREEMPTION_TIMER);
@@ -157,7 +159,7 @@ void vmx_timer_settle(struct vcpu *v, int expired, uint64_t tsc)
         prof_sample_guest(v, tsc);
         x->rearm = 1;
     }
-    if (vpmu_counting(v)) {
+    if (v->vpmu_active) {
         /* The timer keeps counting toward the same overflow, so it needs no re-arm for this;
          * the CPL is the one at the exit (a ring change without an exit is not seen). */
         vpmu_count(&v->vpmu, vmx_guest_cpl(), ran);
@@ -171,6 +173,9 @@ void vmx_timer_settle(struct vcpu *v, int expired, uint64_t tsc)
         x->rearm = 1;
 }
 
+void vmx_timer_arm(struct vcpu *v) { timer_arm(v); }
+void vmx_timer_settle(struct vcpu *v, int expired, uint64_t tsc) { timer_settle(v, expired, tsc); }
+
 /* Accounting (in TSC ticks, which Bochs advances one per instruction): guest time is
  * entry -> exit; hypervisor time for an exit is exit -> the next entry of the same vCPU,
  * not counting other domains that ran in between. */
@@ -181,7 +186,7 @@ void arch_vcpu_run(struct vcpu *v, uint64_t ticks)
     x->mark_tsc = rdtsc();
     vmx_vcpu_load(v);
     x->slice_left = ticks;
-    vmx_timer_arm(v);
+    timer_arm(v);
 
     while (v->dom->state == DOMAIN_RUNNING) {
         if (v->events_pending)
@@ -199,7 +204,7 @@ void arch_vcpu_run(struct vcpu *v, uint64_t ticks)
         if (x->last_reason >= 0) {
             uint64_t hv = x->regs.entry_tsc - x->mark_tsc;
             v->exit_ticks[x->last_reason] += hv;
-            if (v->vpmu.mode == VPMU_DOMAIN_SWITCH && vpmu_counting(v)) {
+            if (v->vpmu.mode == VPMU_DOMAIN_SWITCH && v->vpmu_active) {
                 vpmu_count_hypervisor(&v->vpmu, hv);   /* the hypervisor's work for it */
                 if (vpmu_take_pmi(&v->vpmu) && vlapic_pmi(&v->vlapic))
                     v->events_pending = 1;
@@ -210,8 +215,8 @@ void arch_vcpu_run(struct vcpu *v, uint64_t ticks)
 
         uint32_t reason = vmcs_read32(VMCS_EXIT_REASON);
         int basic = reason & 0xFFFF;
-        if (basic == EXIT_PREEMPTION_TIMER || vpmu_counting(v))
-            vmx_timer_settle(v, basic == EXIT_PREEMPTION_TIMER, x->regs.exit_tsc);
+        if (basic == EXIT_PREEMPTION_TIMER || v->vpmu_active)
+            timer_settle(v, basic == EXIT_PREEMPTION_TIMER, x->regs.exit_tsc);
         if (basic < HV_MAX_EXIT_REASONS)
             v->exits[basic]++;
         x->last_reason = basic < HV_MAX_EXIT_REASONS ? basic : -1;
@@ -230,10 +235,10 @@ void arch_vcpu_run(struct vcpu *v, uint64_t ticks)
         if (action == EXIT_END_SLICE || x->slice_left == 0)
             break;
         if (x->rearm)
-            vmx_timer_arm(v);
+            timer_arm(v);
     }
     if (x->armed && v->dom->state == DOMAIN_RUNNING) {   /* leaving early: keep countdowns */
-        vmx_timer_settle(v, 0, rdtsc());
+        timer_settle(v, 0, rdtsc());
         if (prof_samples_guests() && !v->sample_left)
             v->sample_left = 1;
     }
