@@ -5,6 +5,7 @@
 #include "hv/domain.h"
 #include "pmu/prof.h"
 #include "hv/platform.h"
+#include "hv/console.h"
 
 void sched_run(uint64_t slice)
 {
@@ -28,6 +29,7 @@ void sched_run(uint64_t slice)
             if (prof.enabled) {            /* the rings empty between slices, never inside */
                 uint64_t t0 = platform_ticks();
                 prof_drain();
+                console_pump();
                 d->vcpu.export_ticks += platform_ticks() - t0;
                 d->vcpu.export_count++;
             }

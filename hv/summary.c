@@ -65,6 +65,9 @@ int summary_print(void)
     }
     for (int i = 0; i < ndomains; i++)
         print_exits(&domains[i]);
+    if (host_nmis_ignored)
+        hv_printf("perfvisor: %lu NMIs in the hypervisor that were not PMU overflows (ignored)\n",
+                  host_nmis_ignored);
     if (hv_first_entry_tsc)
         hv_printf("perfvisor: boot: %lu ticks from loader handoff to the first guest instruction\n",
                   hv_first_entry_tsc - boot_tsc);

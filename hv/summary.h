@@ -8,6 +8,9 @@ extern uint64_t hv_first_entry_tsc;
 /* Set by boot/entry.asm at the loader's handoff. */
 extern uint64_t boot_tsc;
 
+/* NMIs the hypervisor took that were not PMU overflows (arch/x86/traps.c). */
+extern uint64_t host_nmis_ignored;
+
 /* Prints the per-domain results and returns the run's status: 0 if every domain exited 0. */
 int summary_print(void);
 

@@ -67,7 +67,7 @@ void prof_export_header(void)
             memcpy(dd->image_id, d->image_id, d->image_id_len);
         }
     }
-    send(cap_enc_header_frame(&enc, &h, frame), 1);
+    send(cap_enc_header_frame(&enc, &h, frame), 1);   /* drain() made room: no wait there */
     frames_since_header = 0;
     for (int i = 0; i < prof_state.nnames; i++)   /* late readers learn every name again */
         prof_state.names[i].pending = 1;
@@ -146,7 +146,7 @@ static int add_controls(void)
 static void drain(int wait)
 {
     for (;;) {
-        if (!wait && console_queue_room() < sizeof(frame))
+        if (!wait && console_queue_room() < 2 * sizeof(frame))   /* a frame and maybe a header */
             return;
         struct sample_ring *r = oldest_ring();
         cap_enc_begin(&enc, r ? ring_peek(r)->tsc : platform_ticks());

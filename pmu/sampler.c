@@ -7,6 +7,7 @@
 #include "hv/mm.h"
 #include "hv/printf.h"
 #include "hv/string.h"
+#include "hv/platform.h"
 
 struct prof_state prof_state;
 
@@ -31,6 +32,14 @@ void prof_start(void)
 {
     if (!prof.enabled)
         return;
+    uint64_t need = (uint64_t)(ndomains + 1) * prof.ring * sizeof(struct cap_sample);
+    if (need > frames_free_bytes(&hv_frames) / 2) {
+        hv_printf("perfvisor: profiling: ring=%u needs %lu MiB for %d rings of %lu-byte samples; "
+                  "only %lu MiB are free: lower ring=\n", prof.ring, need >> 20, ndomains + 1,
+                  (uint64_t)sizeof(struct cap_sample), frames_free_bytes(&hv_frames) >> 20);
+        hv_printf("perfvisor: end status=1\n");
+        platform_shutdown(1);
+    }
     prof_state.rng = 0x9E3779B97F4A7C15ull;
     prof_export_init();
     for (int d = 0; d <= ndomains; d++) {

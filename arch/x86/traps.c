@@ -28,6 +28,7 @@ extern const uint64_t trap_stub_table[IDT_VECTORS];
 extern const struct ex_entry __ex_table_start[], __ex_table_end[];
 
 static struct idt_entry idt[IDT_VECTORS] __attribute__((aligned(16)));
+uint64_t host_nmis_ignored;             /* NMIs that were not the PMU's, shown in the summary */
 
 static const char *const exception_names[IDT_VECTORS] = {
     "#DE divide error", "#DB debug", "NMI", "#BP breakpoint", "#OF overflow",
@@ -65,8 +66,8 @@ void trap_handler(struct trap_frame *f)
     }
     if (f->vector == 2 && prof_host_nmi(f->rip))   /* a PMU overflow in the hypervisor */
         return;
-    if (f->vector == 2) {               /* another NMI: note it and go on */
-        hv_printf("perfvisor: NMI in the hypervisor at rip %lx (ignored)\n", f->rip);
+    if (f->vector == 2) {               /* another NMI: counted (printing here could tear */
+        host_nmis_ignored++;            /* a console write the NMI interrupted) */
         return;
     }
     const char *name = f->vector < 22 && exception_names[f->vector] ? exception_names[f->vector]
