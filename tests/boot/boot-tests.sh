@@ -10,15 +10,14 @@ G="$B/guest-stub"
 EXT=tests/external/build/kernel.elf
 LOGS="$B/tests/boot"
 mkdir -p "$LOGS"
-pass=0 fail=0 cur="" out="" rc=0
-
-ok()     { pass=$((pass + 1)); echo "ok - $cur: $1"; }
-not_ok() { fail=$((fail + 1)); echo "not ok - $cur: $1 (log: $out)"; }
+. tests/boot/lib.sh
+out="" rc=0
 
 # run NAME EMULATOR-ARGS... -- the command's output goes to $LOGS/NAME.log, status to $rc
 run() {
     cur=$1; shift
     out="$LOGS/$cur.log"
+    log=$out
     "$@" >"$out" 2>&1
     rc=$?
 }
@@ -98,7 +97,7 @@ if [ -f "$EXT" ]; then
     expect_line '^perfvisor: domain 1 \(kernel\) exited with status 5$'
     expect_line '^perfvisor: domain 2 \(kernel-2\) exited with status 0$'
 else
-    cur=external; not_ok "$EXT was not built (make external-kernel)"
+    cur=external; log=""; not_ok "$EXT was not built (make external-kernel)"
 fi
 
 # 7. Bochs is deterministic: the same run twice gives the same per-domain figures
@@ -123,5 +122,4 @@ run native-qemu timeout 60 "$PV" run --native --emulator qemu "$G/hello.elf:stat
 expect_rc 0
 expect_line '^hello from guest-stub hello'
 
-echo "boot tests: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+summary boot

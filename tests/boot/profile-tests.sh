@@ -10,10 +10,7 @@ G="$B/guest-stub"
 EXTP=tests/external-profile/build/profile.elf
 OUT="$B/tests/profile"
 mkdir -p "$OUT"
-pass=0 fail=0 cur="" log=""
-
-ok()     { pass=$((pass + 1)); echo "ok - $cur: $1"; }
-not_ok() { fail=$((fail + 1)); echo "not ok - $cur: $1 (see $log)"; }
+. tests/boot/lib.sh
 
 # record NAME RECORD-ARGS... -- GUESTS...: writes $OUT/NAME.data and $OUT/NAME.log
 record() {
@@ -35,16 +32,6 @@ report() {
 pct() { awk -v re="$1" '$0 ~ re { gsub("%", "", $1); print $1; exit }' "$log"; }
 # guest_share DOMAIN: the domain's "Guest time" share from the per-domain table
 guest_share() { awk -v d="$1" '$1 == "#" && $3 == d { gsub("%", "", $7); print $7; exit }' "$log"; }
-# near NAME GOT WANT TOLERANCE: |got - want| <= tolerance (percentage points)
-near() {
-    if [ -z "$2" ]; then not_ok "$1: no value in the report"; return; fi
-    if awk -v g="$2" -v w="$3" -v t="$4" 'BEGIN { d = g - w; if (d < 0) d = -d; exit !(d <= t) }'; then
-        ok "$1 = $2 (truth $3, within $4)"
-    else
-        not_ok "$1 = $2, truth $3 (more than $4 points off)"
-    fi
-}
-expect() { if grep -Eq -- "$1" "$log"; then ok "has /$1/"; else not_ok "no line matching /$1/"; fi; }
 
 # 1. three functions with exactly known shares (a kernel built outside the project)
 record shares -c 10007 -- "$EXTP"
@@ -133,5 +120,4 @@ expect "^perfvisor: profiling: event 'instructions' needs the hardware PMU"
 expect '^perfvisor: profiling: software backend \(TSC \+ VMX-preemption timer\): CPUID.0AH advertises perfmon version 4 .* raises #GP'
 expect '^perfvisor: end status=1$'
 
-echo "profile tests: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+summary profile

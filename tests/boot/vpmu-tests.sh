@@ -10,25 +10,13 @@ G="$B/guest-stub"
 EXTV=tests/external-vpmu/build/vpmu.elf
 OUT="$B/tests/vpmu"
 mkdir -p "$OUT"
-pass=0 fail=0 cur="" log=""
-
-ok()     { pass=$((pass + 1)); echo "ok - $cur: $1"; }
-not_ok() { fail=$((fail + 1)); echo "not ok - $cur: $1 (see $log)"; }
+. tests/boot/lib.sh
 run() {  # name guests...
     cur=$1; shift
     log="$OUT/$cur.log"
     timeout 600 "$PV" run --emulator bochs --timeout 500 "$@" >"$log" 2>&1
     local rc=$?
     [ $rc -eq 0 ] && ok "run exited 0" || not_ok "run exited $rc"
-}
-expect() { if grep -Eq -- "$1" "$log"; then ok "has /$1/"; else not_ok "no line matching /$1/"; fi; }
-near() {
-    if [ -z "$2" ]; then not_ok "$1: no value"; return; fi
-    if awk -v g="$2" -v w="$3" -v t="$4" 'BEGIN { d = g - w; if (d < 0) d = -d; exit !(d <= t) }'; then
-        ok "$1 = $2 (truth $3, within $4)"
-    else
-        not_ok "$1 = $2, truth $3 (more than $4 off)"
-    fi
 }
 # share DOMAIN-TAG FUNC: the guest's own percentage for FUNC on its samples= line
 share() { sed -nE "s/^\\[$1\\] .*samples=[0-9]+ .*$2=([0-9.]+)%.*/\\1/p" "$log" | head -1; }
@@ -74,5 +62,4 @@ run vpmu-off "$G/pmucheck.elf:vpmu=off"
 expect 'SKIP .*(no architectural PMU|version 0)'
 expect '^\[1:pmucheck\] pmucheck: 0 pass, 0 fail, 26 skip$'
 
-echo "vpmu tests: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+summary vpmu

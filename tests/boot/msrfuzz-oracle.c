@@ -1,0 +1,175 @@
+/* msrfuzz-oracle.c - guest-stub/msrfuzz.c run on the host against the vPMU itself: the
+ * answer perfvisor's guest must get, fault for fault.
+ *
+ * guest-stub/msrfuzz.c is #included unchanged, after shims for what it takes from
+ * guest-stub/lib, so the oracle runs the very loops, value shapes, index lists and checksums
+ * of the guest.  Its RDMSR/WRMSR/RDPMC/CPUID go to one `struct vpmu` set up by vpmu_init (the
+ * state of a fresh guest vCPU, pmu/vpmu.c + pmu/pmu_state.c + pmu/pmu_msr.h, linked in as
+ * they are): safe_rdmsr/safe_wrmsr -> vpmu_rdmsr/vpmu_wrmsr, safe_rdpmc -> vpmu_rdpmc at
+ * CPL 0 (the guest stubs run in ring 0, so CR4.PCE does not matter), -1 = #GP (vector 13;
+ * the vPMU never raises #UD).  CPUID: leaf 1 and 0AH are vpmu_cpuid's answer over zeros (all
+ * pmu_discover looks at in leaf 1 besides PDCM is the APIC bits, which msrfuzz never uses),
+ * leaf 0 reports maximum leaf 0AH (perfvisor's contract: >= 0AH), 40000000H the perfvisor
+ * signature.  No counter ever advances: the oracle has no time (vpmu_count is never called),
+ * which is exactly why msrfuzz only checksums what does not depend on time.
+ *
+ * What is not the vPMU's: the NMI handler never runs (nmis=0, a line the test ignores), the
+ * IDT is not needed, guest_start (start.c) has no UART; the command line is parsed by the
+ * guest's own guest-stub/lib/multiboot.c.
+ *
+ * Usage: msrfuzz-oracle [seed=N] [rounds=N] [rdpmc=N] ...  (the guest's options; the
+ * arguments are joined with spaces after "name=msrfuzz", as perfvisor's "elf:opts").
+ * Output: the guest's lines, without perfvisor's "[1:msrfuzz] " prefix.
+ *
+ * Build (tests/boot/msrfuzz-test.sh):
+ *   gcc -std=gnu11 -O1 -I. -Iinclude -Iguest-stub/lib tests/boot/msrfuzz-oracle.c \
+ *       pmu/vpmu.c pmu/pmu_state.c guest-stub/lib/multiboot.c -o build/tests/msrfuzz/msrfuzz-oracle */
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <string.h>     /* -Iguest-stub/lib: the guest's string.h, whose prototypes are libc's */
+
+/* ---- the hypervisor's side: the vPMU ------------------------------------------------------
+ * pmu/pmu_msr.h and the guest's pmu.h both define pmu_width_mask, pmu_event_available,
+ * struct pmu_arch_event and pmu_arch_events[] (differently) and a few identical MSR macros:
+ * in this file the vPMU's are renamed / undone (pmu/vpmu.c and pmu/pmu_state.c are compiled on
+ * their own, untouched) so that the guest's header below is compiled exactly as in the guest. */
+#define pmu_width_mask      hv_pmu_width_mask
+#define pmu_event_available hv_pmu_event_available
+#define pmu_arch_event      hv_pmu_arch_event
+#define pmu_arch_events     hv_pmu_arch_events
+#include "pmu/vpmu.h"
+#undef pmu_width_mask
+#undef pmu_event_available
+#undef pmu_arch_event
+#undef pmu_arch_events
+#undef FIXED_CTRL_OS
+#undef FIXED_CTRL_USR
+#undef FIXED_CTRL_PMI
+#undef MSR_IA32_FIXED_CTR_CTRL
+#undef MSR_IA32_PERF_CAPABILITIES
+#undef MSR_IA32_PERF_GLOBAL_CTRL
+#undef MSR_IA32_PERF_GLOBAL_OVF_CTRL
+#undef MSR_IA32_PERF_GLOBAL_STATUS
+#undef PERF_CAP_FW_WRITE
+
+static struct vpmu oracle_vpmu;     /* the fresh vCPU's vPMU */
+static unsigned long oracle_accesses[3]; /* rdmsr, wrmsr, rdpmc reaching the vPMU */
+
+/* ---- guest-stub/lib shims -----------------------------------------------------------------
+ * x86.h (inline asm) and idt.h (the IDT and the safe_* instructions) are replaced; guest.h,
+ * multiboot.h, printf.h (host printf has the same conversions), string.h and pmu.h are the
+ * guest's own headers. */
+#define GUEST_X86_H
+#define GUEST_IDT_H
+#include "guest.h"
+
+static void cpuid(uint32_t leaf, uint32_t subleaf, uint32_t *a, uint32_t *b, uint32_t *c,
+                  uint32_t *d)
+{
+    uint32_t r[4] = { 0, 0, 0, 0 };
+    if (leaf == 0) {
+        r[0] = 0xA;                             /* maximum basic leaf: the PMU leaf */
+    } else if (leaf == 0x40000000u) {
+        r[0] = 0x40000000u;
+        r[1] = 0x66726570;                      /* "perfvisor" as pmu_discover expects it */
+        r[2] = 0x6f736976;
+        r[3] = 'r';
+    }
+    vpmu_cpuid(&oracle_vpmu, leaf, subleaf, r); /* leaves 1 (PDCM) and 0AH */
+    *a = r[0];
+    *b = r[1];
+    *c = r[2];
+    *d = r[3];
+}
+
+#define IDT_ISR
+#define IDT_FATAL_STATUS 99
+struct iframe {
+    uint32_t ip, cs, flags;
+};
+static volatile uint32_t idt_fault_vector;  /* 13 (#GP) after a faulting safe_* */
+static volatile uint32_t idt_stray;         /* no interrupts on the host */
+static void idt_init(void) {}
+#define idt_set(vec, fn) ((void)(vec), (void)(fn))
+
+static int safe_rdmsr(uint32_t msr, uint64_t *value)
+{
+    uint64_t v = 0;
+    oracle_accesses[0]++;
+    if (vpmu_rdmsr(&oracle_vpmu, msr, &v)) {
+        idt_fault_vector = 13;
+        return -1;
+    }
+    if (value)
+        *value = v;
+    return 0;
+}
+
+static int safe_wrmsr(uint32_t msr, uint64_t value)
+{
+    oracle_accesses[1]++;
+    if (vpmu_wrmsr(&oracle_vpmu, msr, value)) {
+        idt_fault_vector = 13;
+        return -1;
+    }
+    return 0;
+}
+
+static int safe_rdpmc(uint32_t counter, uint64_t *value)
+{
+    uint64_t v = 0;
+    oracle_accesses[2]++;
+    if (vpmu_rdpmc(&oracle_vpmu, counter, 0 /* CPL 0 */, 0 /* CR4.PCE */, &v)) {
+        idt_fault_vector = 13;
+        return -1;
+    }
+    if (value)
+        *value = v;
+    return 0;
+}
+
+/* guest-stub/lib/start.c without the UART: the guest's own multiboot.c (linked in) parses
+ * the command line that main() below hands over as a multiboot info block */
+int guest_start(const char *name, uint32_t magic, const struct mb_info *mbi)
+{
+    int ok = mb_init(magic, mbi);
+    printf("hello from guest-stub %s (cmdline: %s)\n", name, mb_cmdline());
+    return ok;
+}
+
+/* ---- the guest, unchanged ----------------------------------------------------------------- */
+#define main msrfuzz_main
+#include "guest-stub/msrfuzz.c"
+#undef main
+
+int main(int argc, char **argv)
+{
+    /* the multiboot command line as perfvisor builds it ("name=msrfuzz" and the options), at
+     * an address that fits mb_info's 32-bit cmdline field (MAP_32BIT: the low 2 GiB) */
+    char *cmd = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT,
+                     -1, 0);
+    if (cmd == MAP_FAILED || (uintptr_t)cmd > 0xFFFFF000u) {
+        perror("msrfuzz-oracle: mmap(MAP_32BIT)");
+        return 2;
+    }
+    int n = snprintf(cmd, 4096, "name=msrfuzz");
+    for (int i = 1; i < argc && n < 4096; i++)
+        n += snprintf(cmd + n, 4096 - (size_t)n, " %s", argv[i]);
+    if (n >= 4096) {
+        fprintf(stderr, "msrfuzz-oracle: command line too long\n");
+        return 2;
+    }
+    struct mb_info mbi;
+    memset(&mbi, 0, sizeof(mbi));
+    mbi.flags = MB_INFO_CMDLINE;
+    mbi.cmdline = (uint32_t)(uintptr_t)cmd;
+
+    vpmu_init(&oracle_vpmu);
+    int rc = msrfuzz_main(MB_BOOTLOADER_MAGIC, &mbi);
+    fprintf(stderr, "msrfuzz-oracle: exit %d; vPMU calls: rdmsr %lu wrmsr %lu rdpmc %lu\n", rc,
+            oracle_accesses[0], oracle_accesses[1], oracle_accesses[2]);
+    return rc;
+}
