@@ -35,9 +35,14 @@ static const char report_usage[] =
 	"                         the path recorded in the capture; repeatable\n"
 	"      --stdio            text output (the only one)\n"
 	"      --percent-limit P  hide entries below P percent\n"
+	"      --guest-wide       after the report, for each domain whose console printed\n"
+	"                         'gprof-sample SYMBOL COUNT' lines (its own guest-wide\n"
+	"                         profile, e.g. guest-stub gprof), set those shares beside\n"
+	"                         perfvisor's samples of the same symbols (the last count\n"
+	"                         printed per symbol wins)\n"
 	"  -h, --help             this text\n";
 
-enum { OPT_CHILDREN = 256, OPT_NO_CHILDREN, OPT_SYMBOLS, OPT_STDIO, OPT_PERCENT_LIMIT };
+enum { OPT_CHILDREN = 256, OPT_NO_CHILDREN, OPT_SYMBOLS, OPT_STDIO, OPT_PERCENT_LIMIT, OPT_GUEST_WIDE };
 
 static const struct option report_options[] = {
 	{ "input", required_argument, NULL, 'i' },
@@ -48,6 +53,7 @@ static const struct option report_options[] = {
 	{ "symbols", required_argument, NULL, OPT_SYMBOLS },
 	{ "stdio", no_argument, NULL, OPT_STDIO },
 	{ "percent-limit", required_argument, NULL, OPT_PERCENT_LIMIT },
+	{ "guest-wide", no_argument, NULL, OPT_GUEST_WIDE },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -124,6 +130,7 @@ int cmd_report(int argc, char **argv)
 	const char *input = DEFAULT_INPUT, *sort = DEFAULT_SORT, *bad;
 	struct report_opts o = { .graph_limit = 0.5 };
 	struct report_symbols rs = { 0 };
+	bool guest_wide = false;
 	int c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "i:s:gh", report_options, NULL)) != -1) {
@@ -134,6 +141,7 @@ int cmd_report(int argc, char **argv)
 		case OPT_CHILDREN: o.children = true; break;
 		case OPT_NO_CHILDREN: o.children = false; break;
 		case OPT_STDIO: break;
+		case OPT_GUEST_WIDE: guest_wide = true; break;
 		case OPT_SYMBOLS:
 			if (parse_symbols_opt(&rs, optarg))
 				return EXIT_USAGE;
@@ -188,7 +196,8 @@ int cmd_report(int argc, char **argv)
 	struct pv_diag diag;
 	memset(&h, 0, sizeof(h));
 	memset(&diag, 0, sizeof(diag));
-	struct pv_parse_cb cb = { .ctx = &r, .event = report_add_event };
+	struct pv_parse_cb cb = { .ctx = &r, .event = report_add_event,
+				  .text_line = guest_wide ? report_text_line : NULL };
 	pv_capture_parse(stream, len, &h, &cb, &diag);
 	if (!r.have_hdr && h.valid) {
 		r.hdr = h;
@@ -217,6 +226,8 @@ int cmd_report(int argc, char **argv)
 		struct report_print_info pi = { .input = input, .diag = &diag,
 						.warnings = (const char *const *)rs.warnings };
 		report_print(stdout, &r, &pi);
+		if (guest_wide)
+			report_print_guest_wide(stdout, &r);
 		if (fflush(stdout) == EOF && errno != EPIPE) {
 			pv_error("cannot write the report: %s", strerror(errno));
 			status = 1;

@@ -46,6 +46,9 @@ struct report_resolver {
 
 struct report_loc {
 	uint32_t sym, srcline, dso; /* string ids */
+	int domain;
+	bool named;                 /* the resolver knew its symbol (not "[unknown] 0x...") */
+	uint64_t weight, samples;   /* the SAMPLE events at this address (--guest-wide) */
 };
 
 struct report_proc {
@@ -90,6 +93,16 @@ struct report_domain_stats {
 	int end_state, end_status;     /* DOMAIN_END (state 0: none seen) */
 };
 
+/* --guest-wide: the last "gprof-sample SYM COUNT" a domain's console printed for each symbol. */
+struct report_gw_sym {
+	uint32_t sym;   /* string id in report.strs */
+	uint64_t count;
+};
+struct report_gw {
+	struct report_gw_sym *syms; /* first-printed order */
+	size_t n, cap;
+};
+
 struct report {
 	struct report_opts opts;
 	struct report_resolver resolver;
@@ -114,6 +127,7 @@ struct report {
 	unsigned keymask;        /* 1 << enum report_key for each sort key */
 	struct report_cache_slot *cache; /* REPORT_CACHE_SLOTS, allocated on the first sample */
 	uint32_t cache_gen;
+	struct report_gw gw[CAP_MAX_DOMAINS];
 };
 
 void report_init(struct report *r, const struct report_opts *o, const struct report_resolver *res);
@@ -122,6 +136,33 @@ void report_free(struct report *r);
 int report_add_event(void *r, const struct pv_header *h, const struct pv_event *ev);
 /* Total lost samples over all domains (TOTALS where present, else LOST records). */
 uint64_t report_lost(const struct report *r);
+/* --guest-wide: the pv_parse_cb text_line callback.  Takes "[<id>:<name>] gprof-sample <sym>
+ * <count>" console lines (the guest-wide profile a guest printed of itself; the last count per
+ * (domain, symbol) wins) and ignores every other line. */
+void report_text_line(void *r, const char *line, size_t len);
+
+/* One row of the guest-wide vs system-wide table of a domain. */
+struct report_gw_row {
+	const char *sym;
+	uint64_t guest;          /* the guest's count */
+	uint64_t system;         /* perfvisor's weight of the domain's samples in that symbol */
+	uint64_t system_samples; /* and their number */
+	double guest_pct, system_pct;
+};
+struct report_gw_table {
+	int domain;
+	struct report_gw_row *rows; /* the symbols the guest reported, in its order; those with a
+				     * count of 0 and no samples of perfvisor's left out */
+	size_t nrows;
+	uint64_t guest_total, system_total, system_samples; /* over the rows: the 100% */
+	bool have_symbols;          /* some of perfvisor's samples of the domain symbolized */
+	uint64_t domain_weight;     /* all of perfvisor's samples of the domain */
+};
+/* The table of domain d (false if its console printed no gprof-sample line); free t->rows. */
+bool report_guest_wide(struct report *r, int d, struct report_gw_table *t);
+/* All the domains' tables, after the report (report_guestwide.c). */
+void report_print_guest_wide(FILE *f, struct report *r);
+
 /* The entries in output order (sorted by children or self, then keys); caller frees. */
 struct report_entry **report_sorted(struct report *r, size_t *n);
 

@@ -74,6 +74,8 @@ void report_free(struct report *r)
 	free(r->entries);
 	free(r->nodes);
 	free(r->cache);
+	for (int d = 0; d < CAP_MAX_DOMAINS; d++)
+		free(r->gw[d].syms);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -96,10 +98,12 @@ static uint32_t loc_of(struct report *r, int domain, uint64_t ip)
 	memset(&s, 0, sizeof(s));
 	if (r->resolver.resolve)
 		r->resolver.resolve(r->resolver.ctx, &r->hdr, domain, ip, &s);
-	if (!s.name[0])
+	bool named = s.name[0];
+	if (!named)
 		snprintf(s.name, sizeof(s.name), "[unknown] 0x%" PRIx64, ip);
 	GROW(r->locs, r->nlocs, r->caplocs);
 	id = (uint32_t)r->nlocs++;
+	r->locs[id] = (struct report_loc){ .domain = domain, .named = named };
 	r->locs[id].sym = strtab_intern(&r->strs, s.name);
 	r->locs[id].srcline = strtab_intern(&r->strs, s.srcline[0] ? s.srcline : "??:0");
 	r->locs[id].dso = strtab_intern(&r->strs, s.dso[0] ? s.dso : "[unknown]");
@@ -220,6 +224,8 @@ static void add_sample(struct report *r, const struct pv_event *ev)
 	struct report_entry *e = &r->entries[ei];
 	e->self += w;
 	e->samples++;
+	r->locs[loc].weight += w;
+	r->locs[loc].samples++;
 	r->total += w;
 	if (d == 0)
 		r->hv_rows_weight += w;
@@ -277,6 +283,7 @@ static void add_hv_time(struct report *r, const struct pv_event *ev)
 	if (loc == HMAP_NONE) {
 		GROW(r->locs, r->nlocs, r->caplocs);
 		loc = (uint32_t)r->nlocs++;
+		r->locs[loc] = (struct report_loc){ .domain = ev->domain };
 		r->locs[loc].sym = strtab_intern(&r->strs, name);
 		r->locs[loc].srcline = strtab_intern(&r->strs, "??:0");
 		r->locs[loc].dso = strtab_intern(&r->strs, "[hypervisor]");

@@ -361,6 +361,140 @@ static void exit_reason_names_cover_the_table(void **state)
 	assert_string_equal(vmx_exit_reason_name(77), "REASON_77");
 }
 
+static void text(struct report *r, const char *line)
+{
+	report_text_line(r, line, strlen(line));
+}
+
+/* --guest-wide: the guest's gprof-sample lines (last set wins) beside perfvisor's samples of the
+ * same symbols; both columns are shares of the symbols the guest listed. */
+static void guest_wide_sets_guest_counts_beside_system_samples(void **state)
+{
+	(void)state;
+	struct report r;
+	struct pv_header h = header(CAP_BACKEND_SOFTWARE);
+	setup_report(&r, "process", false, false); /* the sort keys do not matter */
+	/* perfvisor: domain 1 main 60 x 1000, work 30 x 1000 + one of 2000 (a jittered period), 5 x
+	 * 1000 at an unknown address, spin nothing (yet); domain 2 work, but no gprof-sample lines */
+	for (int i = 0; i < 60; i++)
+		add_sample(&r, &h, 1, 0x1000 + (uint64_t)(i % 3), 1000, 0, NULL);
+	for (int i = 0; i < 30; i++)
+		add_sample(&r, &h, 1, 0x2000, 1000, 0, NULL);
+	add_sample(&r, &h, 1, 0x2010, 2000, 0, NULL);
+	for (int i = 0; i < 5; i++)
+		add_sample(&r, &h, 1, 0x9000, 1000, 0, NULL);
+	for (int i = 0; i < 50; i++)
+		add_sample(&r, &h, 2, 0x2000, 1000, 0, NULL);
+	add_event(&r, &h, PV_EV_HV_TIME, 1, 52, 50000, 3); /* hypervisor rows: not the guest's */
+
+	text(&r, "perfvisor: gprof-sample main 1");           /* not a guest line */
+	text(&r, "[1:alpha] gprof-sample main 10");           /* an earlier set: replaced */
+	text(&r, "[1:alpha] gprof-sample main 61");
+	text(&r, "[1:alpha] gprof-sample work 37");
+	text(&r, "[1:alpha] gprof-sample spin 2");
+	text(&r, "[1:alpha] gprof-sample other 0");           /* 0 and not sampled: left out */
+	text(&r, "[1:alpha] gprof-sample bad 12x");           /* malformed: ignored */
+	text(&r, "[1:alpha] gprof-sample bad");
+	text(&r, "[1:alpha] gprof-sample bad 99999999999999999999999");
+	text(&r, "[1:alpha] [2:beta] gprof-sample main 5");   /* the guest's text, not a prefix */
+	text(&r, "[16:x] gprof-sample main 5");
+	text(&r, "[1:alpha] gprof-sample work 39  ");         /* the last count wins */
+
+	struct report_gw_table t;
+	assert_false(report_guest_wide(&r, 2, &t));
+	assert_false(report_guest_wide(&r, 3, &t));
+	assert_true(report_guest_wide(&r, 1, &t));
+	assert_true(t.have_symbols);
+	assert_int_equal(t.nrows, 3);
+	assert_string_equal(t.rows[0].sym, "main");
+	assert_string_equal(t.rows[1].sym, "work");
+	assert_string_equal(t.rows[2].sym, "spin");
+	assert_int_equal(t.rows[0].guest, 61);
+	assert_int_equal(t.rows[1].guest, 39);
+	assert_int_equal(t.rows[2].guest, 2);
+	assert_int_equal(t.guest_total, 102);
+	assert_int_equal(t.rows[0].system, 60000);
+	assert_int_equal(t.rows[1].system, 32000); /* weights, not sample counts */
+	assert_int_equal(t.rows[1].system_samples, 31);
+	assert_int_equal(t.rows[2].system, 0);
+	assert_int_equal(t.system_total, 92000);
+	assert_int_equal(t.domain_weight, 97000);
+	assert_float_equal(t.rows[0].guest_pct, 100.0 * 61 / 102, 1e-9);
+	assert_float_equal(t.rows[0].system_pct, 100.0 * 60 / 92, 1e-9);
+	assert_float_equal(t.rows[1].system_pct, 100.0 * 32 / 92, 1e-9);
+	free(t.rows);
+
+	/* A 0 the guest reported for a symbol perfvisor did sample stays, at 0%. */
+	text(&r, "[1:alpha] gprof-sample spin 0");
+	text(&r, "[2:beta] gprof-sample spin 0");
+	add_sample(&r, &h, 1, 0x3000, 1000, 0, NULL);
+	assert_true(report_guest_wide(&r, 1, &t));
+	assert_int_equal(t.nrows, 3);
+	assert_int_equal(t.rows[2].guest, 0);
+	assert_int_equal(t.rows[2].system, 1000);
+	assert_int_equal(t.guest_total, 100);
+	assert_int_equal(t.system_total, 93000);
+	free(t.rows);
+	assert_true(report_guest_wide(&r, 2, &t)); /* a domain with only a 0 left out: no rows */
+	assert_int_equal(t.nrows, 0);
+	free(t.rows);
+
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+	report_print_guest_wide(f, &r);
+	fclose(f);
+	assert_non_null(strstr(out, "\n# Guest-wide vs system-wide, domain 1 (alpha): shares of the symbols the guest "
+				    "reported\n#\n#   Symbol        Guest-wide   System-wide\n"
+				    "#   main              61.00%        64.52%\n"
+				    "#   work              39.00%        34.41%\n"
+				    "#   spin               0.00%         1.08%\n"));
+	assert_non_null(strstr(out, "# Guest-wide vs system-wide, domain 2 (beta)"));
+	free(out);
+	report_free(&r);
+}
+
+/* Without symbols the system-wide column is empty and one line says why. */
+static void guest_wide_without_symbols_says_so(void **state)
+{
+	(void)state;
+	struct report r;
+	struct pv_header h = header(CAP_BACKEND_SOFTWARE);
+	struct report_opts o = { .graph_limit = 0.5 };
+	const char *bad;
+	assert_int_equal(report_parse_sort(&o, "domain,sym", &bad), 0);
+	report_init(&r, &o, NULL); /* no resolver: every address unknown */
+	for (int i = 0; i < 10; i++)
+		add_sample(&r, &h, 1, 0x1000, 1000, 0, NULL);
+	text(&r, "[1:alpha] gprof-sample main 3");
+	text(&r, "[1:alpha] gprof-sample work 1");
+	struct report_gw_table t;
+	assert_true(report_guest_wide(&r, 1, &t));
+	assert_false(t.have_symbols);
+	assert_int_equal(t.system_total, 0);
+	free(t.rows);
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+	report_print_guest_wide(f, &r);
+	fclose(f);
+	assert_non_null(strstr(out, "# System-wide: none: no symbols for domain 1 (no ELF image: give one with "
+				    "--symbols 1=ELF)\n"));
+	assert_non_null(strstr(out, "#   main              75.00%             -\n"));
+	free(out);
+	report_free(&r);
+
+	/* No guest printed anything. */
+	report_init(&r, &o, NULL);
+	add_sample(&r, &h, 1, 0x1000, 1000, 0, NULL);
+	f = open_memstream(&out, &len);
+	report_print_guest_wide(f, &r);
+	fclose(f);
+	assert_string_equal(out, "\n# Guest-wide: no domain printed gprof-sample lines on its console\n");
+	free(out);
+	report_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -374,6 +508,8 @@ int main(void)
 		cmocka_unit_test(call_graph_tree_holds_caller_paths),
 		cmocka_unit_test(printed_table_has_perf_layout_and_percent_limit),
 		cmocka_unit_test(exit_reason_names_cover_the_table),
+		cmocka_unit_test(guest_wide_sets_guest_counts_beside_system_samples),
+		cmocka_unit_test(guest_wide_without_symbols_says_so),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2,7 +2,7 @@
  * and capture frames, as the hypervisor sends it) of one scenario to stdout, encoded with the
  * hypervisor's own encoder (pmu/cap_encode.c).  Addresses are those of tests/golden/guest.asm.
  *
- *   gen-capture basic|callchain|damaged|hardware|mismatch > FILE
+ *   gen-capture basic|callchain|damaged|hardware|mismatch|gprof > FILE
  *   gen-capture big N > FILE      N samples with call chains, for timing perfvisor report
  */
 #include <stdio.h>
@@ -199,6 +199,40 @@ static void hardware(struct gen *g)
 	end(g, 1);
 }
 
+/* A guest that profiles itself (like guest-stub gprof) prints its shares as gprof-sample lines
+ * between the frames: a first set, then the final one (the last count per symbol wins); a second
+ * domain prints none.  For report --guest-wide. */
+static void gprof(struct gen *g)
+{
+	static const char *const names[] = { "gprof", "plain" };
+	text("perfvisor: 0.1 starting");
+	header(g, CAP_BACKEND_SOFTWARE, CAP_EVENT_CYCLES, 100000, 0, 0, 2, names, 0, 0);
+	samples(g, 25, 1, 0, 0, WORK_A, 100000, 0, NULL);
+	samples(g, 14, 1, 0, 0, WORK_B, 100000, 0, NULL);
+	flush(g);
+	text("[1:gprof] gprof-sample work_a 20");
+	text("[1:gprof] gprof-sample work_b 9");
+	text("[2:plain] Hello from a guest");
+	samples(g, 25, 1, 0, 0, WORK_A, 100000, 0, NULL);
+	samples(g, 16, 1, 0, 0, WORK_B, 100000, 0, NULL);
+	samples(g, 19, 1, 0, 0, SPIN_HEAVY, 100000, 0, NULL);
+	samples(g, 1, 1, 0, 0, MAIN, 100000, 0, NULL);
+	samples(g, 2, 1, 0, 0, 0x200000, 100000, 0, NULL);
+	samples(g, 12, 2, 0, 0, SPIN_HEAVY, 100000, 0, NULL);
+	REC(g, cap_enc_hv_time(&g->e, 1, 52, 30, 900000));
+	REC(g, cap_enc_guest_time(&g->e, 1, 10200000));
+	REC(g, cap_enc_guest_time(&g->e, 2, 1200000));
+	flush(g);
+	text("[1:gprof] gprof: samples=101 work_a=49.50% work_b=29.70% spin_heavy=20.79%");
+	text("[1:gprof] gprof-sample work_a 50");
+	text("[1:gprof] gprof-sample work_b 30");
+	text("[1:gprof] gprof-sample spin_heavy 21");
+	text("[1:gprof] gprof-sample helper 0");
+	text("[1:gprof] gprof-sample other 1");
+	end(g, 1);
+	text("perfvisor: end status=0");
+}
+
 /* N samples over every function of guest.asm, most with call chains, two domains. */
 static void big(struct gen *g, long n)
 {
@@ -238,10 +272,12 @@ int main(int argc, char **argv)
 		callchain(&g);
 	else if (!strcmp(s, "hardware"))
 		hardware(&g);
+	else if (!strcmp(s, "gprof"))
+		gprof(&g);
 	else if (!strcmp(s, "big") && argc > 2)
 		big(&g, atol(argv[2]));
 	else {
-		fprintf(stderr, "usage: gen-capture basic|callchain|damaged|hardware|mismatch > FILE\n");
+		fprintf(stderr, "usage: gen-capture basic|callchain|damaged|hardware|mismatch|gprof > FILE\n");
 		return 2;
 	}
 	return fflush(stdout) ? 1 : 0;
