@@ -38,6 +38,20 @@ for tag in 1:gprof 2:gprof-x; do
 done
 expect '^\[2:gprof-x\] gprof: pmu version=5 gp=4 gp_width=48 apic=xapic period=13331$'
 
+# 2b. the same guest profiled by itself and by perfvisor in one run: the report shows both side
+#     by side, and they agree within a point
+cur=side-by-side
+log="$OUT/side-by-side.log"
+if timeout 600 "$PV" record --emulator bochs --timeout 500 -c 10007 -o "$OUT/side.data" -- \
+        "$G/gprof.elf:period=13331" >"$log" 2>&1; then ok "recorded"; else not_ok "record failed"; fi
+log="$OUT/side-by-side.report"
+"$PV" report --stdio -i "$OUT/side.data" --guest-wide >"$log" 2>&1 || not_ok "report --guest-wide failed"
+expect '^# Guest-wide vs system-wide, domain 1 \(gprof\)'
+for f in func_a func_b func_c; do
+    read -r gw sw < <(awk -v f="$f" '$1 == "#" && $2 == f { gsub("%", "", $3); gsub("%", "", $4); print $3, $4; exit }' "$log")
+    near "$f guest-wide vs system-wide" "${gw:-}" "${sw:-x}" 1
+done
+
 # 3. a kernel built outside the project, programming IA32_PERFEVTSEL0, IA32_PMC0 and the
 #    xAPIC LVTPC itself, counts its own PMIs by function
 run external "$EXTV:period=13331"
