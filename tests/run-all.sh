@@ -6,6 +6,7 @@
 #   boot  : boot-and-check tests in Bochs and QEMU, tests/boot/boot-tests.sh
 #   profile: record-and-report tests in Bochs, tests/boot/profile-tests.sh
 #   vpmu  : guest-wide profiling tests in Bochs (conformance, guest profilers, modes), tests/boot/vpmu-tests.sh
+#   msrfuzz: a guest writing random values to every PMU MSR vs. a host oracle of the SDM rules
 #   fuzz  : the capture parser under libFuzzer for FUZZ_SECONDS (60), tests/fuzz-suite.sh
 # cmocka prints "[  PASSED  ] N test(s)." and "[  FAILED  ] N test(s)"; the boot tests print
 # "boot tests: N passed, N failed".  A suite that crashes without a summary counts as 1 failure.
@@ -55,6 +56,7 @@ suite golden plain tests/golden/run-golden.sh
 suite boot plain tests/boot/boot-tests.sh
 suite profile plain tests/boot/profile-tests.sh
 suite vpmu plain tests/boot/vpmu-tests.sh
+suite msrfuzz plain tests/boot/msrfuzz-test.sh
 suite fuzz plain tests/fuzz-suite.sh
 
 echo
