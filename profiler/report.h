@@ -128,6 +128,10 @@ struct report {
 	struct report_cache_slot *cache; /* REPORT_CACHE_SLOTS, allocated on the first sample */
 	uint32_t cache_gen;
 	struct report_gw gw[CAP_MAX_DOMAINS];
+	/* Software backend with samples lost: a domain's samples are scaled by its exact guest
+	 * ticks / the weight of the samples that arrived, so that the rows keep their true share
+	 * against the hypervisor's exact ticks (0: not scaled). */
+	double scale[CAP_MAX_DOMAINS];
 };
 
 void report_init(struct report *r, const struct report_opts *o, const struct report_resolver *res);
@@ -136,6 +140,9 @@ void report_free(struct report *r);
 int report_add_event(void *r, const struct pv_header *h, const struct pv_event *ev);
 /* Total lost samples over all domains (TOTALS where present, else LOST records). */
 uint64_t report_lost(const struct report *r);
+/* After a first pass over a capture with losses: the per-domain scale factors (see
+ * report.scale) for a second pass; returns 1 if any domain needs one. */
+int report_loss_scales(const struct report *r, double scale[CAP_MAX_DOMAINS]);
 /* --guest-wide: the pv_parse_cb text_line callback.  Takes "[<id>:<name>] gprof-sample <sym>
  * <count>" console lines (the guest-wide profile a guest printed of itself; the last count per
  * (domain, symbol) wins) and ignores every other line. */

@@ -217,6 +217,8 @@ static void add_sample(struct report *r, const struct pv_event *ev)
 	int d = ev->domain;
 	char level = d == 0 ? 'k' : ev->cpl == 3 ? '.' : 'g';
 	uint64_t w = ev->weight;
+	if (r->scale[d] > 0)
+		w = (uint64_t)((double)w * r->scale[d] + 0.5);
 	if (!r->cache)
 		r->cache = memset(xmalloc(REPORT_CACHE_SLOTS * sizeof(*r->cache)), 0, REPORT_CACHE_SLOTS * sizeof(*r->cache));
 	uint32_t loc;
@@ -453,4 +455,21 @@ struct report_entry **report_sorted(struct report *r, size_t *n)
 	sort_r = NULL;
 	*n = r->nentries;
 	return v;
+}
+
+int report_loss_scales(const struct report *r, double scale[CAP_MAX_DOMAINS])
+{
+	int any = 0;
+	memset(scale, 0, CAP_MAX_DOMAINS * sizeof(scale[0]));
+	if (!r->have_hdr || r->hdr.backend != CAP_BACKEND_SOFTWARE)
+		return 0;
+	for (int d = 1; d < CAP_MAX_DOMAINS; d++) {
+		const struct report_domain_stats *ds = &r->dom[d];
+		uint64_t lost = ds->have_totals ? ds->lost : ds->lost_events;
+		if (lost && ds->weight && ds->guest_ticks > ds->weight) {
+			scale[d] = (double)ds->guest_ticks / (double)ds->weight;
+			any = 1;
+		}
+	}
+	return any;
 }

@@ -117,6 +117,12 @@ static void print_header(FILE *f, const struct report *r, const struct report_pr
 	bool any = info->diag && print_diag(f, info->diag);
 	for (const char *const *w = info->warnings; w && *w; w++, any = true)
 		fprintf(f, "# Warning: %s\n", *w);
+	for (int d = 1; d < CAP_MAX_DOMAINS; d++)
+		if (r->scale[d] > 0) {
+			fprintf(f, "# Samples lost: domain %d's rows scaled by %.3f to its exact guest time\n",
+				d, r->scale[d]);
+			any = true;
+		}
 	if (any)
 		fputs("#\n", f);
 	char n[32];
