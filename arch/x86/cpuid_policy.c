@@ -10,8 +10,8 @@
 #define L1C_EIST      (1u << 7)    /* SpeedStep: MSRs not offered */
 #define L1C_TM2       (1u << 8)
 #define L1C_SDBG      (1u << 11)   /* IA32_DEBUG_INTERFACE */
-#define L1C_PDCM      (1u << 15)   /* IA32_PERF_CAPABILITIES: no vPMU yet */
-#define L1C_X2APIC    (1u << 21)   /* no virtual LAPIC yet */
+#define L1C_PDCM      (1u << 15)   /* IA32_PERF_CAPABILITIES: set by the vPMU (exit_cpuid.c) */
+#define L1C_X2APIC    (1u << 21)   /* set again for the virtual LAPIC (exit_cpuid.c) */
 #define L1C_TSC_DEADLINE (1u << 24)
 #define L1C_XSAVE     (1u << 26)   /* XSAVE state is not switched between domains */
 #define L1C_OSXSAVE   (1u << 27)
@@ -19,7 +19,7 @@
 #define L1C_HYPERVISOR (1u << 31)  /* "running under a hypervisor" */
 /* Leaf 1 EDX */
 #define L1D_MCE       (1u << 7)
-#define L1D_APIC      (1u << 9)    /* no virtual LAPIC yet */
+#define L1D_APIC      (1u << 9)    /* set again for the virtual LAPIC (exit_cpuid.c) */
 #define L1D_MTRR      (1u << 12)   /* MTRR MSRs not offered */
 #define L1D_MCA       (1u << 14)
 #define L1D_DS        (1u << 21)   /* debug store */
@@ -49,7 +49,7 @@ void cpuid_policy(uint32_t leaf, uint32_t subleaf, uint32_t apic_id, struct cpui
         break;
     case 5:                                  /* MONITOR/MWAIT */
     case 6:                                  /* thermal and power management */
-    case 0xA:                                /* architectural PMU: not yet virtualized */
+    case 0xA:                                /* architectural PMU: the vPMU answers (exit_cpuid.c) */
     case 0xB:                                /* x2APIC topology */
     case 0xD:                                /* XSAVE state components */
     case 0xF:                                /* resource monitoring */

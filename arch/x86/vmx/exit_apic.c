@@ -16,7 +16,7 @@
 
 enum exit_action exit_apic_mmio(struct vcpu *v, struct vmx_vcpu *x, uint64_t gpa)
 {
-    uint8_t bytes[MAX_INSN];
+    uint8_t bytes[MAX_INSN] = { 0 };
     struct insn_mov m;
     uint32_t ar = vmcs_read32(VMCS_GUEST_CS_AR), off = (uint32_t)(gpa & 0xFFF), val;
     uint64_t rip = vmcs_readnat(VMCS_GUEST_RIP);

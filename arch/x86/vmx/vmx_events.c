@@ -31,7 +31,8 @@ void vmx_deliver_events(struct vcpu *v)
     int vec;
 
     if (a->nmi_pending) {
-        if (busy || (intr & (BLOCK_MOVSS | BLOCK_NMI))) {
+        /* STI blocking too: some processors refuse an NMI injection under it (26.3.1.5) */
+        if (busy || (intr & (BLOCK_STI | BLOCK_MOVSS | BLOCK_NMI))) {
             want |= PROC_NMI_WINDOW_EXITING;
         } else {
             vlapic_take_nmi(a);
