@@ -31,6 +31,8 @@ UNIT_SRC_ring         := pmu/ring.c
 UNIT_SRC_pmu_model    := $(UNIT_DIR)/pmu_model.c pmu/pmu_state.c
 UNIT_SRC_hw_pmu       := pmu/hw_pmu.c hv/printf.c $(UNIT_DIR)/pmu_model.c pmu/pmu_state.c
 UNIT_SRC_vpmu         := pmu/vpmu.c pmu/pmu_state.c
+UNIT_SRC_vpmu_hw      := pmu/vpmu_hw.c pmu/hw_pmu.c hv/printf.c $(UNIT_DIR)/pmu_model.c \
+                         pmu/pmu_state.c
 
 # -fno-pie/-no-pie everywhere: boot_info reads multiboot1 structures through 32-bit
 # addresses, so the test's static buffers must lie below 4 GiB.
