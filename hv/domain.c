@@ -61,14 +61,14 @@ void domain_console_line(struct domain *d, const char *line, int len)
     hv_printf("[%d:%s] %.*s\n", d->id, d->name, len, line);
 }
 
-static void console_line_cb(void *ctx, const char *line, int len)
+void domain_console_cb(void *ctx, const char *line, int len)
 {
     domain_console_line(ctx, line, len);
 }
 
 static void domain_finish(struct domain *d)
 {
-    vuart_flush(&d->uart, console_line_cb, d);
+    vuart_flush(&d->uart, domain_console_cb, d);
     prof_domain_end(d);
 }
 

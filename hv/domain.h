@@ -78,5 +78,7 @@ void *domain_gpa_ptr(struct domain *d, uint64_t gpa, uint64_t len);
 
 /* One line of guest console output, tagged "[id:name] ". */
 void domain_console_line(struct domain *d, const char *line, int len);
+/* The same, as the vuart's line callback (ctx = the domain). */
+void domain_console_cb(void *ctx, const char *line, int len);
 
 #endif

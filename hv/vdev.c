@@ -1,18 +1,13 @@
 #include "hv/vdev.h"
 #include "hv/domain.h"
 
-static void console_line_cb(void *ctx, const char *line, int len)
-{
-    domain_console_line(ctx, line, len);
-}
-
 void vdev_io(struct vcpu *v, uint16_t port, int size, int is_in, uint32_t *value)
 {
     struct domain *d = v->dom;
 
     if (port >= VDEV_COM1_BASE && port < VDEV_COM1_BASE + 8) {
         uint8_t b = (uint8_t)*value;
-        vuart_access(&d->uart, port - VDEV_COM1_BASE, !is_in, &b, console_line_cb, d);
+        vuart_access(&d->uart, port - VDEV_COM1_BASE, !is_in, &b, domain_console_cb, d);
         if (is_in)
             *value = b;
         return;

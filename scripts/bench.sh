@@ -72,7 +72,6 @@ bpc=$(field prof-chain '^perfvisor: profile: .* \(([0-9.]+) bytes a sample.*$')
 samples100k=$(field prof-100k '^perfvisor: profile: domain 1: ([0-9]+) samples taken.*$')
 "$PV" report --stdio -i "$OUT/prof-100k.data" >"$OUT/prof-100k.report" 2>&1
 exp100k=$(sed -nE 's/^ *([0-9.]+)%.*export:drain_rings$/\1/p' "$OUT/prof-100k.report" | head -1)
-depth=$("$PV" report --stdio -g -i "$OUT/prof-chain.data" 2>/dev/null | grep -c '^ *[|]*  *--' || true)
 
 g0=$(field gprof-off '^\[1:gprof\] gprof: rounds=[0-9]+ chunk=[0-9]+ acc=[0-9a-f]+ ticks=([0-9]+).*$')
 g1m=$(field gprof-1m '^\[1:gprof\] gprof: rounds=[0-9]+ chunk=[0-9]+ acc=[0-9a-f]+ ticks=([0-9]+).*$')

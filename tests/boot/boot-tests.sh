@@ -23,8 +23,7 @@ run() {
 }
 run_pv() { local n=$1; shift; run "$n" timeout 300 "$PV" run --emulator bochs --timeout 240 "$@"; }
 
-# expect_line REGEX: some line of the output matches (grep -E)
-expect_line()   { if grep -Eq -- "$1" "$out"; then ok "has /$1/"; else not_ok "no line matching /$1/"; fi; }
+# expect REGEX (tests/boot/lib.sh): some line of the output matches; and here:
 expect_no_line() { if grep -Eq -- "$1" "$out"; then not_ok "unexpected line /$1/"; else ok "no /$1/"; fi; }
 expect_rc()     { if [ "$rc" -eq "$1" ]; then ok "exit status $1"; else not_ok "exit status $rc, expected $1"; fi; }
 # expect_count REGEX N: exactly N lines match
@@ -36,29 +35,29 @@ expect_count() {
 # 1. the hello guest: output tagged with its domain, multiboot info as a loader gives it
 run_pv hello "$G/hello.elf"
 expect_rc 0
-expect_line '^\[1:hello\] hello from guest-stub hello \(cmdline: name=hello\)$'
-expect_line '^\[1:hello\] hello: mem_lower=639 KiB mem_upper=15360 KiB$'
-expect_line '^perfvisor: domain 1 \(hello\) exited with status 0$'
-expect_line '^perfvisor: end status=0$'
-expect_line '^perfvisor: boot: [0-9]+ ticks from loader handoff'
+expect '^\[1:hello\] hello from guest-stub hello \(cmdline: name=hello\)$'
+expect '^\[1:hello\] hello: mem_lower=639 KiB mem_upper=15360 KiB$'
+expect '^perfvisor: domain 1 \(hello\) exited with status 0$'
+expect '^perfvisor: end status=0$'
+expect '^perfvisor: boot: [0-9]+ ticks from loader handoff'
 
 # 2. a guest's exit status is its own, and fails the run
 run_pv exit-status "$G/hello.elf:name=h3 status=3 mem=4"
 expect_rc 1
-expect_line '^\[1:h3\] hello: mem_lower=639 KiB mem_upper=3072 KiB$'
-expect_line '^perfvisor: domain 1 \(h3\) exited with status 3$'
-expect_line '^perfvisor: end status=1$'
+expect '^\[1:h3\] hello: mem_lower=639 KiB mem_upper=3072 KiB$'
+expect '^perfvisor: domain 1 \(h3\) exited with status 3$'
+expect '^perfvisor: end status=1$'
 
 # 3. four guests at once, round-robin: all finish, each line tagged with its own domain
 run_pv four-guests "$G/hello.elf:name=a" "$G/compute.elf:name=b iters=400000" \
     "$G/hello.elf:name=c status=0" "$G/exitbench.elf:name=d n=200"
 expect_rc 0
 for d in 1:a 2:b 3:c 4:d; do
-    expect_line "^\[$d\] hello from guest-stub "
-    expect_line "^perfvisor: domain ${d%%:*} \(${d#*:}\) exited with status 0$"
+    expect "^\[$d\] hello from guest-stub "
+    expect "^perfvisor: domain ${d%%:*} \(${d#*:}\) exited with status 0$"
 done
-expect_line '^\[2:b\] compute: iters=400000 checksum=[0-9a-f]+ ticks=[0-9]+$'
-expect_line '^\[4:d\] exitbench: n=200 cpuid=[0-9]+ io=[0-9]+ baseline=[0-9]+$'
+expect '^\[2:b\] compute: iters=400000 checksum=[0-9a-f]+ ticks=[0-9]+$'
+expect '^\[4:d\] exitbench: n=200 cpuid=[0-9]+ io=[0-9]+ baseline=[0-9]+$'
 expect_count '^perfvisor:   [1-4] +[a-d] +exited +0 ' 4
 
 # 4. misbehaving guests are contained; the well-behaved one beside them finishes normally
@@ -66,36 +65,36 @@ run_pv misbehaving "$G/hello.elf:name=good" "$G/bad.elf:name=tf mode=triplefault
     "$G/bad.elf:name=ww mode=wildwrite" "$G/bad.elf:name=msr mode=badmsr" \
     "$G/bad.elf:name=spin mode=spin budget=20000000" "$G/hello.elf:name=good2 status=0"
 expect_rc 1
-expect_line '^\[1:good\] hello: exiting with status 0$'
-expect_line '^perfvisor: domain 1 \(good\) exited with status 0$'
-expect_line '^perfvisor: domain 2 \(tf\) stopped: triple fault at rip 0x[0-9a-f]+$'
-expect_line '^perfvisor: domain 3 \(ww\) stopped: EPT violation: write of guest-physical 0x3f000000 at rip 0x[0-9a-f]+, outside its 16 MiB of memory$'
-expect_line '^perfvisor: domain 4 \(msr\) stopped: triple fault at rip 0x[0-9a-f]+ after #GP injected at rip 0x[0-9a-f]+: RDMSR of MSR 0x4d2e1f00$'
-expect_line '^perfvisor: domain 5 \(spin\) stopped: used up its CPU budget of 20000000 ticks'
-expect_line '^\[6:good2\] hello: exiting with status 0$'
-expect_line '^perfvisor: domain 6 \(good2\) exited with status 0$'
-expect_line '^perfvisor:   5 +spin +stopped +- +200000[0-9][0-9] '
-expect_line '^perfvisor: end status=1$'
+expect '^\[1:good\] hello: exiting with status 0$'
+expect '^perfvisor: domain 1 \(good\) exited with status 0$'
+expect '^perfvisor: domain 2 \(tf\) stopped: triple fault at rip 0x[0-9a-f]+$'
+expect '^perfvisor: domain 3 \(ww\) stopped: EPT violation: write of guest-physical 0x3f000000 at rip 0x[0-9a-f]+, outside its 16 MiB of memory$'
+expect '^perfvisor: domain 4 \(msr\) stopped: triple fault at rip 0x[0-9a-f]+ after #GP injected at rip 0x[0-9a-f]+: RDMSR of MSR 0x4d2e1f00$'
+expect '^perfvisor: domain 5 \(spin\) stopped: used up its CPU budget of 20000000 ticks'
+expect '^\[6:good2\] hello: exiting with status 0$'
+expect '^perfvisor: domain 6 \(good2\) exited with status 0$'
+expect '^perfvisor:   5 +spin +stopped +- +200000[0-9][0-9] '
+expect '^perfvisor: end status=1$'
 expect_no_line 'PANIC|hypervisor exception'
 
 # 5. a bad domain command line stops that domain only
 run_pv bad-cmdline "$G/hello.elf:name=tiny mem=1" "$G/hello.elf:name=fine"
 expect_rc 1
-expect_line '^perfvisor: domain 1 \(tiny\) stopped: bad command line: mem= must be a size in MiB between 2 and 3072$'
-expect_line '^perfvisor: domain 2 \(fine\) exited with status 0$'
+expect '^perfvisor: domain 1 \(tiny\) stopped: bad command line: mem= must be a size in MiB between 2 and 3072$'
+expect '^perfvisor: domain 2 \(fine\) exited with status 0$'
 
 # 6. a multiboot kernel built outside the project, alone and two copies side by side
 if [ -f "$EXT" ]; then
     run_pv external "$EXT"
     expect_rc 0
-    expect_line '^\[1:kernel\] external kernel: hello from a kernel built outside perfvisor'
-    expect_line '^perfvisor: domain 1 \(kernel\) exited with status 0$'
+    expect '^\[1:kernel\] external kernel: hello from a kernel built outside perfvisor'
+    expect '^perfvisor: domain 1 \(kernel\) exited with status 0$'
     run_pv external-twice "$EXT:exit=5" "$EXT"
     expect_rc 1
-    expect_line '^\[1:kernel\] external kernel: hello from a kernel built outside perfvisor'
-    expect_line '^\[2:kernel-2\] external kernel: hello from a kernel built outside perfvisor'
-    expect_line '^perfvisor: domain 1 \(kernel\) exited with status 5$'
-    expect_line '^perfvisor: domain 2 \(kernel-2\) exited with status 0$'
+    expect '^\[1:kernel\] external kernel: hello from a kernel built outside perfvisor'
+    expect '^\[2:kernel-2\] external kernel: hello from a kernel built outside perfvisor'
+    expect '^perfvisor: domain 1 \(kernel\) exited with status 5$'
+    expect '^perfvisor: domain 2 \(kernel-2\) exited with status 0$'
 else
     cur=external; log=""; not_ok "$EXT was not built (make external-kernel)"
 fi
@@ -114,12 +113,12 @@ fi
 run qemu-tcg timeout 60 qemu-system-x86_64 -kernel "$B/perfvisor.elf32" -serial stdio -display none \
     -no-reboot -m 128 -device isa-debug-exit,iobase=0xf4,iosize=0x04
 expect_rc 3          # isa-debug-exit: (1 << 1) | 1
-expect_line '^perfvisor: VT-x not available: the CPU \(AuthenticAMD\) does not have VMX: CPUID.1:ECX.VMX\[bit 5\] = 0'
-expect_line '^perfvisor: end status=1'
+expect '^perfvisor: VT-x not available: the CPU \(AuthenticAMD\) does not have VMX: CPUID.1:ECX.VMX\[bit 5\] = 0'
+expect '^perfvisor: end status=1'
 
 # 9. the guest-stubs also boot natively (the baseline for native vs virtualized)
 run native-qemu timeout 60 "$PV" run --native --emulator qemu "$G/hello.elf:status=0"
 expect_rc 0
-expect_line '^hello from guest-stub hello'
+expect '^hello from guest-stub hello'
 
 summary boot

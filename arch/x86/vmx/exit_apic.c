@@ -42,10 +42,7 @@ enum exit_action exit_apic_mmio(struct vcpu *v, struct vmx_vcpu *x, uint64_t gpa
             goto bad;
         vmx_gpr_write(x, m.reg, val);      /* a 32-bit load zero-extends in 64-bit mode */
     }
-    vmcs_writenat(VMCS_GUEST_RIP, rip + (uint64_t)m.length);
-    uint32_t intr = vmcs_read32(VMCS_GUEST_INTERRUPTIBILITY);
-    if (intr & 3)
-        vmcs_write32(VMCS_GUEST_INTERRUPTIBILITY, intr & ~3u);
+    vmx_advance_rip(m.length);
     return EXIT_RESUME;
 bad:
     domain_stop(v->dom, "xAPIC access at offset 0x%x (rip 0x%lx) that the APIC does not define",

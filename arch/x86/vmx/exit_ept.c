@@ -5,14 +5,13 @@
 #include "arch/x86/vmx/vmx_vcpu.h"
 #include "hv/domain.h"
 
-#define XAPIC_PAGE 0xFEE00000ull   /* the guest's local APIC registers (IA32_APIC_BASE) */
 
 enum exit_action exit_ept_violation(struct vcpu *v, struct vmx_vcpu *x)
 {
     uint64_t q = vmcs_readnat(VMCS_EXIT_QUALIFICATION);
     uint64_t gpa = vmcs_read64(VMCS_GUEST_PHYSICAL_ADDRESS);
 
-    if (gpa >= XAPIC_PAGE && gpa < XAPIC_PAGE + 0x1000 && !v->vlapic.x2apic &&
+    if (gpa >= GUEST_XAPIC_BASE && gpa < GUEST_XAPIC_BASE + 0x1000 && !v->vlapic.x2apic &&
         !(q & EPT_VIOL_FETCH))
         return exit_apic_mmio(v, x, gpa);
     const char *what = q & EPT_VIOL_FETCH ? "instruction fetch" : q & EPT_VIOL_WRITE ? "write" : "read";

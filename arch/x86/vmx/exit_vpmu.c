@@ -11,7 +11,6 @@
 #include "pmu/vpmu.h"
 
 #define CR4_PCE           (1ull << 8)     /* RDPMC allowed at any CPL */
-#define APIC_BASE_DEFAULT 0xFEE00000ull
 #define APIC_BASE_BSP     (1ull << 8)
 #define APIC_BASE_EXTD    (1ull << 10)    /* x2APIC mode */
 #define APIC_BASE_EN      (1ull << 11)
@@ -58,7 +57,7 @@ int vpmu_msr_access(struct vcpu *v, uint32_t msr, int write, uint64_t *value)
         return vlapic_msr_write(&v->vlapic, msr, *value);
     }
     if (msr == MSR_IA32_APIC_BASE) {
-        uint64_t now = APIC_BASE_DEFAULT | APIC_BASE_BSP | APIC_BASE_EN |
+        uint64_t now = GUEST_XAPIC_BASE | APIC_BASE_BSP | APIC_BASE_EN |
                        (v->vlapic.x2apic ? APIC_BASE_EXTD : 0);
         if (!write) {
             *value = now;

@@ -231,7 +231,12 @@ void vmx_vcpu_load(struct vcpu *v)
 
 void vmx_skip_instruction(void)
 {
-    vmcs_writenat(VMCS_GUEST_RIP, vmcs_readnat(VMCS_GUEST_RIP) + vmcs_read32(VMCS_EXIT_INSTRUCTION_LEN));
+    vmx_advance_rip(vmcs_read32(VMCS_EXIT_INSTRUCTION_LEN));
+}
+
+void vmx_advance_rip(uint64_t len)
+{
+    vmcs_writenat(VMCS_GUEST_RIP, vmcs_readnat(VMCS_GUEST_RIP) + len);
     uint32_t intr = vmcs_read32(VMCS_GUEST_INTERRUPTIBILITY);
     if (intr & 3)                      /* blocking by STI (bit 0) or MOV SS (bit 1) ends */
         vmcs_write32(VMCS_GUEST_INTERRUPTIBILITY, intr & ~3u);

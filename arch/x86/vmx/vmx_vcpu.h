@@ -11,6 +11,9 @@ struct vcpu;
 /* Advances RIP past the exiting instruction and clears STI/MOV-SS blocking, as completing
  * the instruction would (SDM Vol. 3C 25.4.2). */
 void vmx_skip_instruction(void);
+/* The same for an instruction of len bytes decoded by the hypervisor (EPT-violation exits
+ * leave the exit instruction length undefined). */
+void vmx_advance_rip(uint64_t len);
 /* Queues a hardware exception for the next VM entry (25.8.3) and notes it in last_event. */
 void vmx_inject_exception(struct vcpu *v, int vector, int has_error_code, uint32_t error_code,
                           const char *why);
@@ -24,6 +27,9 @@ uint64_t vmx_gpr_read(struct vmx_vcpu *x, int index);
 void vmx_gpr_write(struct vmx_vcpu *x, int index, uint64_t value);
 /* Writes a 32-bit result into a register as a 32-bit operation would (upper half zeroed). */
 static inline void set32(uint64_t *reg, uint64_t v) { *reg = v & 0xFFFFFFFFull; }
+
+/* Where a guest's xAPIC registers are (IA32_APIC_BASE, fixed: the guest cannot move them). */
+#define GUEST_XAPIC_BASE 0xFEE00000ull
 
 /* The preemption timer (vmexit.c): settle what it counted, arm it for the next event. */
 void vmx_timer_settle(struct vcpu *v, int expired, uint64_t tsc);
