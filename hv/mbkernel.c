@@ -37,6 +37,69 @@ struct elf64_phdr {
     uint64_t offset, vaddr, paddr, filesz, memsz, align;
 } __attribute__((packed));
 
+/* The program headers of an ELF32 or ELF64 image, read the same way for loading and for the
+ * build-id: elf_phdrs_open checks the table lies inside the file, elf_phdr reads entry i. */
+struct elf_phdrs {
+    const uint8_t *img;
+    int is64;
+    uint64_t phoff, phnum, phent, entry;
+};
+
+struct elf_seg {
+    uint64_t type, offset, paddr, filesz, memsz;
+};
+
+/* 0, or -1 (why in err) if the image is not a little-endian ELF32/64 with a sane header table. */
+static int elf_phdrs_open(const uint8_t *img, size_t len, struct elf_phdrs *p, char *err,
+                          size_t errlen)
+{
+    const char *why;
+    if (len < sizeof(struct elf32_ehdr) || memcmp(img, "\x7f" "ELF", 4)) {
+        why = "not an ELF file";
+        goto bad;
+    }
+    if (img[EI_DATA] != ELFDATA2LSB) {
+        why = "not a little-endian ELF";
+        goto bad;
+    }
+    p->is64 = img[EI_CLASS] == ELFCLASS64;
+    if (!p->is64 && img[EI_CLASS] != ELFCLASS32) {
+        hv_snprintf(err, errlen, "unknown ELF class %u", img[EI_CLASS]);
+        return -1;
+    }
+    if (p->is64 && len < sizeof(struct elf64_ehdr)) {
+        why = "truncated ELF header";
+        goto bad;
+    }
+    const struct elf32_ehdr *e32 = (const void *)img;
+    const struct elf64_ehdr *e64 = (const void *)img;
+    p->img = img;
+    p->phoff = p->is64 ? e64->phoff : e32->phoff;
+    p->phnum = p->is64 ? e64->phnum : e32->phnum;
+    p->phent = p->is64 ? e64->phentsize : e32->phentsize;
+    p->entry = p->is64 ? e64->entry : e32->entry;
+    uint64_t need = p->is64 ? sizeof(struct elf64_phdr) : sizeof(struct elf32_phdr);
+    if (p->phent < need || p->phoff > len || p->phnum * p->phent > len - p->phoff) {
+        why = "truncated or malformed ELF program headers";
+        goto bad;
+    }
+    return 0;
+bad:
+    hv_snprintf(err, errlen, "%s", why);
+    return -1;
+}
+
+static struct elf_seg elf_phdr(const struct elf_phdrs *p, uint64_t i)
+{
+    const uint8_t *ph = p->img + p->phoff + i * p->phent;
+    if (p->is64) {
+        const struct elf64_phdr *h = (const void *)ph;
+        return (struct elf_seg){ h->type, h->offset, h->paddr, h->filesz, h->memsz };
+    }
+    const struct elf32_phdr *h = (const void *)ph;
+    return (struct elf_seg){ h->type, h->offset, h->paddr, h->filesz, h->memsz };
+}
+
 static const struct mb1_header *find_mb1_header(const uint8_t *img, size_t len)
 {
     for (size_t off = 0; off + sizeof(struct mb1_header) <= len && off < MB1_SEARCH; off += 4) {
@@ -127,26 +190,15 @@ static size_t find_build_id(const uint8_t *p, uint64_t n, uint8_t *id, size_t ma
 
 size_t mbkernel_build_id(const uint8_t *img, size_t len, uint8_t *id, size_t max)
 {
-    if (len < sizeof(struct elf32_ehdr) || memcmp(img, "\x7f" "ELF", 4) || img[EI_DATA] != ELFDATA2LSB)
+    struct elf_phdrs p;
+    char why[64];
+    if (elf_phdrs_open(img, len, &p, why, sizeof(why)))
         return 0;
-    int is64 = img[EI_CLASS] == ELFCLASS64;
-    if (is64 && len < sizeof(struct elf64_ehdr))
-        return 0;
-    const struct elf32_ehdr *e32 = (const void *)img;
-    const struct elf64_ehdr *e64 = (const void *)img;
-    uint64_t phoff = is64 ? e64->phoff : e32->phoff, phnum = is64 ? e64->phnum : e32->phnum;
-    uint64_t phent = is64 ? e64->phentsize : e32->phentsize;
-    uint64_t need = is64 ? sizeof(struct elf64_phdr) : sizeof(struct elf32_phdr);
-    if (phent < need || phoff > len || phnum * phent > len - phoff)
-        return 0;
-    for (uint64_t i = 0; i < phnum; i++) {
-        const uint8_t *ph = img + phoff + i * phent;
-        uint64_t type = is64 ? ((const struct elf64_phdr *)ph)->type : ((const struct elf32_phdr *)ph)->type;
-        uint64_t off = is64 ? ((const struct elf64_phdr *)ph)->offset : ((const struct elf32_phdr *)ph)->offset;
-        uint64_t sz = is64 ? ((const struct elf64_phdr *)ph)->filesz : ((const struct elf32_phdr *)ph)->filesz;
-        if (type != PT_NOTE || off > len || sz > len - off)
+    for (uint64_t i = 0; i < p.phnum; i++) {
+        struct elf_seg sg = elf_phdr(&p, i);
+        if (sg.type != PT_NOTE || sg.offset > len || sg.filesz > len - sg.offset)
             continue;
-        size_t n = find_build_id(img + off, sz, id, max);
+        size_t n = find_build_id(img + sg.offset, sg.filesz, id, max);
         if (n)
             return n;
     }
@@ -166,44 +218,17 @@ int mbkernel_load(const uint8_t *img, size_t len, uint8_t *gmem, uint64_t gsize,
         if (load_aout_kludge(img, len, h, gmem, gsize, out, err, errlen))
             return -1;
     } else if (len >= sizeof(struct elf32_ehdr) && memcmp(img, "\x7f" "ELF", 4) == 0) {
-        if (img[EI_DATA] != ELFDATA2LSB) {
-            hv_snprintf(err, errlen, "not a little-endian ELF");
+        struct elf_phdrs p;
+        if (elf_phdrs_open(img, len, &p, err, errlen))
             return -1;
-        }
-        int is64 = img[EI_CLASS] == ELFCLASS64;
-        if (!is64 && img[EI_CLASS] != ELFCLASS32) {
-            hv_snprintf(err, errlen, "unknown ELF class %u", img[EI_CLASS]);
-            return -1;
-        }
-        if (is64 && len < sizeof(struct elf64_ehdr)) {
-            hv_snprintf(err, errlen, "truncated ELF header");
-            return -1;
-        }
-        const struct elf32_ehdr *e32 = (const void *)img;
-        const struct elf64_ehdr *e64 = (const void *)img;
-        uint64_t phoff = is64 ? e64->phoff : e32->phoff;
-        uint64_t phnum = is64 ? e64->phnum : e32->phnum;
-        uint64_t phent = is64 ? e64->phentsize : e32->phentsize;
-        uint64_t need = is64 ? sizeof(struct elf64_phdr) : sizeof(struct elf32_phdr);
-        out->format = is64 ? "elf64" : "elf32";
-        out->entry = is64 ? e64->entry : e32->entry;
-        if (phent < need || phoff > len || phnum * phent > len - phoff) {
-            hv_snprintf(err, errlen, "truncated or malformed ELF program headers");
-            return -1;
-        }
-        for (uint64_t i = 0; i < phnum; i++) {
-            const uint8_t *ph = img + phoff + i * phent;
-            uint64_t type, off, paddr, filesz, memsz;
-            if (is64) {
-                const struct elf64_phdr *p = (const void *)ph;
-                type = p->type, off = p->offset, paddr = p->paddr, filesz = p->filesz, memsz = p->memsz;
-            } else {
-                const struct elf32_phdr *p = (const void *)ph;
-                type = p->type, off = p->offset, paddr = p->paddr, filesz = p->filesz, memsz = p->memsz;
-            }
-            if (type != PT_LOAD || memsz == 0)
+        out->format = p.is64 ? "elf64" : "elf32";
+        out->entry = p.entry;
+        for (uint64_t i = 0; i < p.phnum; i++) {
+            struct elf_seg sg = elf_phdr(&p, i);
+            if (sg.type != PT_LOAD || sg.memsz == 0)
                 continue;
-            if (load_segment(img, len, gmem, gsize, off, paddr, filesz, memsz, out, err, errlen))
+            if (load_segment(img, len, gmem, gsize, sg.offset, sg.paddr, sg.filesz, sg.memsz, out,
+                             err, errlen))
                 return -1;
         }
     } else {
