@@ -49,14 +49,62 @@ static int highest(const uint32_t *v)
     return -1;
 }
 
-void vlapic_init(struct vlapic *a, uint32_t apic_id)
+/* The register state after RESET (11.4.7.1), for the mode the caller then sets. */
+static void reset_registers(struct vlapic *a)
 {
+    uint32_t id = a->id;
+    uint64_t base = a->base;
+
     memset(a, 0, sizeof(*a));
-    a->id = apic_id;
+    a->id = id;
+    a->base = base;
     a->svr = 0xFF;
     a->dfr = 0xFFFFFFFF;
     for (int i = 0; i < VLAPIC_NLVT; i++)
         a->lvt[i] = LVT_MASKED;
+}
+
+void vlapic_init(struct vlapic *a, uint32_t apic_id)
+{
+    a->id = apic_id;
+    a->base = APIC_BASE_DEFAULT | (apic_id == 0 ? APIC_BASE_BSP : 0);
+    reset_registers(a);
+}
+
+#define APIC_BASE_RESERVED  0x2FFull    /* bits 7:0 and 9 (Figure 11-5) */
+
+uint64_t vlapic_base_read(const struct vlapic *a)
+{
+    return a->base | (a->disabled ? 0 : APIC_BASE_EN) | (a->x2apic ? APIC_BASE_EXTD : 0);
+}
+
+int vlapic_base_write(struct vlapic *a, uint64_t value)
+{
+    int en = (value & APIC_BASE_EN) != 0, extd = (value & APIC_BASE_EXTD) != 0;
+
+    if ((value & APIC_BASE_RESERVED) || (value & ~(APIC_BASE_EN | APIC_BASE_EXTD)) != a->base)
+        return -1;                              /* reserved bits; a move or BSP change */
+    if (!en && extd)
+        return -1;                              /* the invalid state (EN=0, EXTD=1) */
+    if (en && !a->disabled && a->x2apic && !extd)
+        return -1;                              /* x2APIC -> xAPIC: disable in between */
+    if (en && a->disabled && extd)
+        return -1;                              /* disabled -> x2APIC: xAPIC in between */
+    if (!en) {
+        if (!a->disabled)                       /* a global disable resets the APIC */
+            reset_registers(a);
+        a->disabled = 1;
+        return 0;
+    }
+    a->disabled = 0;
+    if (extd && !a->x2apic)
+        vlapic_set_x2apic(a, 1);
+    return 0;
+}
+
+int vlapic_xapic_mode(const struct vlapic *a)
+{
+    return !a->disabled && !a->x2apic;
 }
 
 uint32_t vlapic_ppr(const struct vlapic *a)
@@ -250,7 +298,7 @@ static int reg_write(struct vlapic *a, uint32_t off, uint32_t v)
 
 static int mmio_ok(const struct vlapic *a, uint32_t off)
 {
-    return !a->x2apic && off < 0x1000 && (off & 0xF) == 0;
+    return vlapic_xapic_mode(a) && off < 0x1000 && (off & 0xF) == 0;
 }
 
 int vlapic_mmio_read(struct vlapic *a, uint32_t offset, uint32_t *val)

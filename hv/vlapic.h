@@ -10,6 +10,7 @@
  *   11.5.1  LVT layouts (Figure 11-8)      11.5.3 ESR (Figure 11-9)
  *   11.6.1  ICR (Figure 11-12)             11.8.3.1 TPR/PPR   11.8.4-5 IRR/ISR, EOI
  *   11.12.1.2 Table 11-6 x2APIC MSRs       11.12.1.3 reserved bits #GP   11.12.11 SELF IPI
+ *   11.4.4  IA32_APIC_BASE (Figure 11-5)   11.4.3 global disable   11.12.5 x2APIC state transitions
  *
  * Bad accesses (what the lead does with a -1):
  *   xAPIC MMIO: an offset that is not 16-byte aligned or lies outside the 4-KByte page touches
@@ -70,6 +71,13 @@
 
 #define APIC_SVR_ENABLE (1u << 8)   /* APIC software enable */
 
+/* IA32_APIC_BASE (MSR 1BH, Figure 11-5): bits 7:0 and 9 reserved, 8 BSP, 10 EXTD (x2APIC
+ * enable), 11 EN (APIC global enable), 12 and up the page's physical address. */
+#define APIC_BASE_BSP       (1ull << 8)
+#define APIC_BASE_EXTD      (1ull << 10)
+#define APIC_BASE_EN        (1ull << 11)
+#define APIC_BASE_DEFAULT   0xFEE00000ull  /* the page's address after RESET (11.4.1) */
+
 /* ESR bits (Figure 11-9) */
 #define APIC_ESR_SEND_ILLEGAL_VECTOR    (1u << 5)
 #define APIC_ESR_RECV_ILLEGAL_VECTOR    (1u << 6)
@@ -89,11 +97,27 @@ struct vlapic {
     uint32_t isr[8], irr[8];    /* bit v%32 of word v/32 = vector v */
     int nmi_pending;
     int x2apic;                 /* IA32_APIC_BASE.EXTD */
+    int disabled;               /* IA32_APIC_BASE.EN = 0: globally disabled (11.4.3) */
+    uint64_t base;              /* IA32_APIC_BASE's address and BSP bits (fixed) */
     uint64_t ipi_dropped;       /* ICR writes that target another CPU or an unsupported mode */
 };
 
-/* RESET/INIT state (11.4.7.1): LVTs masked, SVR 0FFH (software-disabled), DFR all ones. */
+/* RESET/INIT state (11.4.7.1): LVTs masked, SVR 0FFH (software-disabled), DFR all ones; xAPIC
+ * mode, globally enabled, IA32_APIC_BASE = APIC_BASE_DEFAULT | BSP (vCPU 0) | EN. */
 void vlapic_init(struct vlapic *a, uint32_t apic_id);
+
+/* RDMSR/WRMSR of IA32_APIC_BASE.  The states are those of 11.12.5 (Figure 11-27), by
+ * (EN, EXTD): disabled (0,0), xAPIC (1,0), x2APIC (1,1), invalid (0,1).  A write returns -1 =
+ * inject #GP(0) for: a reserved bit (7:0, 9), the invalid state, x2APIC -> xAPIC, disabled ->
+ * x2APIC (each needs the state between them); and, as perfvisor does not model them, for a
+ * moved page or a changed BSP flag.  A write that clears EN resets the APIC (11.4.3: "the
+ * processor is functionally equivalent to an IA-32 processor without an on-chip APIC"; 11.12.5:
+ * re-enabling starts from the reset state), keeping its ID; re-enabling gives xAPIC mode with
+ * that reset state.  Writing the current value is always accepted. */
+uint64_t vlapic_base_read(const struct vlapic *a);
+int vlapic_base_write(struct vlapic *a, uint64_t value);
+/* The xAPIC page decodes (globally enabled, xAPIC mode). */
+int vlapic_xapic_mode(const struct vlapic *a);
 
 /* 32-bit access at `offset` in the xAPIC page: 0, or -1 for a bad access (see above). */
 int vlapic_mmio_read(struct vlapic *a, uint32_t offset, uint32_t *val);
@@ -103,9 +127,9 @@ int vlapic_mmio_write(struct vlapic *a, uint32_t offset, uint32_t val);
 int vlapic_msr_read(struct vlapic *a, uint32_t msr, uint64_t *val);
 int vlapic_msr_write(struct vlapic *a, uint32_t msr, uint64_t val);
 
-/* The guest set (on=1) IA32_APIC_BASE.EXTD: the ID becomes 32-bit and the LDR is derived from
- * it (11.12.10.2).  Leaving x2APIC mode goes through a global disable, which resets the APIC:
- * the lead calls vlapic_init then (11.12.5). */
+/* EXTD set (on=1): the ID becomes 32-bit and the LDR is derived from it (11.12.10.2).
+ * vlapic_base_write calls it; leaving x2APIC mode goes through a global disable, which resets
+ * the APIC (11.12.5). */
 void vlapic_set_x2apic(struct vlapic *a, int on);
 
 /* The PMU overflowed: deliver per the LVTPC.  Returns 0 when not delivered (masked, APIC

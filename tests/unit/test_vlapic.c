@@ -727,6 +727,103 @@ static void test_set_x2apic_keeps_state(void **state)
     assert_int_equal(rdmsr(0x80D), 1u << 3);
 }
 
+/* ------------------------------------------- IA32_APIC_BASE state transitions (11.12.5) */
+
+#define BASE_XAPIC (APIC_BASE_DEFAULT | APIC_BASE_EN)     /* APIC ID 3: not the BSP */
+#define BASE_X2APIC (BASE_XAPIC | APIC_BASE_EXTD)
+
+/* After RESET: 0xFEE00000, enabled, xAPIC; the BSP flag on the BSP only (Figure 11-5). */
+static void test_apic_base_reset_value(void **state)
+{
+    (void)state;
+    assert_int_equal(vlapic_base_read(&a), BASE_XAPIC);
+    assert_true(vlapic_xapic_mode(&a));
+    struct vlapic bsp;
+    vlapic_init(&bsp, 0);
+    assert_int_equal(vlapic_base_read(&bsp), BASE_XAPIC | APIC_BASE_BSP);
+}
+
+/* Reserved bits 7:0 and 9: #GP; so is (not modelled) a moved page or a changed BSP flag. */
+static void test_apic_base_reserved_bits_gp(void **state)
+{
+    (void)state;
+    assert_int_equal(vlapic_base_write(&a, BASE_XAPIC | 1), -1);
+    assert_int_equal(vlapic_base_write(&a, BASE_XAPIC | (1u << 9)), -1);
+    assert_int_equal(vlapic_base_write(&a, BASE_XAPIC + 0x1000), -1);
+    assert_int_equal(vlapic_base_write(&a, BASE_XAPIC | APIC_BASE_BSP), -1);
+    assert_int_equal(vlapic_base_read(&a), BASE_XAPIC);
+    assert_int_equal(vlapic_base_write(&a, BASE_XAPIC), 0);     /* the same value: fine */
+}
+
+/* EN=0 with EXTD=1 is the invalid state: #GP, from any state. */
+static void test_apic_base_invalid_state_gp(void **state)
+{
+    (void)state;
+    assert_int_equal(vlapic_base_write(&a, APIC_BASE_DEFAULT | APIC_BASE_EXTD), -1);
+    assert_int_equal(vlapic_base_write(&a, BASE_X2APIC), 0);
+    assert_int_equal(vlapic_base_write(&a, APIC_BASE_DEFAULT | APIC_BASE_EXTD), -1);
+    assert_int_equal(vlapic_base_read(&a), BASE_X2APIC);
+}
+
+/* xAPIC -> disabled: EN reads 0, the page no longer decodes, x2APIC MSRs #GP, and the APIC is
+ * reset (11.4.3): what was programmed and pending is gone. */
+static void test_apic_base_disable_resets(void **state)
+{
+    (void)state;
+    uint32_t v;
+    enable();
+    wr(APIC_TPR, 0x30);
+    wr(APIC_LVT_PMC, 0xF0);
+    wr(APIC_ICR_LO, (1u << 18) | 0x61);         /* a self-IPI, pending */
+    assert_true(irr_has(0x61));
+    assert_int_equal(vlapic_base_write(&a, APIC_BASE_DEFAULT), 0);
+    assert_int_equal(vlapic_base_read(&a), APIC_BASE_DEFAULT);
+    assert_false(vlapic_xapic_mode(&a));
+    assert_int_equal(vlapic_mmio_read(&a, APIC_ID, &v), -1);
+    assert_true(rdmsr_gp(0x802));
+    int vec;
+    assert_false(vlapic_pending(&a, &vec));
+    assert_int_equal(vlapic_pmi(&a), 0);
+    /* disabled -> xAPIC: back from the reset state, same ID */
+    assert_int_equal(vlapic_base_write(&a, BASE_XAPIC), 0);
+    assert_true(vlapic_xapic_mode(&a));
+    assert_int_equal(rd(APIC_TPR), 0);
+    assert_int_equal(rd(APIC_LVT_PMC), LVT_MASK);
+    assert_int_equal(rd(APIC_SVR), 0xFF);
+    assert_int_equal(rd(APIC_ID), APIC_ID_UNDER_TEST << 24);
+}
+
+/* disabled -> x2APIC directly: #GP (through xAPIC); disabled -> disabled: fine. */
+static void test_apic_base_disabled_to_x2apic_gp(void **state)
+{
+    (void)state;
+    assert_int_equal(vlapic_base_write(&a, APIC_BASE_DEFAULT), 0);
+    assert_int_equal(vlapic_base_write(&a, APIC_BASE_DEFAULT), 0);
+    assert_int_equal(vlapic_base_write(&a, BASE_X2APIC), -1);
+    assert_int_equal(vlapic_base_read(&a), APIC_BASE_DEFAULT);
+    assert_int_equal(vlapic_base_write(&a, BASE_XAPIC), 0);
+    assert_int_equal(vlapic_base_write(&a, BASE_X2APIC), 0);
+    assert_int_equal(rdmsr(0x802), APIC_ID_UNDER_TEST);
+}
+
+/* x2APIC -> xAPIC: #GP; x2APIC -> disabled -> xAPIC -> x2APIC is the legal way round, and the
+ * disable resets the x2APIC registers too. */
+static void test_apic_base_x2apic_round_trip(void **state)
+{
+    (void)state;
+    assert_int_equal(vlapic_base_write(&a, BASE_X2APIC), 0);
+    wrmsr(0x808, 0x20);
+    assert_int_equal(vlapic_base_write(&a, BASE_XAPIC), -1);
+    assert_int_equal(vlapic_base_read(&a), BASE_X2APIC);
+    assert_int_equal(rdmsr(0x808), 0x20);
+    assert_int_equal(vlapic_base_write(&a, APIC_BASE_DEFAULT), 0);
+    assert_int_equal(vlapic_base_write(&a, BASE_XAPIC), 0);
+    assert_int_equal(rd(APIC_TPR), 0);
+    assert_int_equal(vlapic_base_write(&a, BASE_X2APIC), 0);
+    assert_int_equal(rdmsr(0x808), 0);
+    assert_int_equal(rdmsr(0x80D), 1u << 3);
+}
+
 #define T(f) cmocka_unit_test_setup(f, setup)
 #define T2(f) cmocka_unit_test_setup(f, setup_x2)
 
@@ -787,6 +884,12 @@ int main(void)
         T(test_icr_illegal_vector),
         T(test_self_ipi_while_disabled_dropped),
         T(test_set_x2apic_keeps_state),
+        T(test_apic_base_reset_value),
+        T(test_apic_base_reserved_bits_gp),
+        T(test_apic_base_invalid_state_gp),
+        T(test_apic_base_disable_resets),
+        T(test_apic_base_disabled_to_x2apic_gp),
+        T(test_apic_base_x2apic_round_trip),
     };
     return cmocka_run_group_tests_name("hv/vlapic.c", tests, NULL, NULL);
 }

@@ -24,6 +24,11 @@ enum exit_action exit_apic_mmio(struct vcpu *v, struct vmx_vcpu *x, uint64_t gpa
     int mode = (ar & AR_L) ? 64 : (ar & AR_DB) ? 32 : 16;
     size_t n = MAX_INSN;
 
+    if (v->vlapic.disabled) {            /* IA32_APIC_BASE.EN = 0: no APIC there (11.4.3) */
+        domain_stop(v->dom, "access to the xAPIC page (offset 0x%x, rip 0x%lx) with the APIC "
+                    "globally disabled (IA32_APIC_BASE.EN = 0)", off, rip);
+        return EXIT_END_SLICE;
+    }
     while (n && arch_guest_read(v, linear, bytes, n))    /* the last page may end early */
         n--;
     if (!n || insn_decode_mov(bytes, n, mode, &m) || m.size != 4) {

@@ -17,7 +17,8 @@ enum exit_action exit_cpuid(struct vcpu *v, struct vmx_vcpu *x)
         cpuid_count(leaf, sub, &r);
     cpuid_policy(leaf, sub, (uint32_t)v->id, &r);
     if (leaf == 1) {                           /* the virtual LAPIC: xAPIC page and x2APIC */
-        r.edx |= CPUID1_EDX_APIC;
+        if (!v->vlapic.disabled)               /* cleared by a global disable (11.4.3) */
+            r.edx |= CPUID1_EDX_APIC;
         r.ecx |= CPUID1_ECX_X2APIC;
     }
     if (v->dom->vpmu_enabled && (leaf == 1 || leaf == 0xA)) {

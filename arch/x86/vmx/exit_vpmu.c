@@ -11,9 +11,6 @@
 #include "pmu/vpmu.h"
 
 #define CR4_PCE           (1ull << 8)     /* RDPMC allowed at any CPL */
-#define APIC_BASE_BSP     (1ull << 8)
-#define APIC_BASE_EXTD    (1ull << 10)    /* x2APIC mode */
-#define APIC_BASE_EN      (1ull << 11)
 #define X2APIC_MSR_FIRST  0x800u
 #define X2APIC_MSR_LAST   0x8FFu
 
@@ -56,20 +53,13 @@ int vpmu_msr_access(struct vcpu *v, uint32_t msr, int write, uint64_t *value)
         v->events_pending = 1;             /* an EOI, a self-IPI or an unmasked LVT */
         return vlapic_msr_write(&v->vlapic, msr, *value);
     }
-    if (msr == MSR_IA32_APIC_BASE) {
-        uint64_t now = GUEST_XAPIC_BASE | APIC_BASE_BSP | APIC_BASE_EN |
-                       (v->vlapic.x2apic ? APIC_BASE_EXTD : 0);
+    if (msr == MSR_IA32_APIC_BASE) {       /* the state transitions of SDM 11.12.5 */
         if (!write) {
-            *value = now;
+            *value = vlapic_base_read(&v->vlapic);
             return 0;
         }
-        /* the base stays put and the APIC enabled; xAPIC -> x2APIC is the one change offered
-         * (x2APIC -> xAPIC needs a disable in between, SDM 11.12.5: #GP) */
-        if ((*value & ~APIC_BASE_EXTD) != (now & ~APIC_BASE_EXTD) ||
-            (v->vlapic.x2apic && !(*value & APIC_BASE_EXTD)))
-            return -1;
-        vlapic_set_x2apic(&v->vlapic, (*value & APIC_BASE_EXTD) != 0);
-        return 0;
+        v->events_pending = 1;             /* a disable drops what was pending */
+        return vlapic_base_write(&v->vlapic, *value);
     }
     return 1;                              /* not ours */
 }
