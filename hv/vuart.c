@@ -1,6 +1,7 @@
 /* 16550 register model (PC16550D datasheet, "Register Summary"). */
 #include "hv/vuart.h"
 #include "hv/string.h"
+#include "perfvisor/visible.h"
 
 #define REG_DATA 0   /* THR / RBR, or DLL with DLAB */
 #define REG_IER  1   /* or DLM with DLAB */
@@ -33,8 +34,15 @@ void vuart_flush(struct vuart *u, vuart_line_fn emit, void *ctx)
     }
 }
 
-static void put_char(struct vuart *u, char c, vuart_line_fn emit, void *ctx)
+/* A byte the guest transmitted.  It is escaped here, at the source, as `cat -v` shows it
+ * (include/perfvisor/visible.h): console text then holds only printable ASCII, so no guest can
+ * write the capture sync byte 0xFE or a terminal escape sequence into the serial stream
+ * (docs/capture-format.md, "Console text cannot form a frame"). */
+static void put_char(struct vuart *u, uint8_t c, vuart_line_fn emit, void *ctx)
 {
+    char vis[VIS_MAX];
+    int n;
+
     u->bytes_out++;
     if (c == '\r')
         return;
@@ -43,7 +51,11 @@ static void put_char(struct vuart *u, char c, vuart_line_fn emit, void *ctx)
         u->len = 0;
         return;
     }
-    u->line[u->len++] = c;
+    n = vis_byte(c, vis);
+    if (u->len + n > VUART_LINE_MAX)      /* a rendering is never split across two lines */
+        vuart_flush(u, emit, ctx);
+    for (int i = 0; i < n; i++)
+        u->line[u->len++] = vis[i];
     if (u->len == VUART_LINE_MAX)
         vuart_flush(u, emit, ctx);
 }
@@ -58,7 +70,7 @@ void vuart_access(struct vuart *u, int reg, int is_write, uint8_t *val, vuart_li
             if (dlab)
                 u->dll = *val;
             else if (!(u->mcr & MCR_LOOP))
-                put_char(u, (char)*val, emit, ctx);
+                put_char(u, *val, emit, ctx);
             break;
         case REG_IER:
             if (dlab)

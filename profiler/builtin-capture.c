@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "builtin.h"
+#include "console.h"
 #include "pv_codec.h"
 #include "record.h"
 #include "util.h"
@@ -98,8 +99,7 @@ static int on_event(void *ctx, const struct pv_header *h, const struct pv_event 
 static void on_text_line(void *ctx, const char *line, size_t len)
 {
 	(void)ctx;
-	fwrite(line, 1, len, stdout);
-	putchar('\n');
+	console_write_line(stdout, line, len);
 	fflush(stdout);
 }
 

@@ -14,6 +14,7 @@
 #include "bootspec.h"
 #include "builtin.h"
 #include "builtin-run.h"
+#include "console.h"
 #include "emulator.h"
 #include "pv_codec.h"
 #include "record.h"
@@ -219,8 +220,7 @@ static void on_text_line(void *ctx, const char *line, size_t len)
 		rec->text(rec->tctx, line, len);
 		rec->text(rec->tctx, "\n", 1);
 	} else {
-		fwrite(line, 1, len, stdout);
-		putchar('\n');
+		console_write_line(stdout, line, len);
 	}
 }
 

@@ -102,12 +102,10 @@ static void note_failure(struct run_console *rc, const char *what)
 static int on_console_line(void *ctx, const char *line, size_t len)
 {
 	struct run_console *rc = ctx;
-	if (fwrite(line, 1, len, stdout) != len || putchar('\n') == EOF || fflush(stdout) == EOF)
+	if (console_write_line(stdout, line, len) || fflush(stdout) == EOF)
 		rc->write_failed = true;
-	if (rc->log) {
-		fwrite(line, 1, len, rc->log);
-		fputc('\n', rc->log);
-	}
+	if (rc->log)
+		console_write_line(rc->log, line, len);
 	if (rc->native)
 		return 0;
 	struct console_line_info info;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "capture.h"
+#include "../include/perfvisor/visible.h"
 
 /* A RECORDS frame kept until a header says what the period is. */
 struct pv_wait_frame {
@@ -55,9 +56,13 @@ static void flush_line(struct pv_stream *s)
 		s->cb.text_line(s->cb.ctx, s->line, s->line_len);
 	s->line_len = 0;
 	s->line_open = 0;
+	s->line_damaged = 0;
 }
 
-/* Bytes outside frames, none of them 0xFE. */
+/* Bytes outside frames, none of them 0xFE.  NUL and bytes >= 0x80 cannot be console text (the
+ * hypervisor escapes what guests print, include/perfvisor/visible.h): they are counted as
+ * garbage, kept in the line for the printer to show as cat -v does, and mark the line as
+ * damaged rather than text. */
 static void text_bytes(struct pv_stream *s, const uint8_t *p, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -70,15 +75,15 @@ static void text_bytes(struct pv_stream *s, const uint8_t *p, size_t n)
 		}
 		if (c == 0 || c >= 0x80) {
 			s->diag.garbage_bytes++;
-			continue;
+			s->line_damaged = 1;
+		} else {
+			s->diag.text_bytes++;
 		}
-		s->diag.text_bytes++;
+		s->line_open = 1;
 		if (c == '\n') {
-			s->line_open = 1;
 			flush_line(s);
 			continue;
 		}
-		s->line_open = 1;
 		if (c == '\r')
 			continue;
 		if (s->line_len == sizeof(s->line))
@@ -223,7 +228,8 @@ static int parse_header(const uint8_t *pl, size_t len, struct pv_header *h, cons
 		if (rd_u8(&r, &nl) || rd_bytes(&r, nl, &b))
 			return -1;
 		size_t keep = nl < sizeof(d->name) - 1 ? nl : sizeof(d->name) - 1;
-		memcpy(d->name, b, keep);
+		for (size_t k = 0; k < keep; k++)      /* never a control byte on the user's terminal */
+			d->name[k] = vis_is_plain(b[k]) && b[k] != '\t' ? (char)b[k] : '?';
 		d->name[keep] = '\0';
 		if (rd_varint(&r, &v))
 			return -1;
@@ -347,6 +353,7 @@ static void decode_records(struct pv_stream *s, const uint8_t *pl, size_t len, u
 				ev.reason = 0;
 				ev.state = ev.status = 0;
 				memset(ev.name, 0, sizeof(ev.name));
+				ev.name_len = 0;
 				ctl_dirty = 0;
 			}
 			prev_tsc += weight + (uint64_t)cap_unzigzag(dts);
@@ -372,8 +379,10 @@ static void decode_records(struct pv_stream *s, const uint8_t *pl, size_t len, u
 				memset(ev.chain, 0, chain_used * sizeof(ev.chain[0]));
 				chain_used = 0;
 			}
-			if (ctl_dirty)
+			if (ctl_dirty) {
 				memset(ev.name, 0, sizeof(ev.name));
+				ev.name_len = 0;
+			}
 			ev.count = ev.ticks = ev.taken = ev.recorded = ev.lost = 0;
 			ev.reason = 0;
 			ev.state = ev.status = 0;
@@ -393,6 +402,7 @@ static void decode_records(struct pv_stream *s, const uint8_t *pl, size_t len, u
 				size_t keep = n < sizeof(ev.name) - 1 ? n : sizeof(ev.name) - 1;
 				memcpy(ev.name, b, keep);
 				ev.name[keep] = '\0';
+				ev.name_len = (int)keep;
 				break;
 			}
 			case CAP_R_HV_TIME:
@@ -595,6 +605,18 @@ static void process(struct pv_stream *s, int final)
 			s->diag.frames_bad_crc++;
 			note_error(s, s->pend_off, "bad CRC in the frame at offset %llu", (unsigned long long)s->pend_off);
 			reject(s);
+			continue;
+		}
+		if (s->line_open && !s->line_damaged) {
+			/* A good frame inside a line of console text could only have been written as
+			 * text: the hypervisor writes frames between lines.  Refuse all of it (an inner
+			 * frame is not looked for) and stay inside the line. */
+			s->diag.frames_in_text++;
+			s->diag.garbage_bytes += total;
+			note_error(s, s->pend_off,
+				   "refused the frame at offset %llu: it starts inside a line of console text",
+				   (unsigned long long)s->pend_off);
+			consume(s, total);
 			continue;
 		}
 		flush_line(s);

@@ -58,7 +58,8 @@ struct pv_event {
 	int cpl, mode, vcpu, depth;
 	uint64_t chain[CAP_MAX_CHAIN];     /* innermost first; entries past depth are 0 */
 	uint64_t count;                    /* LOST: samples; HV_TIME: exits */
-	char name[HC_NAME_MAX + 1];        /* PROCESS, NUL-terminated */
+	char name[HC_NAME_MAX + 1];        /* PROCESS: name_len bytes as sent (may hold a NUL), then NUL */
+	int name_len;
 	uint32_t reason;                   /* HV_TIME */
 	uint64_t ticks;                    /* HV_TIME, GUEST_TIME */
 	int state, status;                 /* DOMAIN_END */
@@ -69,6 +70,7 @@ struct pv_event {
 struct pv_diag {
 	uint64_t bytes, text_bytes, frames_ok, frames_bad_crc, frames_bad_length, frames_lost_by_seq,
 		frames_unknown_type, garbage_bytes, truncated_tail_bytes, records_malformed, headers;
+	uint64_t frames_in_text;           /* good frames refused: they began inside a text line */
 	int have_header, have_end, header_changed;
 	uint64_t first_error_offset;       /* stream offset of the first problem */
 	char first_error[160];             /* "" if none */
@@ -105,7 +107,7 @@ struct pv_stream {
 	uint64_t pend_off;                 /* stream offset of pend[pend_pos] */
 	char line[PV_LINE_MAX];
 	size_t line_len;
-	int line_open, resync, have_seq;
+	int line_open, line_damaged, resync, have_seq;
 	uint16_t last_seq;
 	struct pv_wait_frame *wait;
 	size_t nwait;

@@ -3,11 +3,50 @@
 #define _GNU_SOURCE
 #include "console.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "util.h"
+#include "../include/perfvisor/visible.h"
+
+int console_write_line(FILE *f, const char *line, size_t len)
+{
+	char buf[4096 + VIS_MAX];
+	size_t n = 0;
+	int rc = 0;
+	for (size_t i = 0; i < len; i++) {
+		uint8_t c = (uint8_t)line[i];
+		if (vis_is_plain(c))
+			buf[n++] = (char)c;
+		else
+			n += (size_t)vis_byte(c, buf + n);
+		if (n >= 4096) {
+			if (fwrite(buf, 1, n, f) != n)
+				rc = -1;
+			n = 0;
+		}
+	}
+	buf[n++] = '\n';
+	if (fwrite(buf, 1, n, f) != n)
+		rc = -1;
+	return rc;
+}
+
+void console_visible(char *dst, size_t cap, const char *s, size_t len)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < len; i++) {
+		char v[VIS_MAX];
+		int k = vis_byte((uint8_t)s[i], v);
+		if (n + (size_t)k >= cap)
+			break;
+		memcpy(dst + n, v, (size_t)k);
+		n += (size_t)k;
+	}
+	dst[n] = '\0';
+}
 
 void line_splitter_feed(struct line_splitter *ls, const char *data, size_t n, console_emit_fn emit,
 			void *ctx)

@@ -4,6 +4,7 @@
 #define PROFILER_CONSOLE_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 /* Assembles lines from arbitrary chunks of serial output.  '\r' is dropped;
  * an over-long line (binary garbage) is cut at CONSOLE_MAX_LINE bytes. */
@@ -21,6 +22,14 @@ void line_splitter_feed(struct line_splitter *ls, const char *data, size_t n, co
 /* Emit what is left without a final newline, if anything. */
 void line_splitter_flush(struct line_splitter *ls, console_emit_fn emit, void *ctx);
 void line_splitter_free(struct line_splitter *ls);
+
+/* Writes one console line and a newline to f, every byte as `cat -v` shows it
+ * (include/perfvisor/visible.h): the same rendering the hypervisor gives guest output, so that
+ * nothing read back from a serial line or a capture reaches the terminal as a control byte.
+ * Returns 0, or -1 if the write failed. */
+int console_write_line(FILE *f, const char *line, size_t len);
+/* The same rendering into dst (cap > 0, always terminated, cut at a whole rendering). */
+void console_visible(char *dst, size_t cap, const char *s, size_t len);
 
 enum console_line_kind {
 	CONSOLE_OTHER,       /* guest output or another hypervisor message */

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "console.h"
+#include "../include/perfvisor/visible.h"
 #include "util.h"
 
 static const char *const key_names[RK_NKEYS] = {
@@ -320,7 +322,9 @@ int report_add_event(void *ctx, const struct pv_header *h, const struct pv_event
 		break;
 	case PV_EV_PROCESS: {
 		uint32_t p = proc_of(r, ev->domain, ev->cr3); /* may move r->procs */
-		r->procs[p].name = strtab_intern(&r->strs, ev->name);
+		char vis[VIS_MAX * HC_NAME_MAX + 1];   /* a guest's bytes, shown as cat -v would */
+		console_visible(vis, sizeof(vis), ev->name, (size_t)ev->name_len);
+		r->procs[p].name = strtab_intern(&r->strs, vis);
 		if (++r->cache_gen == 0) { /* wrapped: no slot may look valid */
 			if (r->cache)
 				memset(r->cache, 0, REPORT_CACHE_SLOTS * sizeof(*r->cache));

@@ -67,7 +67,11 @@ static bool print_diag(FILE *f, const struct pv_diag *dg)
 	}
 	if (line[0])
 		fprintf(f, "# Capture damaged: %s; recovered at the next good frame\n", line);
-	any = line[0] || (dg->have_header && !dg->have_end) || dg->header_changed;
+	if (dg->frames_in_text)
+		fprintf(f, "# Capture warning: %" PRIu64 " frame%s refused: %s inside a line of console text, "
+			"where only text can be (docs/capture-format.md, section 7)\n",
+			dg->frames_in_text, dg->frames_in_text == 1 ? "" : "s", dg->frames_in_text == 1 ? "it began" : "they began");
+	any = line[0] || (dg->have_header && !dg->have_end) || dg->header_changed || dg->frames_in_text;
 	if (dg->have_header && !dg->have_end)
 		fprintf(f, "# Capture truncated: no END frame — the run was cut short%s\n",
 			dg->truncated_tail_bytes ? " (a partial frame at the end)" : "");

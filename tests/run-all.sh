@@ -5,6 +5,7 @@
 #   golden: perfvisor report on synthesized captures vs. stored outputs, tests/golden/
 #   boot  : boot-and-check tests in Bochs and QEMU, tests/boot/boot-tests.sh
 #   profile: record-and-report tests in Bochs, tests/boot/profile-tests.sh
+#   hostile: hostile guests beside well-behaved ones (forged frames, escapes, fairness, quotas)
 #   vpmu  : guest-wide profiling tests in Bochs (conformance, guest profilers, modes), tests/boot/vpmu-tests.sh
 #   msrfuzz: a guest writing random values to every PMU MSR vs. a host oracle of the SDM rules
 #   fuzz  : the capture parser under libFuzzer for FUZZ_SECONDS (60), tests/fuzz-suite.sh
@@ -55,6 +56,7 @@ suite cli cmocka $MAKE -s --no-print-directory cli-unit-test
 suite golden plain tests/golden/run-golden.sh
 suite boot plain tests/boot/boot-tests.sh
 suite profile plain tests/boot/profile-tests.sh
+suite hostile plain tests/boot/hostile-tests.sh
 suite vpmu plain tests/boot/vpmu-tests.sh
 suite msrfuzz plain tests/boot/msrfuzz-test.sh
 suite fuzz plain tests/fuzz-suite.sh

@@ -213,6 +213,7 @@ static void cap_control(struct cap *c)
 		e->cr3 = a;
 		size_t keep = nlen > HC_NAME_MAX ? HC_NAME_MAX : nlen;
 		memcpy(e->name, name, keep);
+		e->name_len = (int)keep;
 		break;
 	}
 	case 2: e->kind = PV_EV_HV_TIME; e->reason = (uint32_t)b; e->count = a; e->ticks = x; break;
@@ -1016,6 +1017,85 @@ static void unknown_frame_types_are_skipped(void **state)
 	free(b.p);
 }
 
+/* A good frame that starts inside a line of console text could only have been written as text
+ * (a guest forging frames): it is refused whole, a frame nested inside it or following it on the
+ * same line too; frames at line starts, after other frames and after a damaged line stand. */
+static void frames_inside_text_lines_are_refused(void **state)
+{
+	(void)state;
+	struct cap c;
+	build_small(&c, 2);                                /* HEADER, 2 RECORDS, END */
+	const uint8_t *hdr = c.bytes.p + c.frame_start[0], *rec = c.bytes.p + c.frame_start[1];
+	const uint8_t *end = c.bytes.p + c.frame_start[3];
+	size_t hl = c.frame_len[0], rl = c.frame_len[1], el = c.frame_len[3];
+	struct buf b = { 0 };
+	uint8_t nested[2 * CAP_ENC_FRAME_MAX];
+	/* an unknown-type frame whose payload is an END frame: the outer one is refused, and so
+	 * must the inner one be, though it is CRC-good and the outer one's tail is not text */
+	struct cap_encoder e;
+	cap_enc_init(&e, 1);
+	size_t nl = cap_enc_end_frame(&e, nested);
+	memcpy(nested + 7, end, el);
+	nested[2] = 9;
+	nested[5] = (uint8_t)el;
+	uint32_t crc = cap_crc32(0, nested + 2, 5 + el);
+	for (int i = 0; i < 4; i++)
+		nested[7 + el + i] = (uint8_t)(crc >> (8 * i));
+	nl = 7 + el + 4;
+
+	buf_str(&b, "perfvisor: start\n");
+	buf_add(&b, hdr, hl);                              /* at a line start: good */
+	buf_str(&b, "[2:evil] look: ");
+	buf_add(&b, rec, rl);                              /* inside the guest's line: refused */
+	buf_add(&b, end, el);                              /* right after it, same line: refused */
+	buf_add(&b, nested, nl);
+	buf_str(&b, " done\n");
+	buf_add(&b, rec, rl);                              /* line start again: good */
+	buf_str(&b, "\x80\x01 damaged ");                   /* a line no guest can write */
+	buf_add(&b, c.bytes.p + c.frame_start[2], c.frame_len[2]);  /* good: recovery after damage */
+	buf_add(&b, end, el);                              /* after a frame: good */
+	buf_str(&b, "perfvisor: end status=0\n");
+
+	struct got g;
+	struct pv_diag d;
+	assert_int_equal(parse(b.p, b.len, &g, &d, NULL), 0);
+	assert_int_equal(d.frames_in_text, 3);
+	assert_int_equal(d.frames_ok, 4);
+	assert_int_equal(d.frame_bytes, hl + rl + c.frame_len[2] + el);
+	assert_true(d.have_end);
+	assert_accounted(&d);
+	/* the events are those of the accepted frames only: RECORDS 1 (at the line start) and 2 */
+	size_t n1 = c.frame_nev[1], n2 = c.frame_nev[2];
+	assert_int_equal(g.nev, n1 + n2);
+	assert_events(g.ev, c.ev + c.frame_first_ev[1], n1);
+	assert_events(g.ev + n1, c.ev + c.frame_first_ev[2], n2);
+	/* the guest's line is one line, its refused frames left out; the damaged line is shown */
+	assert_int_equal(g.nlines, 4);
+	assert_string_equal(g.lines[0], "perfvisor: start");
+	assert_string_equal(g.lines[1], "[2:evil] look:  done");
+	assert_memory_equal(g.lines[2], "\x80\x01 damaged ", 11);
+	assert_string_equal(g.lines[3], "perfvisor: end status=0");
+	assert_non_null(strstr(d.first_error, "inside a line of console text"));
+
+	/* the same bytes fed one at a time decide the same way */
+	struct pv_stream *ps = malloc(sizeof(*ps));
+	struct got g2;
+	memset(&g2, 0, sizeof(g2));
+	struct pv_parse_cb cb = { &g2, got_event, got_line };
+	pv_stream_init(ps, &cb);
+	for (size_t i = 0; i < b.len; i++)
+		pv_stream_feed(ps, b.p + i, 1);
+	pv_stream_finish(ps);
+	assert_int_equal(ps->diag.frames_in_text, 3);
+	assert_int_equal(ps->diag.frames_ok, 4);
+	assert_int_equal(g2.nev, g.nev);
+	free(ps);
+	free(g2.ev);
+	free(g.ev);
+	free(b.p);
+	cap_free(&c);
+}
+
 static void text_only_and_empty_streams(void **state)
 {
 	(void)state;
@@ -1164,6 +1244,7 @@ int main(void)
 		cmocka_unit_test(header_change_and_version_are_noticed),
 		cmocka_unit_test(sequence_wraps_and_gaps_count),
 		cmocka_unit_test(unknown_frame_types_are_skipped),
+		cmocka_unit_test(frames_inside_text_lines_are_refused),
 		cmocka_unit_test(text_only_and_empty_streams),
 		cmocka_unit_test(a_callback_can_stop_the_parse),
 		cmocka_unit_test(datafile_round_trip),

@@ -202,6 +202,7 @@ static void processes_are_named_by_process_events(void **state)
 	ev.domain = 1;
 	ev.cr3 = 0x5000;
 	strcpy(ev.name, "init");
+	ev.name_len = 4;
 	report_add_event(&r, &h, &ev);
 	memset(&ev, 0, sizeof(ev));
 	ev.kind = PV_EV_SAMPLE;
@@ -224,6 +225,39 @@ static void processes_are_named_by_process_events(void **state)
 	assert_string_equal(report_proc_name(&r, v[1]->proc, buf, sizeof(buf)), "[kernel]");
 	assert_string_equal(report_proc_name(&r, v[2]->proc, buf, sizeof(buf)), "init");
 	assert_int_equal(v[2]->level, '.');
+	free(v);
+	report_free(&r);
+}
+
+/* A guest's process name reaches the report as cat -v shows it: an escape sequence or a NUL in
+ * it can neither drive the user's terminal nor cut the name. */
+static void process_names_are_shown_visibly(void **state)
+{
+	(void)state;
+	struct report r;
+	struct pv_header h = header(CAP_BACKEND_SOFTWARE);
+	setup_report(&r, "process", false, false);
+	struct pv_event ev;
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = PV_EV_PROCESS;
+	ev.domain = 1;
+	ev.cr3 = 0x5000;
+	memcpy(ev.name, "\x1b]0;pwn\x07\0x\xfe", 11);
+	ev.name_len = 11;
+	report_add_event(&r, &h, &ev);
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = PV_EV_SAMPLE;
+	ev.domain = 1;
+	ev.ip = 0x1000;
+	ev.weight = 10;
+	ev.cr3 = 0x5000;
+	ev.cpl = 3;
+	report_add_event(&r, &h, &ev);
+	size_t n;
+	struct report_entry **v = report_sorted(&r, &n);
+	assert_int_equal(n, 1);
+	char buf[64];
+	assert_string_equal(report_proc_name(&r, v[0]->proc, buf, sizeof(buf)), "^[]0;pwn^G^@xM-~");
 	free(v);
 	report_free(&r);
 }
@@ -503,6 +537,7 @@ int main(void)
 		cmocka_unit_test(hardware_backend_uses_hypervisor_samples),
 		cmocka_unit_test(only_the_sort_keys_split_rows),
 		cmocka_unit_test(processes_are_named_by_process_events),
+		cmocka_unit_test(process_names_are_shown_visibly),
 		cmocka_unit_test(lost_counts_prefer_totals),
 		cmocka_unit_test(children_accumulate_callers_once_per_sample),
 		cmocka_unit_test(call_graph_tree_holds_caller_paths),

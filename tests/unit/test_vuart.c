@@ -189,10 +189,61 @@ static void test_flush_emits_partial_line_once(void **state)
     assert_int_equal(seen.calls, 1);
 }
 
+/* Every byte value comes out as printable ASCII, rendered as `cat -v` does; 0xFE (the capture
+ * sync byte) can never reach the serial stream from a guest. */
+static void test_bytes_escaped_as_cat_v(void **state)
+{
+    (void)state;
+    static const uint8_t in[] = { 0x1b, ']', '0', ';', 'x', 0x07, 0x00, 0x7f, 0xfe, 0xca, 0x80, 0x9b, '\t', 'a', '\n' };
+    for (size_t i = 0; i < sizeof(in); i++)
+        wr(DATA, in[i]);
+    assert_int_equal(seen.calls, 1);
+    assert_string_equal(seen.lines[0], "^[]0;x^G^@^?M-~M-JM-^@M-^[\ta");
+    assert_int_equal(u.bytes_out, sizeof(in));
+}
+
+static void test_no_byte_value_escapes_unrendered(void **state)
+{
+    (void)state;
+    for (int c = 0; c < 256; c++)
+        if (c != '\n')
+            wr(DATA, (uint8_t)c);
+    wr(DATA, '\n');
+    int total = 0;
+    for (int i = 0; i < seen.calls && i < 8; i++) {
+        for (int k = 0; k < seen.lens[i]; k++) {
+            uint8_t b = (uint8_t)seen.lines[i][k];
+            assert_true(b == '\t' || (b >= 0x20 && b < 0x7f));
+        }
+        assert_true(seen.lens[i] <= VUART_LINE_MAX);
+        total += seen.lens[i];
+    }
+    /* Low half: 95 printable + TAB as themselves, 29 other controls (\n, \r not written or
+     * dropped) and DEL as 2 bytes.  High half, "M-" and then: 95 printable as 1 byte, 32 controls
+     * (TAB included, as cat -v) and DEL as 2. */
+    assert_int_equal(total, (96 + 2 * 30) + (3 * 95 + 4 * 33));
+}
+
+/* A rendering is never split at the line limit: the line is flushed before it. */
+static void test_rendering_not_split_at_line_end(void **state)
+{
+    (void)state;
+    for (int i = 0; i < VUART_LINE_MAX - 2; i++)
+        wr(DATA, 'x');
+    wr(DATA, 0x9b);                        /* "M-^[": 4 bytes, only 2 left */
+    assert_int_equal(seen.calls, 1);
+    assert_int_equal(seen.lens[0], VUART_LINE_MAX - 2);
+    wr(DATA, '\n');
+    assert_string_equal(seen.lines[1], "M-^[");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_reset_state, setup),
+        cmocka_unit_test_setup(test_bytes_escaped_as_cat_v, setup),
+        cmocka_unit_test_setup(test_no_byte_value_escapes_unrendered, setup),
+        cmocka_unit_test_setup(test_rendering_not_split_at_line_end, setup),
         cmocka_unit_test_setup(test_dlab_switches_dll_dlm, setup),
         cmocka_unit_test_setup(test_ier_keeps_low_four_bits, setup),
         cmocka_unit_test_setup(test_lsr_always_ready, setup),

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Hostile-guest tests (issue #7): guests that attack the capture stream, the host terminal, the
+# time accounting and the shared tables, beside well-behaved neighbours, in Bochs.  One
+# "ok"/"not ok" line per check, ending with "hostile tests: N passed, N failed".
+set -u
+cd "$(dirname "$0")/../.."
+B=${BUILD:-build}
+PV="$B/perfvisor"
+G="$B/guest-stub"
+OUT="$B/tests/hostile"
+mkdir -p "$OUT"
+. tests/boot/lib.sh
+rc=0
+
+# rec NAME RECORD-ARGS... -- GUESTS...: $OUT/NAME.data, output in $OUT/NAME.log, status in $rc
+rec() {
+    cur=$1; shift
+    log="$OUT/$cur.log"
+    timeout 600 "$PV" record --emulator bochs --timeout 500 -o "$OUT/$cur.data" "$@" >"$log" 2>&1
+    rc=$?
+}
+# run_pv NAME GUESTS...: perfvisor run, output in $OUT/NAME.log, status in $rc
+run_pv() {
+    cur=$1; shift
+    log="$OUT/$cur.log"
+    timeout 300 "$PV" run --emulator bochs --timeout 240 "$@" >"$log" 2>&1
+    rc=$?
+}
+expect_rc() { if [ "$rc" -eq "$1" ]; then ok "exit status $1"; else not_ok "exit status $rc, expected $1"; fi; }
+expect_no() { if grep -Eq -- "$1" "$log"; then not_ok "unexpected /$1/"; else ok "no /$1/"; fi; }
+# no_byte HEX FILE: the byte never occurs in FILE
+no_byte() {
+    if LC_ALL=C grep -q "$(printf "\\x$1")" "$2"; then not_ok "byte 0x$1 in $2"; else ok "no byte 0x$1 in $(basename "$2")"; fi
+}
+
+# 1. a guest prints capture frames with valid CRCs (samples of its neighbour at 0xdeadbeef, the
+#    neighbour's end, END frames) and terminal escapes: all of it arrives as visible text, the
+#    neighbour's profile is its own, the run ends when the neighbour really ends.
+rec forge -c 100000 -- "$G/forge.elf:victim=2 copies=3" "$G/compute.elf:iters=2000000"
+expect_rc 0
+expect '^\[1:forge\] M-~M-J\^B'                       # the forged RECORDS frame, as text
+expect '^\[1:forge\] forge: \^\[\]0;pwned\^G\^\[\[31mred\^\[\[0m nul:\^@:after$'
+expect '^\[2:compute\] compute: iters=2000000 checksum='
+expect '^perfvisor: domain 2 \(compute\) exited with status 0$'
+no_byte fe "$log"
+no_byte 1b "$log"
+expect_no 'refused'
+log="$OUT/forge.report"
+"$PV" report --stdio -i "$OUT/forge.data" --sort domain,sym >"$log" 2>&1
+expect '^ +[0-9.]+% +compute +\[g\] compute_loop$'
+expect_no 'deadbeef|Capture (damaged|warning|truncated)'
+expect '^# Total Lost Samples: 0$'
+# the neighbour's samples x period match the guest time it really ran (nothing forged added)
+read -r samples ticks < <(awk '$1 == "#" && $3 == "compute" { print $4, $6; exit }' "$log")
+near "compute: samples x period vs guest ticks (% error)" \
+    "$(awk -v s="$samples" -v t="$ticks" 'BEGIN { if (t > 0) printf "%.2f", 100 * (s * 100000 - t) / t }')" 0 1
+# `run` shows the same guest output, byte for byte, as `record`
+grep '^\[1:forge\]' "$OUT/forge.log" >"$OUT/forge.record-lines"
+run_pv forge-run "$G/forge.elf:victim=2 copies=3" "$G/compute.elf:iters=2000000"
+expect_rc 0
+grep '^\[1:forge\]' "$log" >"$OUT/forge.run-lines"
+if cmp -s "$OUT/forge.record-lines" "$OUT/forge.run-lines"; then ok "run and record print the same guest lines"
+else not_ok "run and record print different guest lines ($OUT/forge.record-lines vs forge.run-lines)"; fi
+
+summary hostile
