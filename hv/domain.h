@@ -3,6 +3,7 @@
 #define HV_DOMAIN_H
 
 #include <stdint.h>
+#include "hv/fwcfg.h"
 #include "hv/vuart.h"
 #include "hv/vlapic.h"
 #include "pmu/vpmu.h"
@@ -34,6 +35,7 @@ struct vcpu {
     struct vlapic vlapic;              /* the virtual local APIC its PMIs go through */
     int events_pending;                /* the vLAPIC may have something to deliver */
     int vpmu_active;                   /* some virtual counter is enabled (set on PMU WRMSR) */
+    uint64_t misc_enable_flip;         /* IA32_MISC_ENABLE writable bits changed since RESET */
     uint64_t export_count, export_ticks; /* ring drains after its slices and serial pumping
                                           * in its exits, and their cost */
 };
@@ -53,6 +55,7 @@ struct domain {
     int exit_status;
     char stop_reason[192];
     struct vuart uart;
+    struct fwcfg fwcfg;                /* QEMU's fw_cfg device, for test kernels */
     uint64_t ignored_io;               /* accesses to ports nobody emulates */
     uint16_t first_ignored_port;
     void *arch;                        /* architecture state (EPT) */

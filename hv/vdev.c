@@ -12,6 +12,14 @@ void vdev_io(struct vcpu *v, uint16_t port, int size, int is_in, uint32_t *value
             *value = b;
         return;
     }
+    if (port == FWCFG_PORT_SELECTOR || port == FWCFG_PORT_DATA) {
+        if (port == FWCFG_PORT_SELECTOR && !is_in)
+            fwcfg_select(&d->fwcfg, (uint16_t)*value);
+        else if (is_in)                 /* a wider read: the next bytes, little-endian */
+            for (int i = 0, v = 0; i < size; i++, *value = (uint32_t)v)
+                v |= (port == FWCFG_PORT_DATA ? fwcfg_read(&d->fwcfg) : 0) << (8 * i);
+        return;                         /* data writes: ignored, as QEMU does for read-only items */
+    }
     if (port == VDEV_EXIT_PORT && !is_in) {
         domain_exit(d, (int)(*value & 0xFF), "");
         return;

@@ -10,7 +10,10 @@
 #define MSR_IA32_SYSENTER_CS       0x174
 #define MSR_IA32_SYSENTER_ESP      0x175
 #define MSR_IA32_SYSENTER_EIP      0x176
+#define MSR_IA32_MCG_CAP           0x179   /* machine-check capabilities (Vol. 3B 16.3.1.1) */
 #define MSR_IA32_MISC_ENABLE       0x1A0
+#define MISC_ENABLE_FAST_STRINGS   (1ull << 0)
+#define MISC_ENABLE_LIMIT_CPUID    (1ull << 22)  /* CPUID.0:EAX reports at most 2 */
 #define MSR_IA32_PAT               0x277
 
 #define MSR_IA32_VMX_BASIC         0x480   /* SDM Vol. 3D A.1 */

@@ -119,6 +119,22 @@ static void test_other_port_write_leaves_value(void **state)
     assert_int_equal(d.first_ignored_port, 0x70);
 }
 
+/* fw_cfg at 510H/511H (hv/fwcfg.h): the signature byte by byte, the domain's RAM size (mem=8)
+ * with one 32-bit read after a 16-bit selector write; neither port counts as ignored. */
+static void test_fwcfg_ports(void **state)
+{
+    (void)state;
+    uint32_t sel = FWCFG_SIGNATURE;
+    vdev_io(&d.vcpu, FWCFG_PORT_SELECTOR, 2, 0, &sel);
+    assert_int_equal(in(FWCFG_PORT_DATA, 1), 'Q');
+    assert_int_equal(in(FWCFG_PORT_DATA, 1), 'E');
+    sel = FWCFG_RAM_SIZE;
+    vdev_io(&d.vcpu, FWCFG_PORT_SELECTOR, 2, 0, &sel);
+    assert_int_equal(in(FWCFG_PORT_DATA, 4), 8u << 20);
+    assert_int_equal(in(FWCFG_PORT_DATA, 4), 0);
+    assert_int_equal(d.ignored_io, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -128,6 +144,7 @@ int main(void)
         cmocka_unit_test_setup(test_exit_port_read_is_ignored_port, setup),
         cmocka_unit_test_setup(test_other_ports_float_high_and_are_counted, setup),
         cmocka_unit_test_setup(test_other_port_write_leaves_value, setup),
+        cmocka_unit_test_setup(test_fwcfg_ports, setup),
     };
     return cmocka_run_group_tests_name("hv/vdev.c", tests, NULL, NULL);
 }

@@ -18,7 +18,8 @@ UNIT_SRC_mbkernel     := hv/mbkernel.c hv/printf.c
 UNIT_SRC_guest_mbinfo := hv/guest_mbinfo.c
 UNIT_SRC_boot_info    := boot/boot_info.c hv/printf.c hv/console.c $(UNIT_DIR)/fake_console.c
 UNIT_SRC_vuart        := hv/vuart.c
-UNIT_SRC_vdev         := hv/vdev.c hv/domain.c hv/vuart.c hv/cmdline.c hv/printf.c \
+UNIT_SRC_fwcfg        := hv/fwcfg.c
+UNIT_SRC_vdev         := hv/vdev.c hv/domain.c hv/vuart.c hv/fwcfg.c hv/cmdline.c hv/printf.c \
                          hv/console.c $(UNIT_DIR)/fake_console.c $(UNIT_DIR)/fake_prof.c
 UNIT_SRC_domain       := $(UNIT_SRC_vdev)
 UNIT_SRC_hypercall    := hv/hypercall.c $(UNIT_DIR)/fake_domain.c $(UNIT_DIR)/fake_prof.c

@@ -1,5 +1,6 @@
 /* CPUID exits: the hardware's answer through cpuid_policy(). */
 #include "arch/x86/cpuid_policy.h"
+#include "arch/x86/msr.h"
 #include "arch/x86/vmx/exits.h"
 #include "arch/x86/vmx/vmx_vcpu.h"
 #include "hv/domain.h"
@@ -16,6 +17,8 @@ enum exit_action exit_cpuid(struct vcpu *v, struct vmx_vcpu *x)
     if (leaf < CPUID_HV_LEAF_BASE || leaf >= 0x80000000u)
         cpuid_count(leaf, sub, &r);
     cpuid_policy(leaf, sub, (uint32_t)v->id, &r);
+    if (leaf == 0 && (v->misc_enable_flip & MISC_ENABLE_LIMIT_CPUID) && r.eax > 2)
+        r.eax = 2;                             /* IA32_MISC_ENABLE[22] (Vol. 4 Table 2-2) */
     if (leaf == 1) {                           /* the virtual LAPIC: xAPIC page and x2APIC */
         if (!v->vlapic.disabled)               /* cleared by a global disable (11.4.3) */
             r.edx |= CPUID1_EDX_APIC;

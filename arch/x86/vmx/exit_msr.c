@@ -10,7 +10,20 @@
 #include "hv/printf.h"
 #include "hv/string.h"
 
-#define MISC_ENABLE_FAST_STRINGS 1ull
+/* IA32_MISC_ENABLE (SDM Vol. 4 Table 2-2, architectural bits).  Writable, with no effect a
+ * guest could see: fast strings (0; REP MOVS/STOS run natively either way), automatic thermal
+ * control (3; no thermal sensors here), xTPR message disable (23; no xTPR messages).  Writable
+ * with its effect: limit CPUID maxval (22; exit_cpuid.c).  Read-only: performance monitoring
+ * available (7; set unless vpmu=off), BTS unavailable (11) and PEBS unavailable (12), both set;
+ * a write may give them any value (ignored).  Reserved here, #GP if set: EIST (16) and
+ * MONITOR FSM (18), whose CPUID features are hidden, XD bit disable (34, not modelled), and
+ * every bit the table does not list. */
+#define MISC_ENABLE_RESET        MISC_ENABLE_FAST_STRINGS   /* the writable bits at RESET */
+#define MISC_ENABLE_WRITABLE     (MISC_ENABLE_FAST_STRINGS | (1ull << 3) | \
+                                  MISC_ENABLE_LIMIT_CPUID | (1ull << 23))
+#define MISC_ENABLE_PERFMON      (1ull << 7)
+#define MISC_ENABLE_READ_ONLY    (MISC_ENABLE_PERFMON | (1ull << 11) | (1ull << 12))
+#define MCG_CAP_NO_BANKS         0ull    /* IA32_MCG_CAP (SDM Vol. 3B 16.3.1.1): Count = 0 */
 #define EFER_WRITABLE      (EFER_SCE | EFER_LME | EFER_NXE)
 
 static int efer_read(struct vcpu *v, uint64_t *value)
@@ -39,9 +52,33 @@ static int efer_write(struct vcpu *v, uint64_t value)
 
 static int misc_enable_read(struct vcpu *v, uint64_t *value)
 {
-    (void)v;
-    *value = MISC_ENABLE_FAST_STRINGS;
+    *value = (MISC_ENABLE_RESET ^ v->misc_enable_flip) | (1ull << 11) | (1ull << 12) |
+             (v->dom->vpmu_enabled ? MISC_ENABLE_PERFMON : 0);
     return 0;
+}
+
+static int misc_enable_write(struct vcpu *v, uint64_t value)
+{
+    if (value & ~(MISC_ENABLE_WRITABLE | MISC_ENABLE_READ_ONLY))
+        return -1;
+    v->misc_enable_flip = (value & MISC_ENABLE_WRITABLE) ^ MISC_ENABLE_RESET;
+    return 0;
+}
+
+/* Machine-check architecture: CPUID.1 hides MCA, yet kernels written for QEMU read IA32_MCG_CAP
+ * unconditionally; no banks, no MCG_CTL (SDM Vol. 3B 16.3.1.1).  Read-only: writes #GP. */
+static int mcg_cap_read(struct vcpu *v, uint64_t *value)
+{
+    (void)v;
+    *value = MCG_CAP_NO_BANKS;
+    return 0;
+}
+
+static int read_only(struct vcpu *v, uint64_t value)
+{
+    (void)v;
+    (void)value;
+    return -1;
 }
 
 static const struct msr_rule rules[] = {
@@ -50,7 +87,8 @@ static const struct msr_rule rules[] = {
     { MSR_IA32_SYSENTER_CS, MSR_PASS, "IA32_SYSENTER_CS", NULL, NULL },   /* in the VMCS */
     { MSR_IA32_SYSENTER_ESP, MSR_PASS, "IA32_SYSENTER_ESP", NULL, NULL },
     { MSR_IA32_SYSENTER_EIP, MSR_PASS, "IA32_SYSENTER_EIP", NULL, NULL },
-    { MSR_IA32_MISC_ENABLE, MSR_EMULATE, "IA32_MISC_ENABLE", misc_enable_read, NULL },
+    { MSR_IA32_MCG_CAP, MSR_EMULATE, "IA32_MCG_CAP", mcg_cap_read, read_only },
+    { MSR_IA32_MISC_ENABLE, MSR_EMULATE, "IA32_MISC_ENABLE", misc_enable_read, misc_enable_write },
     { MSR_IA32_PAT, MSR_PASS, "IA32_PAT", NULL, NULL },         /* saved/loaded by VMX */
     { MSR_IA32_EFER, MSR_EMULATE, "IA32_EFER", efer_read, efer_write },
     { MSR_IA32_STAR, MSR_PASS, "IA32_STAR", NULL, NULL },       /* swapped per vCPU */

@@ -12,6 +12,25 @@
 #define BLOCK_MOVSS (1u << 1)
 #define BLOCK_NMI   (1u << 3)
 #define VECTOR_NMI  2
+#define RFLAGS_RF   (1ull << 16)  /* resume flag: no instruction-breakpoint #DB on return */
+
+/* Faults (SDM Vol. 3A Table 6-1, "Type"), as opposed to traps (#DB as injected here, #BP, #OF),
+ * aborts (#DF, #MC) and NMI. */
+static int exception_is_fault(int vector)
+{
+    return vector != 1 && vector != 2 && vector != 3 && vector != 4 && vector != 8 &&
+           vector != 18 && vector < 32;
+}
+
+/* A fault delivered by the CPU pushes RFLAGS with RF set (SDM Vol. 3A 2.3 "RF", 18.3.1.1: so
+ * that the IRET back to the faulting instruction does not raise an instruction breakpoint
+ * again); an injected one pushes the guest-state RFLAGS as it is (Vol. 3C 27.6.1, "Vectored-
+ * Event Injection"), so the VMM sets RF there, as KVM does for its fault-class injections. */
+void vmx_fault_rflags(int vector)
+{
+    if (exception_is_fault(vector))
+        vmcs_writenat(VMCS_GUEST_RFLAGS, vmcs_readnat(VMCS_GUEST_RFLAGS) | RFLAGS_RF);
+}
 
 static void set_windows(struct vmx_vcpu *x, uint32_t want)
 {

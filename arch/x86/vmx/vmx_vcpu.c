@@ -252,6 +252,7 @@ void vmx_inject_exception(struct vcpu *v, int vector, int has_error_code, uint32
         vmcs_write32(VMCS_ENTRY_EXCEPTION_ERROR_CODE, error_code);
     }
     vmcs_write32(VMCS_ENTRY_INTR_INFO, info);
+    vmx_fault_rflags(vector);
     ((struct vmx_vcpu *)v->arch)->injected = 1;
     hv_snprintf(v->last_event, sizeof(v->last_event), "%s injected at rip 0x%lx: %s",
                 vector == VECTOR_GP ? "#GP" : vector == VECTOR_UD ? "#UD" : "exception",

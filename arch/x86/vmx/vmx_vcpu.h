@@ -17,6 +17,8 @@ void vmx_advance_rip(uint64_t len);
 /* Queues a hardware exception for the next VM entry (25.8.3) and notes it in last_event. */
 void vmx_inject_exception(struct vcpu *v, int vector, int has_error_code, uint32_t error_code,
                           const char *why);
+/* RFLAGS.RF set in the guest state when `vector` is a fault-class exception (vmx_events.c). */
+void vmx_fault_rflags(int vector);
 /* The guest's current privilege level: SS.DPL (SDM 5.5). */
 int vmx_guest_cpl(void);
 /* Whether the guest runs 64-bit code (CS.L). */
