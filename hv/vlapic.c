@@ -301,6 +301,22 @@ static int mmio_ok(const struct vlapic *a, uint32_t off)
     return vlapic_xapic_mode(a) && off < 0x1000 && (off & 0xF) == 0;
 }
 
+#define CR8_TPR_SHIFT 4              /* CR8[3:0] <-> TPR[7:4] (11.8.6.5) */
+#define CR8_VALID     0xFull
+
+uint64_t vlapic_cr8_read(const struct vlapic *a)
+{
+    return (a->tpr >> CR8_TPR_SHIFT) & CR8_VALID;
+}
+
+int vlapic_cr8_write(struct vlapic *a, uint64_t cr8)
+{
+    if (cr8 & ~CR8_VALID)
+        return -1;
+    a->tpr = (uint32_t)cr8 << CR8_TPR_SHIFT;
+    return 0;
+}
+
 int vlapic_mmio_read(struct vlapic *a, uint32_t offset, uint32_t *val)
 {
     if (!mmio_ok(a, offset))

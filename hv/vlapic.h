@@ -148,4 +148,11 @@ int vlapic_take_nmi(struct vlapic *a);
 /* PPR as the guest would read it (11.8.3.1). */
 uint32_t vlapic_ppr(const struct vlapic *a);
 
+/* MOV from/to CR8 in 64-bit mode (11.8.6.5 "Interaction of Task Priorities between CR8 and
+ * APIC"): CR8[3:0] is TPR[7:4]; a write sets TPR[7:4] and clears TPR[3:0].  Bits 63:4 of a
+ * written value are reserved: the lead injects #GP(0) for them (SDM Vol. 2B "MOV—Move to/from
+ * Control Registers"), so vlapic_cr8_write takes only 0-15 and returns -1 for anything else. */
+uint64_t vlapic_cr8_read(const struct vlapic *a);
+int vlapic_cr8_write(struct vlapic *a, uint64_t cr8);
+
 #endif

@@ -824,6 +824,53 @@ static void test_apic_base_x2apic_round_trip(void **state)
     assert_int_equal(rdmsr(0x80D), 1u << 3);
 }
 
+/* MOV to CR8 writes CR8[3:0] into TPR[7:4] and clears TPR[3:0]; MOV from CR8 reads TPR[7:4]
+ * (11.8.6.5), in xAPIC and x2APIC mode alike. */
+static void test_cr8_is_tpr_priority_class(void **state)
+{
+    (void)state;
+    assert_int_equal(vlapic_cr8_read(&a), 0);             /* TPR 0 after RESET */
+    wr(APIC_TPR, 0x7A);
+    assert_int_equal(vlapic_cr8_read(&a), 7);             /* the sub-class 0xA is not seen */
+    assert_int_equal(vlapic_cr8_write(&a, 5), 0);
+    assert_int_equal(rd(APIC_TPR), 0x50);                 /* TPR[3:0] cleared */
+    assert_int_equal(vlapic_cr8_write(&a, 15), 0);
+    assert_int_equal(rd(APIC_TPR), 0xF0);
+    assert_int_equal(vlapic_cr8_read(&a), 15);
+}
+
+static void test_cr8_x2apic_tpr_msr(void **state)
+{
+    (void)state;
+    assert_int_equal(vlapic_cr8_write(&a, 9), 0);
+    assert_int_equal(rdmsr(X2APIC_MSR(APIC_TPR)), 0x90);
+    wrmsr(X2APIC_MSR(APIC_TPR), 0x3C);
+    assert_int_equal(vlapic_cr8_read(&a), 3);
+}
+
+/* CR8 bits 63:4 are reserved: a write with any of them set #GPs and changes nothing. */
+static void test_cr8_reserved_bits_refused(void **state)
+{
+    (void)state;
+    assert_int_equal(vlapic_cr8_write(&a, 4), 0);
+    assert_int_equal(vlapic_cr8_write(&a, 0x10), -1);
+    assert_int_equal(vlapic_cr8_write(&a, 1ull << 63), -1);
+    assert_int_equal(rd(APIC_TPR), 0x40);
+}
+
+/* The class written through CR8 gates delivery like a TPR write (11.8.3.1). */
+static void test_cr8_blocks_same_or_lower_class(void **state)
+{
+    (void)state;
+    int v;
+    assert_int_equal(vlapic_cr8_write(&a, 6), 0);
+    a.irr[3] = 1u << 15;                                  /* 0x6F: same class */
+    assert_int_equal(vlapic_pending(&a, &v), 0);
+    assert_int_equal(vlapic_cr8_write(&a, 5), 0);
+    assert_int_equal(vlapic_pending(&a, &v), 1);
+    assert_int_equal(v, 0x6F);
+}
+
 #define T(f) cmocka_unit_test_setup(f, setup)
 #define T2(f) cmocka_unit_test_setup(f, setup_x2)
 
@@ -890,6 +937,10 @@ int main(void)
         T(test_apic_base_disable_resets),
         T(test_apic_base_disabled_to_x2apic_gp),
         T(test_apic_base_x2apic_round_trip),
+        T(test_cr8_is_tpr_priority_class),
+        T2(test_cr8_x2apic_tpr_msr),
+        T(test_cr8_reserved_bits_refused),
+        T(test_cr8_blocks_same_or_lower_class),
     };
     return cmocka_run_group_tests_name("hv/vlapic.c", tests, NULL, NULL);
 }

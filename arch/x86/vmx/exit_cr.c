@@ -1,5 +1,6 @@
 /* Control-register exits: a guest write that changes a CR0/CR4 bit the hypervisor owns
- * (guest/host mask).  Only MOV to CR0/CR4 can exit this way; CR3 never exits with EPT. */
+ * (guest/host mask), and every MOV to or from CR8 (CR8-load/store exiting): a 64-bit guest's
+ * CR8 is its virtual TPR.  CR3 never exits with EPT. */
 #include "arch/x86/cpu.h"
 #include "arch/x86/msr.h"
 #include "arch/x86/vmx/exits.h"
@@ -7,10 +8,14 @@
 #include "arch/x86/vmx/vmx_vcpu.h"
 #include "hv/domain.h"
 #include "hv/printf.h"
+#include "hv/vlapic.h"
 
 /* Exit qualification for control-register accesses (SDM Vol. 3C Table 28-3) */
 #define CR_NUMBER(q)      ((int)((q) & 0xF))
 #define CR_ACCESS_TYPE(q) ((int)(((q) >> 4) & 3))  /* 0 MOV to CR, 1 MOV from CR, 2 CLTS, 3 LMSW */
+#define CR_MOV_TO         0
+#define CR_MOV_FROM       1
+#define CR_LMSW           3
 #define CR_GPR(q)         ((int)(((q) >> 8) & 0xF))
 #define CR0_RESERVED      (~0xE005003Full)          /* bits other than PE MP EM TS ET NE WP AM NW CD PG */
 
@@ -91,16 +96,34 @@ static enum exit_action emulate_cr4_write(struct vcpu *v, struct vmx_vcpu *x, ui
     return EXIT_RESUME;
 }
 
+/* MOV to/from CR8 reaches the guest's virtual TPR, never the CPU's (SDM Vol. 3A 11.8.6.5).
+ * Only 64-bit code can name CR8: elsewhere the instruction is a #UD before any exit. */
+static enum exit_action emulate_cr8(struct vcpu *v, struct vmx_vcpu *x, int type, int gpr)
+{
+    if (type == CR_MOV_FROM) {
+        vmx_gpr_write(x, gpr, vlapic_cr8_read(&v->vlapic));
+    } else if (vlapic_cr8_write(&v->vlapic, vmx_gpr_read(x, gpr))) {
+        vmx_inject_exception(v, VECTOR_GP, 1, 0, "MOV to CR8 setting a reserved bit");
+        return EXIT_RESUME;
+    } else {
+        v->events_pending = 1;           /* a lower priority class may let an IRR vector in */
+    }
+    vmx_skip_instruction();
+    return EXIT_RESUME;
+}
+
 enum exit_action exit_cr_access(struct vcpu *v, struct vmx_vcpu *x)
 {
     uint64_t q = vmcs_readnat(VMCS_EXIT_QUALIFICATION);
     int cr = CR_NUMBER(q), type = CR_ACCESS_TYPE(q);
 
-    if (type == 0 && cr == 0)
+    if (type == CR_MOV_TO && cr == 0)
         return emulate_cr0_write(v, x, vmx_gpr_read(x, CR_GPR(q)));
-    if (type == 0 && cr == 4)
+    if (type == CR_MOV_TO && cr == 4)
         return emulate_cr4_write(v, x, vmx_gpr_read(x, CR_GPR(q)));
-    if (type == 3) {                     /* LMSW: only the low 4 bits of CR0 (PE can't clear) */
+    if ((type == CR_MOV_TO || type == CR_MOV_FROM) && cr == 8)
+        return emulate_cr8(v, x, type, CR_GPR(q));
+    if (type == CR_LMSW) {                     /* LMSW: only the low 4 bits of CR0 (PE can't clear) */
         uint64_t cr0 = vmcs_readnat(VMCS_CR0_READ_SHADOW);
         uint64_t src = (q >> 16) & 0xF;
         return emulate_cr0_write(v, x, (cr0 & ~0xEull) | (src & 0xE) | ((cr0 | src) & CR0_PE));

@@ -89,6 +89,7 @@ static const struct msr_rule rules[] = {
     { MSR_IA32_SYSENTER_EIP, MSR_PASS, "IA32_SYSENTER_EIP", NULL, NULL },
     { MSR_IA32_MCG_CAP, MSR_EMULATE, "IA32_MCG_CAP", mcg_cap_read, read_only },
     { MSR_IA32_MISC_ENABLE, MSR_EMULATE, "IA32_MISC_ENABLE", misc_enable_read, misc_enable_write },
+    { MSR_IA32_DEBUGCTL, MSR_EMULATE, "IA32_DEBUGCTL", debugctl_read, debugctl_write },
     { MSR_IA32_PAT, MSR_PASS, "IA32_PAT", NULL, NULL },         /* saved/loaded by VMX */
     { MSR_IA32_EFER, MSR_EMULATE, "IA32_EFER", efer_read, efer_write },
     { MSR_IA32_STAR, MSR_PASS, "IA32_STAR", NULL, NULL },       /* swapped per vCPU */

@@ -25,6 +25,12 @@ struct msr_rule {
 /* Sets the MSR-bitmap bits (SDM Vol. 3C 25.6.9): every MSR exits unless a rule passes it. */
 void msr_bitmap_build(uint8_t *bitmap);
 
+/* IA32_DEBUGCTL (SDM Vol. 4 Table 2-2, MSR 1D9H): kept in the VMCS guest-state area, which
+ * the debug-controls VM-entry/exit controls load and save (vmx_debug.c). */
+#define MSR_IA32_DEBUGCTL 0x1D9u
+int debugctl_read(struct vcpu *v, uint64_t *value);
+int debugctl_write(struct vcpu *v, uint64_t value);
+
 /* The rule for msr, or NULL (the MSR does not exist for guests: #GP). */
 const struct msr_rule *msr_rule_find(uint32_t msr);
 

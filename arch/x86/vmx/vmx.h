@@ -19,6 +19,8 @@
 #define PROC_RDTSC_EXITING             (1u << 12)
 #define PROC_CR3_LOAD_EXITING          (1u << 15)
 #define PROC_CR3_STORE_EXITING         (1u << 16)
+#define PROC_CR8_LOAD_EXITING          (1u << 19)   /* MOV to CR8 exits (64-bit guests' TPR) */
+#define PROC_CR8_STORE_EXITING         (1u << 20)   /* MOV from CR8 exits */
 #define PROC_NMI_WINDOW_EXITING        (1u << 22)
 #define PROC_MOV_DR_EXITING            (1u << 23)
 #define PROC_UNCONDITIONAL_IO_EXITING  (1u << 24)
@@ -36,6 +38,7 @@
 #define PROC2_ENABLE_INVPCID           (1u << 12)
 
 /* VM-exit controls (25.7.1, Table 25-13) */
+#define EXIT_SAVE_DEBUG_CONTROLS       (1u << 2)    /* guest DR7, IA32_DEBUGCTL -> VMCS (28.3.1) */
 #define EXIT_HOST_ADDR_SPACE_SIZE      (1u << 9)    /* host is 64-bit */
 #define EXIT_LOAD_PERF_GLOBAL_CTRL     (1u << 12)
 #define EXIT_ACK_INTERRUPT_ON_EXIT     (1u << 15)
@@ -46,6 +49,7 @@
 #define EXIT_SAVE_PREEMPTION_TIMER     (1u << 22)
 
 /* VM-entry controls (25.8.1, Table 25-15) */
+#define ENTRY_LOAD_DEBUG_CONTROLS      (1u << 2)    /* VMCS -> guest DR7, IA32_DEBUGCTL (27.3.2.1) */
 #define ENTRY_IA32E_MODE_GUEST         (1u << 9)
 #define ENTRY_LOAD_PERF_GLOBAL_CTRL    (1u << 13)
 #define ENTRY_LOAD_IA32_PAT            (1u << 14)
@@ -119,6 +123,8 @@ struct vmx_vcpu {
     uint64_t cr4_shadow_owned;
     uint64_t swapped_msrs[SW_COUNT];
     uint64_t cr2;
+    uint64_t dr[4], dr6;               /* DR0-3 and DR6, which VMX does not switch (DR7 and
+                                        * IA32_DEBUGCTL are in the VMCS): swapped like the MSRs */
     int last_reason;                   /* for exit-to-re-entry accounting; -1: none */
     int injected;                      /* an event was queued while handling this exit */
     uint32_t armed;                    /* preemption-timer value programmed, or left at the last settle */

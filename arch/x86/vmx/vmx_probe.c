@@ -87,6 +87,8 @@ int vmx_probe(void)
         | PROC_UNCONDITIONAL_IO_EXITING    /* every port is emulated or ignored, never real */
         | PROC_USE_MSR_BITMAPS             /* only the MSRs we emulate exit */
         | PROC_RDPMC_EXITING               /* RDPMC reads the guest's virtual PMU */
+        | PROC_CR8_LOAD_EXITING            /* a 64-bit guest's CR8 is its virtual TPR, */
+        | PROC_CR8_STORE_EXITING           /* never the physical one (SDM 11.8.6.5) */
         | PROC_ACTIVATE_SECONDARY,         /* EPT and unrestricted guest live there */
         PROC_MWAIT_EXITING | PROC_MONITOR_EXITING, "processor-based controls", &missing);
     vmx_caps.proc2 = adjust(MSR_IA32_VMX_PROCBASED_CTLS2,
@@ -100,11 +102,14 @@ int vmx_probe(void)
         | EXIT_SAVE_IA32_EFER | EXIT_LOAD_IA32_EFER  /* guests switch long mode on their own */
         | EXIT_SAVE_IA32_PAT | EXIT_LOAD_IA32_PAT
         | EXIT_SAVE_PREEMPTION_TIMER       /* a slice continues across exits */
-        | EXIT_ACK_INTERRUPT_ON_EXIT,
+        | EXIT_ACK_INTERRUPT_ON_EXIT
+        | EXIT_SAVE_DEBUG_CONTROLS,        /* the guest's DR7/IA32_DEBUGCTL survive exits */
         0, "VM-exit controls", &missing);
 
     vmx_caps.entry = adjust(true_ctls ? MSR_IA32_VMX_TRUE_ENTRY_CTLS : MSR_IA32_VMX_ENTRY_CTLS,
-        ENTRY_LOAD_IA32_EFER | ENTRY_LOAD_IA32_PAT, 0, "VM-entry controls", &missing);
+        ENTRY_LOAD_IA32_EFER | ENTRY_LOAD_IA32_PAT
+        | ENTRY_LOAD_DEBUG_CONTROLS,       /* each domain has its own DR7 and IA32_DEBUGCTL */
+        0, "VM-entry controls", &missing);
     if (missing)
         return -1;
 

@@ -162,8 +162,12 @@ static void setup_guest_state(struct domain *d, struct vmx_vcpu *x)
     vmcs_writenat(VMCS_GUEST_RIP, d->entry);
     vmcs_writenat(VMCS_GUEST_RSP, GUEST_STACK_GPA);
     vmcs_writenat(VMCS_GUEST_RFLAGS, RFLAGS_RSVD1);   /* IF=0 */
+    /* Debug state at RESET (SDM Vol. 3A Table 10-1): DR7 and IA32_DEBUGCTL are loaded from
+     * here at every entry and saved at every exit (the debug-controls VM-entry/exit controls);
+     * DR0-3 (zeroed with *x) and DR6 are swapped by vmx_vcpu_load. */
     vmcs_writenat(VMCS_GUEST_DR7, DR7_INIT);
     vmcs_write64(VMCS_GUEST_IA32_DEBUGCTL, 0);
+    x->dr6 = DR6_INIT;
     vmcs_write64(VMCS_GUEST_IA32_EFER, 0);
     vmcs_write64(VMCS_GUEST_IA32_PAT, PAT_POWER_ON);
     vmcs_write32(VMCS_GUEST_SYSENTER_CS, 0);
@@ -215,6 +219,7 @@ void vmx_vcpu_load(struct vcpu *v)
         for (int i = 0; i < SW_COUNT; i++)
             old->swapped_msrs[i] = rdmsr(swapped_msr_numbers[i]);
         old->cr2 = read_cr2();
+        vmx_debug_regs_save(old);
         fxsave(old->fxsave);
     }
     int r = vmptrld(x->vmcs_pa);
@@ -225,6 +230,7 @@ void vmx_vcpu_load(struct vcpu *v)
     for (int i = 0; i < SW_COUNT; i++)
         wrmsr(swapped_msr_numbers[i], x->swapped_msrs[i]);
     write_cr2(x->cr2);
+    vmx_debug_regs_load(x);
     fxrstor(x->fxsave);
     loaded = v;
 }

@@ -44,6 +44,10 @@ void vmx_deliver_events(struct vcpu *v);
 /* The guest's paging registers changed within this exit (vmx_guest.c caches them). */
 void vmx_guest_paging_changed(void);
 
+/* DR0-3 and DR6 of the vCPU leaving / arriving (vmx_debug.c). */
+void vmx_debug_regs_save(struct vmx_vcpu *x);
+void vmx_debug_regs_load(const struct vmx_vcpu *x);
+
 /* Prints the guest state after an exit we cannot handle. */
 void vmx_dump_guest(struct vcpu *v, uint32_t reason);
 
