@@ -7,6 +7,9 @@
  *   badmsr       RDMSR of a nonexistent MSR with an empty IDT: the #GP
  *                (SDM Vol. 2B, RDMSR) escalates to a triple fault
  *   spin         CLI; JMP $ forever: only a budget or preemption stops it
+ *   cpuidloop    CPUID forever, ioloop  IN from COM1's LSR forever, flood  console lines
+ *                forever: little guest time, much hypervisor time (slices and budget=
+ *                must charge it)
  * Unknown or missing mode: exit status 2. */
 #include "guest.h"
 
@@ -52,8 +55,19 @@ int main(uint32_t magic, const struct mb_info *mbi)
     } else if (!strcmp(mode, "spin")) {
         announce(mode, "cli; jmp . forever");
         __asm__ volatile("cli; 1: jmp 1b");
+    } else if (!strcmp(mode, "cpuidloop")) {
+        announce(mode, "CPUID forever: every instruction makes the hypervisor work");
+        __asm__ volatile("1: xor %%eax, %%eax; cpuid; jmp 1b" ::: "eax", "ebx", "ecx", "edx");
+    } else if (!strcmp(mode, "ioloop")) {
+        announce(mode, "IN from COM1's LSR forever");
+        __asm__ volatile("mov $0x3fd, %%dx; 1: in %%dx, %%al; jmp 1b" ::: "eax", "edx");
+    } else if (!strcmp(mode, "flood")) {
+        announce(mode, "console output forever");
+        for (;;)
+            uart_puts("bad: flood flood flood flood flood flood flood flood flood flood flood\n");
     } else {
-        printf("bad: unknown mode '%s' (want triplefault, wildwrite, badmsr or spin)\n", mode);
+        printf("bad: unknown mode '%s' (want triplefault, wildwrite, badmsr, spin, cpuidloop, "
+               "ioloop or flood)\n", mode);
         return 2;
     }
     printf("bad: mode=%s: still alive, this should not happen\n", mode);

@@ -50,6 +50,14 @@ int domain_configure(struct domain *d, int id, const char *cmdline, char *err, i
     return 0;
 }
 
+uint64_t vcpu_hv_ticks(const struct vcpu *v)
+{
+    uint64_t t = v->export_ticks;
+    for (int r = 0; r < HV_MAX_EXIT_REASONS; r++)
+        t += v->exit_ticks[r];
+    return t;
+}
+
 void *domain_gpa_ptr(struct domain *d, uint64_t gpa, uint64_t len)
 {
     if (gpa > d->mem_size || len > d->mem_size - gpa)

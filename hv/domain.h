@@ -76,6 +76,16 @@ void domain_exit(struct domain *d, int status, const char *how);
 /* The hypervisor stops a misbehaving domain; the reason is printed. */
 void domain_stop(struct domain *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* The hypervisor ticks spent for a vCPU: handling its exits, and exporting (ring drains after
+ * its slices, serial pumping in its exits). */
+uint64_t vcpu_hv_ticks(const struct vcpu *v);
+/* What the vCPU is charged for, in slices and against budget=: its guest ticks and the
+ * hypervisor's ticks for it. */
+static inline uint64_t vcpu_charged_ticks(const struct vcpu *v)
+{
+    return v->guest_ticks + vcpu_hv_ticks(v);
+}
+
 /* Host pointer to guest-physical [gpa, gpa+len) or NULL if any of it is outside the domain. */
 void *domain_gpa_ptr(struct domain *d, uint64_t gpa, uint64_t len);
 

@@ -17,9 +17,11 @@ void sched_run(uint64_t slice)
                 continue;
             uint64_t ticks = slice;
             if (d->budget) {
-                uint64_t used = d->vcpu.guest_ticks;
+                uint64_t used = vcpu_charged_ticks(&d->vcpu);
                 if (used >= d->budget) {
-                    domain_stop(d, "used up its CPU budget of %lu ticks (budget=)", d->budget);
+                    domain_stop(d, "used up its CPU budget of %lu ticks (budget=): %lu in the "
+                                "guest, %lu in the hypervisor for it", d->budget, d->vcpu.guest_ticks,
+                                used - d->vcpu.guest_ticks);
                     continue;
                 }
                 if (d->budget - used < ticks)

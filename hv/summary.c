@@ -45,8 +45,8 @@ int summary_print(void)
     int status = 0;
 
     hv_printf("perfvisor: summary (TSC ticks; under Bochs a tick is one instruction)\n");
-    hv_printf("perfvisor:   %-4s %-16s %-8s %6s %14s %12s %8s\n", "dom", "name", "result",
-              "status", "guest-ticks", "hv-ticks", "exits");
+    hv_printf("perfvisor:   %-4s %-16s %-8s %6s %14s %12s %8s %14s\n", "dom", "name", "result",
+              "status", "guest-ticks", "hv-ticks", "exits", "charged");
     for (int i = 0; i < ndomains; i++) {
         const struct domain *d = &domains[i];
         uint64_t exits = 0, hv = 0;
@@ -54,12 +54,14 @@ int summary_print(void)
             exits += d->vcpu.exits[r];
             hv += d->vcpu.exit_ticks[r];
         }
+        /* charged: what its slices and budget= count, guest time and all hypervisor time for it */
+        uint64_t charged = vcpu_charged_ticks(&d->vcpu);
         if (d->state == DOMAIN_EXITED)
-            hv_printf("perfvisor:   %-4d %-16s %-8s %6d %14lu %12lu %8lu\n", d->id, d->name,
-                      result_name(d), d->exit_status, d->vcpu.guest_ticks, hv, exits);
+            hv_printf("perfvisor:   %-4d %-16s %-8s %6d %14lu %12lu %8lu %14lu\n", d->id, d->name,
+                      result_name(d), d->exit_status, d->vcpu.guest_ticks, hv, exits, charged);
         else
-            hv_printf("perfvisor:   %-4d %-16s %-8s %6s %14lu %12lu %8lu  (%s)\n", d->id, d->name,
-                      result_name(d), "-", d->vcpu.guest_ticks, hv, exits, d->stop_reason);
+            hv_printf("perfvisor:   %-4d %-16s %-8s %6s %14lu %12lu %8lu %14lu  (%s)\n", d->id, d->name,
+                      result_name(d), "-", d->vcpu.guest_ticks, hv, exits, charged, d->stop_reason);
         if (d->state != DOMAIN_EXITED || d->exit_status != 0)
             status = 1;
     }

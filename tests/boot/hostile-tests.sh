@@ -62,4 +62,29 @@ grep '^\[1:forge\]' "$log" >"$OUT/forge.run-lines"
 if cmp -s "$OUT/forge.record-lines" "$OUT/forge.run-lines"; then ok "run and record print the same guest lines"
 else not_ok "run and record print different guest lines ($OUT/forge.record-lines vs forge.run-lines)"; fi
 
+# 2. time slices and budget= charge the hypervisor's work for a domain: a CPU-bound victim keeps
+#    >= 90% of its fair share (50% of the machine) beside a guest that makes the hypervisor work
+#    (CPUID loop, IN loop, console flood), and a budget holds guest + hypervisor ticks.
+atleast() {   # NAME GOT MIN
+    if [ -n "$2" ] && awk -v g="$2" -v m="$3" 'BEGIN { exit !(g >= m) }'; then ok "$1 = $2 (at least $3)"
+    else not_ok "$1 = ${2:-no value}, below $3"; fi
+}
+victim_ticks() { sed -nE 's/^\[1:victim\] compute: iters=[0-9]+ checksum=[0-9a-f]+ ticks=([0-9]+)$/\1/p' "$log"; }
+run_pv fair-alone "$G/compute.elf:name=victim iters=2000000"
+expect_rc 0
+alone=$(victim_ticks)
+for m in cpuidloop ioloop flood; do
+    run_pv "fair-$m" "$G/compute.elf:name=victim iters=2000000" "$G/bad.elf:name=att mode=$m budget=150000000"
+    expect '^perfvisor: domain 1 \(victim\) exited with status 0$'
+    expect '^perfvisor: domain 2 \(att\) stopped: used up its CPU budget of 150000000 ticks \(budget=\): [0-9]+ in the guest, [0-9]+ in the hypervisor for it$'
+    share=$(awk -v a="$alone" -v t="$(victim_ticks)" 'BEGIN { if (t > 0) printf "%.1f", 100 * a / t }')
+    atleast "victim's share of the machine beside $m (%, fair: 50)" "$share" 45
+    # the attacker's charge: guest + hypervisor ticks, over the budget by at most one exit and the
+    # console pumping and ring drain after its last slice
+    charged=$(awk '$1 == "perfvisor:" && $2 == "2" && $3 == "att" { print $9; exit }' "$log")
+    near "att's charged ticks vs budget=150000000" "$charged" 150000000 100000
+    hv=$(awk '$1 == "perfvisor:" && $2 == "2" && $3 == "att" { print $7; exit }' "$log")
+    atleast "att's hypervisor ticks (most of its charge)" "$hv" 100000000
+done
+
 summary hostile

@@ -178,12 +178,18 @@ void vmx_timer_settle(struct vcpu *v, int expired, uint64_t tsc) { timer_settle(
 
 /* Accounting (in TSC ticks, which Bochs advances one per instruction): guest time is
  * entry -> exit; hypervisor time for an exit is exit -> the next entry of the same vCPU,
- * not counting other domains that ran in between. */
+ * not counting other domains that ran in between.
+ *
+ * The slice is `ticks` of TSC time, the guest's and the hypervisor's work for it together: the
+ * preemption timer (guest time only) bounds the guest's part, and the TSC is checked after
+ * every exit, so a guest that makes the hypervisor work for it (an exit loop, a console flood)
+ * ends its slice as early as one that computes.  It overshoots by at most one exit. */
 void arch_vcpu_run(struct vcpu *v, uint64_t ticks)
 {
     struct vmx_vcpu *x = v->arch;
+    uint64_t slice_start = rdtsc();
 
-    x->mark_tsc = rdtsc();
+    x->mark_tsc = slice_start;
     vmx_vcpu_load(v);
     x->slice_left = ticks;
     timer_arm(v);
@@ -232,7 +238,7 @@ void arch_vcpu_run(struct vcpu *v, uint64_t ticks)
             v->export_ticks += dt;
             x->mark_tsc += dt;
         }
-        if (action == EXIT_END_SLICE || x->slice_left == 0)
+        if (action == EXIT_END_SLICE || x->slice_left == 0 || rdtsc() - slice_start >= ticks)
             break;
         if (x->rearm)
             timer_arm(v);
