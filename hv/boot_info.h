@@ -5,7 +5,7 @@
 #include <stdint.h>
 
 #define BOOT_MAX_RANGES  64
-#define BOOT_MAX_MODULES 16
+#define BOOT_MAX_MODULES 32          /* domains and their multiboot modules */
 #define BOOT_CMDLINE_MAX 256
 
 struct mem_range {

@@ -73,3 +73,46 @@ int cmdline_get_u64(const char *cmdline, const char *key, uint64_t *v)
         return 0;
     return parse_u64(buf, v) == 0 ? 1 : -1;
 }
+
+static int token_dropped(const char *tok, size_t tlen, const char *const *drop, const char *prefix)
+{
+    if (prefix && tlen >= strlen(prefix) && strncmp(tok, prefix, strlen(prefix)) == 0)
+        return 1;
+    for (; drop && *drop; drop++) {
+        size_t klen = strlen(*drop);
+        if (tlen > klen && tok[klen] == '=' && strncmp(tok, *drop, klen) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+size_t cmdline_strip(const char *cmdline, const char *const *drop, const char *prefix, char *out,
+                     size_t size)
+{
+    size_t n = 0;
+    const char *p = cmdline;
+
+    if (!size)
+        return 0;
+    out[0] = '\0';
+    while (p && *p) {
+        while (*p == ' ' || *p == '\t')
+            p++;
+        const char *tok = p;
+        while (*p && *p != ' ' && *p != '\t')
+            p++;
+        size_t tlen = (size_t)(p - tok);
+        if (!tlen || token_dropped(tok, tlen, drop, prefix))
+            continue;
+        if (n && n + 2 >= size)                 /* no room for a blank and a byte */
+            break;
+        if (n)
+            out[n++] = ' ';
+        if (tlen > size - 1 - n)
+            tlen = size - 1 - n;                  /* truncated, as the whole line would be */
+        memcpy(out + n, tok, tlen);
+        n += tlen;
+        out[n] = '\0';
+    }
+    return n;
+}

@@ -16,4 +16,12 @@ int parse_u64(const char *s, uint64_t *v);
 /* cmdline_get + parse_u64: 1 found and valid, 0 absent, -1 present but not a number. */
 int cmdline_get_u64(const char *cmdline, const char *key, uint64_t *v);
 
+/* Copies cmdline into out (NUL-terminated, at most size bytes) without the tokens that belong
+ * to someone else: `key=...` for each key of the NULL-terminated list `drop`, and every token
+ * that starts with `prefix` (a namespace such as "perfvisor."; NULL: none).  The tokens kept are
+ * joined by one space, in their order.  Returns the length written; a line longer than out is
+ * truncated. */
+size_t cmdline_strip(const char *cmdline, const char *const *drop, const char *prefix, char *out,
+                     size_t size);
+
 #endif

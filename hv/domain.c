@@ -9,6 +9,11 @@
 #define MIN_MEM_MIB     2
 #define MAX_MEM_MIB     3072     /* guest memory must stay below the 4 GiB MMIO hole */
 
+/* The module command line's keys that are perfvisor's, not the guest's: the guest's own copy of
+ * the line has them removed, with every `perfvisor.`-prefixed token (docs/guests.md). */
+static const char *const domain_keys[] = { "name", "mem", "budget", "vpmu", NULL };
+#define DOMAIN_KEY_PREFIX "perfvisor."
+
 struct domain domains[MAX_DOMAINS];
 int ndomains;
 
@@ -22,7 +27,7 @@ int domain_configure(struct domain *d, int id, const char *cmdline, char *err, i
     d->state = DOMAIN_RUNNING;
     d->vcpu.dom = d;
     d->vcpu.id = 0;
-    hv_strlcpy(d->cmdline, cmdline, sizeof(d->cmdline));
+    cmdline_strip(cmdline, domain_keys, DOMAIN_KEY_PREFIX, d->cmdline, sizeof(d->cmdline));
     vuart_reset(&d->uart);
     if (!cmdline_get(cmdline, "name", d->name, sizeof(d->name)) || !d->name[0])
         hv_snprintf(d->name, sizeof(d->name), "dom%d", id);

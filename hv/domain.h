@@ -43,7 +43,7 @@ struct vcpu {
 struct domain {
     int id;
     char name[DOMAIN_NAME_MAX];
-    char cmdline[DOMAIN_CMDLINE_MAX];
+    char cmdline[DOMAIN_CMDLINE_MAX];  /* the guest's: the module's without perfvisor's keys */
     uint64_t mem_size;                 /* guest-physical memory [0, mem_size) ... */
     uint64_t mem_host;                 /* ... lives at host-physical mem_host, contiguous */
     uint64_t budget;                   /* guest TSC ticks before it is stopped; 0: none */

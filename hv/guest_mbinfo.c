@@ -2,7 +2,8 @@
 #include "boot/multiboot.h"
 #include "hv/string.h"
 
-int guest_mbinfo_build(uint8_t *gmem, uint64_t gsize, uint64_t at, const char *cmdline)
+int guest_mbinfo_build(uint8_t *gmem, uint64_t gsize, uint64_t at, const char *cmdline,
+                       const struct guest_module *mods, int nmods)
 {
     static const char loader[] = "perfvisor";
     const struct { uint64_t base, len; uint32_t type; } map[] = {
@@ -16,8 +17,14 @@ int guest_mbinfo_build(uint8_t *gmem, uint64_t gsize, uint64_t at, const char *c
     uint64_t mmap = info + sizeof(struct mb1_info);
     uint64_t cl = mmap + nmap * sizeof(struct mb1_mmap_entry);
     uint64_t name = cl + clen;
-    uint64_t end = name + sizeof(loader);
+    uint64_t modlist = name + sizeof(loader);
+    if (nmods)
+        modlist = (modlist + 3) & ~3ull;                          /* 4-byte aligned entries */
+    uint64_t end = modlist + (uint64_t)nmods * sizeof(struct mb1_module);
+    uint64_t strings = end;
 
+    for (int i = 0; i < nmods; i++)
+        end += strlen(mods[i].string) + 1;
     if (gsize < 0x200000 || end > at + GUEST_MBINFO_SIZE || end > gsize)
         return -1;
 
@@ -30,6 +37,11 @@ int guest_mbinfo_build(uint8_t *gmem, uint64_t gsize, uint64_t at, const char *c
     mi->mmap_addr = (uint32_t)mmap;
     mi->mmap_length = nmap * sizeof(struct mb1_mmap_entry);
     mi->boot_loader_name = (uint32_t)name;
+    if (nmods) {
+        mi->flags |= MB1_INFO_MODS;
+        mi->mods_count = (uint32_t)nmods;
+        mi->mods_addr = (uint32_t)modlist;
+    }
 
     struct mb1_mmap_entry *e = (void *)(gmem + mmap);
     for (int i = 0; i < nmap; i++) {
@@ -40,5 +52,16 @@ int guest_mbinfo_build(uint8_t *gmem, uint64_t gsize, uint64_t at, const char *c
     }
     memcpy(gmem + cl, cmdline, clen);
     memcpy(gmem + name, loader, sizeof(loader));
+    memset(gmem + name + sizeof(loader), 0, modlist - name - sizeof(loader));
+    struct mb1_module *mm = (void *)(gmem + modlist);
+    for (int i = 0; i < nmods; i++) {
+        size_t slen = strlen(mods[i].string) + 1;
+        mm[i].mod_start = (uint32_t)mods[i].start;
+        mm[i].mod_end = (uint32_t)mods[i].end;
+        mm[i].cmdline = (uint32_t)strings;
+        mm[i].reserved = 0;
+        memcpy(gmem + strings, mods[i].string, slen);
+        strings += slen;
+    }
     return (int)(end - at);
 }

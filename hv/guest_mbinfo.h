@@ -10,7 +10,16 @@
 #define GUEST_LOW_END     0x8000ull     /* info + stack: a kernel must load above this */
 #define GUEST_EBDA_START  0x9FC00ull   /* reported reserved, like a PC's EBDA and BIOS area */
 
-/* Writes the info at guest-physical `at` (within gmem of gsize bytes); returns its size or -1. */
-int guest_mbinfo_build(uint8_t *gmem, uint64_t gsize, uint64_t at, const char *cmdline);
+/* A multiboot module already in guest memory, as the info lists it (Multiboot 0.6.96 3.3). */
+struct guest_module {
+    uint64_t start, end;          /* guest-physical [start, end) */
+    const char *string;           /* its command line */
+};
+
+/* Writes the info at guest-physical `at` (within gmem of gsize bytes), listing the nmods
+ * modules (flags bit 3, mods_count, mods_addr) as GRUB does; returns its size or -1 when it
+ * does not fit in GUEST_MBINFO_SIZE. */
+int guest_mbinfo_build(uint8_t *gmem, uint64_t gsize, uint64_t at, const char *cmdline,
+                       const struct guest_module *mods, int nmods);
 
 #endif

@@ -4,6 +4,7 @@
 #include "hv/cmdline.h"
 #include "hv/domain.h"
 #include "hv/guest_mbinfo.h"
+#include "hv/guest_modules.h"
 #include "hv/mbkernel.h"
 #include "hv/mm.h"
 #include "hv/platform.h"
@@ -51,11 +52,18 @@ static void memory_init(void)
     hv_printf("perfvisor: %lu MiB free for domains\n", frames_free_bytes(&hv_frames) >> 20);
 }
 
-/* Builds domain `id` from a module: memory, kernel, multiboot info, EPT, vCPU. */
+/* The GRUB modules that are data for a domain (perfvisor.module-of=N), by domain. */
+static const struct boot_module *dom_mods[MAX_DOMAINS][GUEST_MAX_MODULES];
+static int dom_nmods[MAX_DOMAINS];
+static struct guest_module placed[GUEST_MAX_MODULES];
+static char placed_strings[GUEST_MAX_MODULES][BOOT_CMDLINE_MAX];
+
+/* Builds domain `id` from a module: memory, kernel, its modules, multiboot info, EPT, vCPU. */
 static void domain_build(struct domain *d, int id, const struct boot_module *m)
 {
     char err[160];
     struct mbkernel_load ld;
+    int nmods = dom_nmods[id - 1];
 
     if (domain_configure(d, id, m->cmdline, err, sizeof(err))) {
         domain_stop(d, "bad command line: %s", err);
@@ -79,8 +87,18 @@ static void domain_build(struct domain *d, int id, const struct boot_module *m)
                     "multiboot information and initial stack go", ld.lo, GUEST_LOW_END);
         return;
     }
-    if (guest_mbinfo_build(gmem, d->mem_size, GUEST_MBINFO_GPA, d->cmdline) < 0) {
-        domain_stop(d, "cannot build its multiboot information (command line too long?)");
+    if (nmods > GUEST_MAX_MODULES) {
+        domain_stop(d, "cannot start: %d multiboot modules, at most %d", nmods, GUEST_MAX_MODULES);
+        return;
+    }
+    if (guest_modules_place(gmem, d->mem_size, ld.hi, dom_mods[id - 1], nmods, placed,
+                            placed_strings, err, sizeof(err))) {
+        domain_stop(d, "cannot load its modules: %s", err);
+        return;
+    }
+    if (guest_mbinfo_build(gmem, d->mem_size, GUEST_MBINFO_GPA, d->cmdline, placed, nmods) < 0) {
+        domain_stop(d, "cannot build its multiboot information (command line or module "
+                    "strings too long?)");
         return;
     }
     const uint8_t *img = (const uint8_t *)(uintptr_t)m->start;
@@ -102,6 +120,9 @@ static void domain_build(struct domain *d, int id, const struct boot_module *m)
     hv_printf("perfvisor: domain %d (%s): %lu MiB at 0x%lx, %s kernel [0x%lx, 0x%lx), entry 0x%lx%s\n",
               d->id, d->name, d->mem_size >> 20, d->mem_host, ld.format, ld.lo, ld.hi, ld.entry,
               ld.has_mb1_header ? "" : " (no multiboot header)");
+    for (int i = 0; i < nmods; i++)
+        hv_printf("perfvisor: domain %d (%s): module %d \"%s\" at [0x%lx, 0x%lx)\n", d->id,
+                  d->name, i + 1, placed[i].string, placed[i].start, placed[i].end);
 }
 
 void kmain(uint32_t magic, uint64_t info)
@@ -131,10 +152,27 @@ void kmain(uint32_t magic, uint64_t info)
     if (bi.modules_dropped)
         hv_printf("perfvisor: %d module(s) beyond the first %d ignored\n", bi.modules_dropped,
                   BOOT_MAX_MODULES);
-    for (int i = 0; i < bi.nmodules && i < MAX_DOMAINS; i++)
-        domain_build(&domains[ndomains++], i + 1, &bi.modules[i]);
-    if (bi.nmodules > MAX_DOMAINS)
-        hv_printf("perfvisor: %d module(s) beyond %d domains ignored\n", bi.nmodules - MAX_DOMAINS,
+    /* kernels are domains 1, 2, ... in order; marked modules go to the domain they name */
+    const struct boot_module *kernels[BOOT_MAX_MODULES];
+    int nkernels = 0;
+    for (int i = 0; i < bi.nmodules; i++) {
+        int owner = guest_module_owner(bi.modules[i].cmdline);
+        if (owner == 0)
+            kernels[nkernels++] = &bi.modules[i];
+        else if (owner < 0 || owner > MAX_DOMAINS)
+            hv_printf("perfvisor: module %d (\"%s\"): %s= must name a domain 1-%d: ignored\n",
+                      i + 1, bi.modules[i].cmdline, GUEST_MODULE_OF_KEY, MAX_DOMAINS);
+        else if (dom_nmods[owner - 1]++ < GUEST_MAX_MODULES)
+            dom_mods[owner - 1][dom_nmods[owner - 1] - 1] = &bi.modules[i];
+    }
+    for (int i = 0; i < MAX_DOMAINS; i++)
+        if (dom_nmods[i] && i >= nkernels)
+            hv_printf("perfvisor: %d module(s) of domain %d, which does not exist: ignored\n",
+                      dom_nmods[i], i + 1);
+    for (int i = 0; i < nkernels && i < MAX_DOMAINS; i++)
+        domain_build(&domains[ndomains++], i + 1, kernels[i]);
+    if (nkernels > MAX_DOMAINS)
+        hv_printf("perfvisor: %d module(s) beyond %d domains ignored\n", nkernels - MAX_DOMAINS,
                   MAX_DOMAINS);
 
     hv_printf("perfvisor: running %d domain(s), time slice %lu ticks\n", ndomains, slice);

@@ -3,6 +3,7 @@
 #include "bootspec.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,8 +27,18 @@ char *boot_spec_find_image(const char *image_opt, const char **source)
 	return path;
 }
 
+#define MAX_GRUB_MODULES 32   /* hv/boot_info.h BOOT_MAX_MODULES: guests and their modules */
+
 static int check_guest(const struct guest_spec *g, bool native)
 {
+	for (size_t j = 0; j < g->nmodules; j++) {
+		FILE *f = fopen(g->modules[j], "rb");
+		if (!f) {
+			pv_error("guest %s: module=%s: %s", g->path, g->modules[j], strerror(errno));
+			return -1;
+		}
+		fclose(f);
+	}
 	int elf = file_is_elf(g->path);
 	if (elf < 0) {
 		pv_error("guest %s: %s", g->path, strerror(errno));
@@ -72,6 +83,14 @@ int boot_spec_init(struct boot_spec *bs, bool native, const char *image_opt, con
 		bs->nguests++;
 		if (check_guest(&bs->guests[i], native))
 			goto fail;
+	}
+	size_t grub_modules = bs->nguests;
+	for (size_t i = 0; i < bs->nguests; i++)
+		grub_modules += bs->guests[i].nmodules;
+	if (!native && grub_modules > MAX_GRUB_MODULES) {
+		pv_error("%zu guests and modules: perfvisor takes at most %d GRUB modules in all",
+			 grub_modules, MAX_GRUB_MODULES);
+		goto fail;
 	}
 	guests_assign_names(bs->guests, bs->nguests);
 	for (size_t i = 0; i < bs->nguests; i++)

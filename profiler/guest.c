@@ -7,9 +7,61 @@
 
 #include "util.h"
 
+const char *const guest_perfvisor_keys[] = { "name", "mem", "budget", "vpmu", "module", NULL };
+
 static int is_space(char c)
 {
 	return c == ' ' || c == '\t' || c == '\n';
+}
+
+/* The tokens of args, except those "key=..." of keys (and "perfvisor.*" when drop_ns), joined by
+ * one space (new string).  Each module=VALUE met is handed to on_module, if not NULL. */
+static char *args_without(const char *args, const char *const *keys, int drop_ns,
+			  struct guest_spec *on_module)
+{
+	char *out = xstrdup("");
+	size_t len = 0;
+	const char *p = args;
+	while (*p) {
+		while (is_space(*p))
+			p++;
+		const char *tok = p;
+		while (*p && !is_space(*p))
+			p++;
+		size_t tlen = p - tok;
+		if (!tlen)
+			continue;
+		int drop = drop_ns && !strncmp(tok, "perfvisor.", 10);
+		for (const char *const *k = keys; *k && !drop; k++) {
+			size_t klen = strlen(*k);
+			drop = tlen > klen && !strncmp(tok, *k, klen) && tok[klen] == '=';
+		}
+		if (on_module && tlen >= 7 && !strncmp(tok, "module=", 7)) {
+			on_module->modules = xrealloc(on_module->modules,
+						      (on_module->nmodules + 1) * sizeof(char *));
+			on_module->modules[on_module->nmodules++] = strndup(tok + 7, tlen - 7);
+		}
+		if (drop)
+			continue;
+		out = xrealloc(out, len + tlen + 2);
+		if (len)
+			out[len++] = ' ';
+		memcpy(out + len, tok, tlen);
+		len += tlen;
+		out[len] = '\0';
+	}
+	return out;
+}
+
+char *guest_native_args(const struct guest_spec *spec)
+{
+	return args_without(spec->user_args, guest_perfvisor_keys, 1, NULL);
+}
+
+char *guest_module_string(const char *path)
+{
+	const char *base = strrchr(path, '/');
+	return xstrdup(base ? base + 1 : path);
 }
 
 char *cmdline_get(const char *cmdline, const char *key)
@@ -56,7 +108,18 @@ int guest_parse(const char *arg, struct guest_spec *spec, const char **err)
 	size_t alen = strlen(a);
 	while (alen && is_space(a[alen - 1]))
 		alen--;
-	spec->user_args = strndup(a, alen);
+	char *all = strndup(a, alen);
+	static const char *const module_key[] = { "module", NULL };
+	spec->user_args = args_without(all, module_key, 0, spec);
+	free(all);
+	int empty_module = 0;
+	for (size_t i = 0; i < spec->nmodules; i++)
+		empty_module |= !*spec->modules[i];
+	if (empty_module) {
+		*err = "module= needs a file name";
+		guest_free(spec);
+		return -1;
+	}
 
 	spec->mem_mib = GUEST_DEFAULT_MEM_MIB;
 	char *mem = cmdline_get(spec->user_args, "mem");
@@ -132,5 +195,8 @@ void guest_free(struct guest_spec *spec)
 	free(spec->user_args);
 	free(spec->name);
 	free(spec->args);
+	for (size_t i = 0; i < spec->nmodules; i++)
+		free(spec->modules[i]);
+	free(spec->modules);
 	memset(spec, 0, sizeof(*spec));
 }

@@ -92,13 +92,32 @@ char *grub_cfg_generate(const struct iso_desc *desc)
 			    "set default=0\n"
 			    "menuentry \"perfvisor\" {\n");
 	if (desc->native) {
-		append_line(&cfg, "multiboot", "/boot/g1.elf", desc->nguests ? desc->guests[0].args : "");
+		/* GRUB alone: the guest gets its own keys only, its modules as multiboot modules */
+		char *args = desc->nguests ? guest_native_args(&desc->guests[0]) : xstrdup("");
+		append_line(&cfg, "multiboot", "/boot/g1.elf", args);
+		free(args);
+		for (size_t j = 0; desc->nguests && j < desc->guests[0].nmodules; j++) {
+			char path[64];
+			char *str = guest_module_string(desc->guests[0].modules[j]);
+			snprintf(path, sizeof(path), "/boot/g1-m%zu.bin", j + 1);
+			append_line(&cfg, "module", path, str);
+			free(str);
+		}
 	} else {
 		append_line(&cfg, "multiboot2", "/boot/perfvisor.elf", desc->hv_cmdline);
 		for (size_t i = 0; i < desc->nguests; i++) {
-			char path[32];
+			char path[64];
 			snprintf(path, sizeof(path), "/boot/g%zu.elf", i + 1);
 			append_line(&cfg, "module2", path, desc->guests[i].args);
+			/* its modules follow it, marked for the hypervisor: domain i + 1 */
+			for (size_t j = 0; j < desc->guests[i].nmodules; j++) {
+				char *str = guest_module_string(desc->guests[i].modules[j]);
+				char *args = xasprintf(GUEST_MODULE_OF_KEY "=%zu %s", i + 1, str);
+				snprintf(path, sizeof(path), "/boot/g%zu-m%zu.bin", i + 1, j + 1);
+				append_line(&cfg, "module2", path, args);
+				free(args);
+				free(str);
+			}
 		}
 	}
 	char *old = cfg;
@@ -149,13 +168,21 @@ int iso_build(const struct iso_desc *desc, const char *workdir, const char *out_
 			goto out;
 	}
 	for (size_t i = 0; i < desc->nguests; i++) {
-		char name[32];
+		char name[64];
 		snprintf(name, sizeof(name), "g%zu.elf", i + 1);
 		char *dst = path_join(boot, name);
 		int r = copy_file(desc->guests[i].path, dst);
 		free(dst);
 		if (r)
 			goto out;
+		for (size_t j = 0; j < desc->guests[i].nmodules; j++) {
+			snprintf(name, sizeof(name), "g%zu-m%zu.bin", i + 1, j + 1);
+			dst = path_join(boot, name);
+			r = copy_file(desc->guests[i].modules[j], dst);
+			free(dst);
+			if (r)
+				goto out;
+		}
 	}
 	cfg = grub_cfg_generate(desc);
 	if (write_file(cfg_path, cfg))

@@ -66,11 +66,47 @@ static void native_entry_boots_the_guest_with_multiboot1(void **state)
 	assert_string_equal(cfg, "set timeout=0\n"
 				 "set default=0\n"
 				 "menuentry \"perfvisor\" {\n"
-				 "  multiboot /boot/g1.elf name=compute iters=10\n"
+				 "  multiboot /boot/g1.elf iters=10\n"
 				 "  boot\n"
 				 "}\n");
 	free(cfg);
 	guest_free(&g[0]);
+}
+
+/* A guest's module=PATH files follow it as modules marked perfvisor.module-of=<its domain>,
+ * the string the guest sees being the file's name; natively, plain multiboot modules. */
+static void modules_follow_their_guest_marked_with_its_domain(void **state)
+{
+	(void)state;
+	const char *args[] = { "a.elf", "b.elf:module=d/one.bin x=1 module=two" };
+	struct guest_spec g[2];
+	make_guests(g, args, 2);
+	struct iso_desc d = { .hv_image = "pv.elf", .guests = g, .nguests = 2 };
+	char *cfg = grub_cfg_generate(&d);
+	assert_string_equal(cfg, "set timeout=0\n"
+				 "set default=0\n"
+				 "menuentry \"perfvisor\" {\n"
+				 "  multiboot2 /boot/perfvisor.elf\n"
+				 "  module2 /boot/g1.elf name=a\n"
+				 "  module2 /boot/g2.elf name=b x=1\n"
+				 "  module2 /boot/g2-m1.bin perfvisor.module-of=2 one.bin\n"
+				 "  module2 /boot/g2-m2.bin perfvisor.module-of=2 two\n"
+				 "  boot\n"
+				 "}\n");
+	free(cfg);
+	struct iso_desc n = { .native = true, .guests = &g[1], .nguests = 1 };
+	cfg = grub_cfg_generate(&n);
+	assert_string_equal(cfg, "set timeout=0\n"
+				 "set default=0\n"
+				 "menuentry \"perfvisor\" {\n"
+				 "  multiboot /boot/g1.elf x=1\n"
+				 "  module /boot/g1-m1.bin one.bin\n"
+				 "  module /boot/g1-m2.bin two\n"
+				 "  boot\n"
+				 "}\n");
+	free(cfg);
+	guest_free(&g[0]);
+	guest_free(&g[1]);
 }
 
 static void words_grub_would_interpret_are_single_quoted(void **state)
@@ -100,6 +136,7 @@ int main(void)
 		cmocka_unit_test(no_hypervisor_cmdline_leaves_no_trailing_blank),
 		cmocka_unit_test(native_entry_boots_the_guest_with_multiboot1),
 		cmocka_unit_test(words_grub_would_interpret_are_single_quoted),
+		cmocka_unit_test(modules_follow_their_guest_marked_with_its_domain),
 	};
 	return cmocka_run_group_tests_name("grub.cfg", tests, NULL, NULL);
 }

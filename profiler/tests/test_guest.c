@@ -136,6 +136,30 @@ static void cmdline_get_matches_whole_keys(void **state)
 	assert_null(cmdline_get("", "name"));
 }
 
+/* module=PATH is the CLI's (repeatable, in order): it leaves the module command line, and the
+ * keys perfvisor reads are not in the native command line either. */
+static void module_tokens_are_collected_and_removed(void **state)
+{
+	(void)state;
+	struct guest_spec g;
+	const char *err = NULL;
+	assert_int_equal(guest_parse("k.elf:module=a/x.bin iters=3 module=y mem=8 name=n vpmu=off "
+				     "budget=9 modules=keep", &g, &err), 0);
+	assert_int_equal(g.nmodules, 2);
+	assert_string_equal(g.modules[0], "a/x.bin");
+	assert_string_equal(g.modules[1], "y");
+	assert_string_equal(g.user_args, "iters=3 mem=8 name=n vpmu=off budget=9 modules=keep");
+	char *native = guest_native_args(&g);
+	assert_string_equal(native, "iters=3 modules=keep");
+	free(native);
+	char *str = guest_module_string(g.modules[0]);
+	assert_string_equal(str, "x.bin");
+	free(str);
+	guest_free(&g);
+	assert_int_equal(guest_parse("k.elf:module=", &g, &err), -1);
+	assert_string_equal(err, "module= needs a file name");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -143,6 +167,7 @@ int main(void)
 		cmocka_unit_test(args_are_everything_after_the_first_colon),
 		cmocka_unit_test(name_token_is_explicit),
 		cmocka_unit_test(bad_specs_are_rejected),
+		cmocka_unit_test(module_tokens_are_collected_and_removed),
 		cmocka_unit_test(default_name_is_basename_without_elf),
 		cmocka_unit_test(same_file_twice_gets_k_and_k_2),
 		cmocka_unit_test(derived_names_avoid_explicit_ones),

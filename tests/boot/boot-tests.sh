@@ -35,7 +35,7 @@ expect_count() {
 # 1. the hello guest: output tagged with its domain, multiboot info as a loader gives it
 run_pv hello "$G/hello.elf"
 expect_rc 0
-expect '^\[1:hello\] hello from guest-stub hello \(cmdline: name=hello\)$'
+expect '^\[1:hello\] hello from guest-stub hello \(cmdline: \)$'        # name= is perfvisor's, not the guest's
 expect '^\[1:hello\] hello: mem_lower=639 KiB mem_upper=15360 KiB$'
 expect '^perfvisor: domain 1 \(hello\) exited with status 0$'
 expect '^perfvisor: end status=0$'

@@ -135,7 +135,7 @@ static void test_mb2_too_many_modules_and_long_cmdline(void **state)
     assert_int_equal(strlen(bi.cmdline), BOOT_CMDLINE_MAX - 1);
     assert_int_equal(bi.nmodules, BOOT_MAX_MODULES);
     assert_int_equal(bi.modules_dropped, 3);
-    assert_int_equal(bi.modules[BOOT_MAX_MODULES - 1].start, 0x1000000 + 15 * 0x1000);
+    assert_int_equal(bi.modules[BOOT_MAX_MODULES - 1].start, 0x1000000 + (BOOT_MAX_MODULES - 1) * 0x1000);
 }
 
 /* ------------------------------------------------------------------ multiboot1 */

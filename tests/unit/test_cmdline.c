@@ -189,6 +189,36 @@ static void test_get_u64_return_codes(void **state)
     assert_int_equal(v, 0x20);
 }
 
+static const char *const drop[] = { "name", "mem", NULL };
+
+/* cmdline_strip: the listed keys and the prefixed tokens go, the rest is kept in order. */
+static void test_strip_keys_and_prefix(void **state)
+{
+    (void)state;
+    char out[64];
+    assert_int_equal(cmdline_strip("  k.elf name=a x=1 mem=2 perfvisor.y=3 nam=4 name mem==5 ",
+                                   drop, "perfvisor.", out, sizeof(out)), 20);
+    assert_string_equal(out, "k.elf x=1 nam=4 name");
+    assert_int_equal(cmdline_strip("name=a mem=1", drop, NULL, out, sizeof(out)), 0);
+    assert_string_equal(out, "");
+    cmdline_strip("", drop, NULL, out, sizeof(out));
+    assert_string_equal(out, "");
+    cmdline_strip("a=1 perfvisor.b perfvisor.c=2", NULL, NULL, out, sizeof(out));
+    assert_string_equal(out, "a=1 perfvisor.b perfvisor.c=2");
+}
+
+/* A line longer than the buffer is truncated, never overflows. */
+static void test_strip_truncates(void **state)
+{
+    (void)state;
+    char out[8];
+    memset(out, 'Z', sizeof(out));
+    assert_int_equal(cmdline_strip("name=x abc defgh ij", drop, NULL, out, sizeof(out)), 7);
+    assert_string_equal(out, "abc def");
+    assert_int_equal(cmdline_strip("abcdef g", drop, NULL, out, sizeof(out)), 6);
+    assert_string_equal(out, "abcdef");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -206,6 +236,8 @@ int main(void)
         cmocka_unit_test(test_parse_junk_and_empty),
         cmocka_unit_test(test_parse_suffix_without_digits),
         cmocka_unit_test(test_get_u64_return_codes),
+        cmocka_unit_test(test_strip_keys_and_prefix),
+        cmocka_unit_test(test_strip_truncates),
     };
     return cmocka_run_group_tests_name("hv/cmdline.c", tests, NULL, NULL);
 }

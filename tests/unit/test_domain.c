@@ -49,6 +49,19 @@ static void test_name_mem_budget(void **state)
     assert_int_equal(d.budget, 5 * MiB);
 }
 
+/* The guest's command line is the module's without perfvisor's keys (name=, mem=, budget=,
+ * vpmu=, perfvisor.*): a kernel written for QEMU takes unknown words as its own arguments. */
+static void test_guest_cmdline_without_perfvisor_keys(void **state)
+{
+    (void)state;
+    assert_int_equal(configure(1, "x.elf name=k mem=32 status=3 budget=9 vpmu=off "
+                                  "perfvisor.module-of=1 names=keep  memo=keep\titers=5"), 0);
+    assert_string_equal(d.cmdline, "x.elf status=3 names=keep memo=keep iters=5");
+    assert_string_equal(d.name, "k");
+    assert_int_equal(d.mem_size, 32 * MiB);
+    assert_int_equal(d.vpmu_enabled, 0);
+}
+
 static void test_empty_name_falls_back(void **state)
 {
     (void)state;
@@ -65,6 +78,9 @@ static void test_long_name_and_cmdline_truncated(void **state)
     memcpy(cl, "name=", 5);
     assert_int_equal(configure(1, cl), 0);
     assert_int_equal(strlen(d.name), DOMAIN_NAME_MAX - 1);
+    assert_string_equal(d.cmdline, "");                    /* name= is not the guest's */
+    memcpy(cl, "opt=", 4);
+    assert_int_equal(configure(1, cl), 0);
     assert_int_equal(strlen(d.cmdline), DOMAIN_CMDLINE_MAX - 1);
 }
 
@@ -194,6 +210,7 @@ int main(void)
         cmocka_unit_test(test_name_mem_budget),
         cmocka_unit_test(test_empty_name_falls_back),
         cmocka_unit_test(test_long_name_and_cmdline_truncated),
+        cmocka_unit_test(test_guest_cmdline_without_perfvisor_keys),
         cmocka_unit_test(test_mem_rounds_up_to_2mib),
         cmocka_unit_test(test_mem_out_of_range),
         cmocka_unit_test(test_budget_parse_error),

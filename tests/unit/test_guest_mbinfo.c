@@ -10,6 +10,7 @@
 
 #include "boot/multiboot.h"
 #include "hv/guest_mbinfo.h"
+#include "hv/guest_modules.h"
 
 #define MiB (1ull << 20)
 
@@ -25,7 +26,7 @@ static void test_info_fields(void **state)
     (void)state;
     uint64_t gsize = 16 * MiB;
     uint8_t *g = new_guest(gsize);
-    int n = guest_mbinfo_build(g, gsize, GUEST_MBINFO_GPA, "name=hello mem=16");
+    int n = guest_mbinfo_build(g, gsize, GUEST_MBINFO_GPA, "name=hello mem=16", NULL, 0);
     const struct mb1_info *mi = (const void *)(g + GUEST_MBINFO_GPA);
 
     /* info, 3 map entries, the command line and "perfvisor", back to back */
@@ -49,7 +50,7 @@ static void test_memory_map(void **state)
     (void)state;
     uint64_t gsize = 64 * MiB;
     uint8_t *g = new_guest(gsize);
-    assert_true(guest_mbinfo_build(g, gsize, GUEST_MBINFO_GPA, "") > 0);
+    assert_true(guest_mbinfo_build(g, gsize, GUEST_MBINFO_GPA, "", NULL, 0) > 0);
     const struct mb1_info *mi = (const void *)(g + GUEST_MBINFO_GPA);
     assert_int_equal(mi->mem_upper, 63 * 1024);
     assert_int_equal(mi->mmap_length, 3 * 24);
@@ -79,7 +80,7 @@ static void test_placed_at_other_address(void **state)
     (void)state;
     uint64_t gsize = 2 * MiB;
     uint8_t *g = new_guest(gsize);
-    assert_true(guest_mbinfo_build(g, gsize, 0x10000, "x=1") > 0);
+    assert_true(guest_mbinfo_build(g, gsize, 0x10000, "x=1", NULL, 0) > 0);
     const struct mb1_info *mi = (const void *)(g + 0x10000);
     assert_int_equal(mi->mmap_addr, 0x10000 + sizeof(struct mb1_info));
     assert_int_equal(mi->mem_upper, 1024);
@@ -99,13 +100,13 @@ static void test_cmdline_must_fit_the_page(void **state)
     memset(cl, 'c', room);
 
     cl[room - 1] = '\0';                                     /* exactly fills the page */
-    assert_int_equal(guest_mbinfo_build(g, gsize, GUEST_MBINFO_GPA, cl), GUEST_MBINFO_SIZE);
+    assert_int_equal(guest_mbinfo_build(g, gsize, GUEST_MBINFO_GPA, cl, NULL, 0), GUEST_MBINFO_SIZE);
     assert_int_equal(g[GUEST_MBINFO_GPA + GUEST_MBINFO_SIZE], 0xAA);
 
     memset(g, 0xAA, gsize);
     cl[room - 1] = 'c';
     cl[room] = '\0';                                         /* one byte too many */
-    assert_int_equal(guest_mbinfo_build(g, gsize, GUEST_MBINFO_GPA, cl), -1);
+    assert_int_equal(guest_mbinfo_build(g, gsize, GUEST_MBINFO_GPA, cl, NULL, 0), -1);
     assert_int_equal(g[GUEST_MBINFO_GPA], 0xAA);             /* nothing written */
     free(cl);
     free(g);
@@ -116,8 +117,92 @@ static void test_guest_too_small(void **state)
     (void)state;
     uint64_t gsize = 2 * MiB;
     uint8_t *g = new_guest(gsize);
-    assert_int_equal(guest_mbinfo_build(g, 2 * MiB - 4096, GUEST_MBINFO_GPA, ""), -1);
-    assert_int_equal(guest_mbinfo_build(g, gsize, gsize - 64, ""), -1);   /* runs off the end */
+    assert_int_equal(guest_mbinfo_build(g, 2 * MiB - 4096, GUEST_MBINFO_GPA, "", NULL, 0), -1);
+    assert_int_equal(guest_mbinfo_build(g, gsize, gsize - 64, "", NULL, 0), -1);   /* runs off the end */
+    free(g);
+}
+
+/* Modules listed as GRUB lists them (Multiboot 0.6.96 3.3): flags bit 3, mods_count, mods_addr
+ * pointing at {mod_start, mod_end, string, 0} entries inside the info page. */
+static void test_modules_listed(void **state)
+{
+    (void)state;
+    uint64_t gsize = 16 * MiB;
+    uint8_t *g = new_guest(gsize);
+    const struct guest_module mods[] = {
+        { 0x200000, 0x200024, "mod1.txt" }, { 0x201000, 0x203710, "initrd x=1" },
+    };
+    int n = guest_mbinfo_build(g, gsize, GUEST_MBINFO_GPA, "k", mods, 2);
+    const struct mb1_info *mi = (const void *)(g + GUEST_MBINFO_GPA);
+    assert_true(n > 0);
+    assert_true(mi->flags & MB1_INFO_MODS);
+    assert_int_equal(mi->mods_count, 2);
+    assert_int_equal(mi->mods_addr % 4, 0);
+    assert_true(mi->mods_addr > GUEST_MBINFO_GPA && mi->mods_addr < GUEST_MBINFO_GPA + n);
+    const struct mb1_module *m = (const void *)(g + mi->mods_addr);
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(m[i].mod_start, mods[i].start);
+        assert_int_equal(m[i].mod_end, mods[i].end);
+        assert_int_equal(m[i].reserved, 0);
+        assert_string_equal((const char *)g + m[i].cmdline, mods[i].string);
+        assert_true(m[i].cmdline < GUEST_MBINFO_GPA + n);
+    }
+    assert_int_equal(g[GUEST_MBINFO_GPA + n], 0xAA);
+    free(g);
+}
+
+/* Module strings must fit the info page too. */
+static void test_module_strings_must_fit(void **state)
+{
+    (void)state;
+    static char big[3000];
+    uint8_t *g = new_guest(16 * MiB);
+    memset(big, 's', sizeof(big) - 1);
+    const struct guest_module mods[] = { { 0x200000, 0x201000, big }, { 0x201000, 0x202000, big } };
+    assert_int_equal(guest_mbinfo_build(g, 16 * MiB, GUEST_MBINFO_GPA, "", mods, 2), -1);
+    free(g);
+}
+
+/* The marker: perfvisor.module-of=N names domain N; none is a kernel; junk is -1. */
+static void test_module_owner(void **state)
+{
+    (void)state;
+    assert_int_equal(guest_module_owner("name=k mem=4"), 0);
+    assert_int_equal(guest_module_owner("perfvisor.module-of=3 data.bin"), 3);
+    assert_int_equal(guest_module_owner("x perfvisor.module-of=0x2"), 2);
+    assert_int_equal(guest_module_owner("perfvisor.module-of=0"), -1);
+    assert_int_equal(guest_module_owner("perfvisor.module-of=two"), -1);
+}
+
+/* Placement: page-aligned from the first page at or above the kernel's end, one after the
+ * other, bytes copied, strings without perfvisor.* tokens; too big for mem= is an error. */
+static void test_modules_placed(void **state)
+{
+    (void)state;
+    uint64_t gsize = 4 * MiB;
+    uint8_t *g = new_guest(gsize);
+    static uint8_t a[100], b[5000];
+    memset(a, 1, sizeof(a));
+    memset(b, 2, sizeof(b));
+    const struct boot_module ma = { (uintptr_t)a, (uintptr_t)a + sizeof(a),
+                                    "perfvisor.module-of=1 a.bin" };
+    const struct boot_module mb = { (uintptr_t)b, (uintptr_t)b + sizeof(b), "b.bin x=1" };
+    const struct boot_module *mods[] = { &ma, &mb };
+    struct guest_module out[2];
+    char strings[2][BOOT_CMDLINE_MAX], err[128];
+    assert_int_equal(guest_modules_place(g, gsize, 0x10752C, mods, 2, out, strings, err,
+                                         sizeof(err)), 0);
+    assert_int_equal(out[0].start, 0x108000);
+    assert_int_equal(out[0].end, 0x108000 + 100);
+    assert_int_equal(out[1].start, 0x109000);
+    assert_int_equal(out[1].end, 0x109000 + 5000);
+    assert_string_equal(out[0].string, "a.bin");
+    assert_string_equal(out[1].string, "b.bin x=1");
+    assert_memory_equal(g + 0x108000, a, sizeof(a));
+    assert_memory_equal(g + 0x109000, b, sizeof(b));
+    assert_int_equal(guest_modules_place(g, gsize, gsize - 0x1000, mods, 2, out, strings, err,
+                                         sizeof(err)), -1);
+    assert_non_null(strstr(err, "does not fit"));
     free(g);
 }
 
@@ -129,6 +214,10 @@ int main(void)
         cmocka_unit_test(test_placed_at_other_address),
         cmocka_unit_test(test_cmdline_must_fit_the_page),
         cmocka_unit_test(test_guest_too_small),
+        cmocka_unit_test(test_modules_listed),
+        cmocka_unit_test(test_module_strings_must_fit),
+        cmocka_unit_test(test_module_owner),
+        cmocka_unit_test(test_modules_placed),
     };
     return cmocka_run_group_tests_name("hv/guest_mbinfo.c", tests, NULL, NULL);
 }
