@@ -10,8 +10,11 @@
  *   cpuidloop    CPUID forever, ioloop  IN from COM1's LSR forever, flood  console lines
  *                forever: little guest time, much hypervisor time (slices and budget=
  *                must charge it)
+ *   namehog      names 1000 address spaces (HC_NAME_CR3): the hypervisor keeps a few per
+ *                domain and answers HC_ENOSPC for the rest; exits 0
  * Unknown or missing mode: exit status 2. */
 #include "guest.h"
+#include "../include/perfvisor/hypercall.h"
 
 #define WILD_ADDR 0x3F000000u   /* 1008 MiB */
 #define BAD_MSR   0x4D2E1F00u
@@ -65,9 +68,27 @@ int main(uint32_t magic, const struct mb_info *mbi)
         announce(mode, "console output forever");
         for (;;)
             uart_puts("bad: flood flood flood flood flood flood flood flood flood flood flood\n");
+    } else if (!strcmp(mode, "namehog")) {
+        announce(mode, "names 1000 address spaces with HC_NAME_CR3");
+        int ok = 0, full = 0, other = 0;
+        for (uint32_t i = 0; i < 1000; i++) {
+            static const char name[] = "hog";
+            int32_t r;
+            __asm__ volatile("vmcall" : "=a"(r)
+                             : "a"(HC_NAME_CR3), "b"(0x100000u + i * 0x1000u), "c"((uint32_t)name),
+                               "d"(sizeof(name) - 1) : "memory");
+            if (r == 0)
+                ok++;
+            else if (r == HC_ENOSPC)
+                full++;
+            else
+                other++;
+        }
+        printf("bad: namehog: named=%d refused_full=%d other=%d\n", ok, full, other);
+        return 0;
     } else {
         printf("bad: unknown mode '%s' (want triplefault, wildwrite, badmsr, spin, cpuidloop, "
-               "ioloop or flood)\n", mode);
+               "ioloop, flood or namehog)\n", mode);
         return 2;
     }
     printf("bad: mode=%s: still alive, this should not happen\n", mode);

@@ -29,8 +29,7 @@ enum hc_result hypercall(struct vcpu *v, int cpl, uint64_t nr, const uint64_t ar
         } else if (arch_guest_read(v, args[1], name, args[2])) {
             *ret = HC_EFAULT;
         } else {
-            prof_name_process(v->dom, args[0], name, (uint32_t)args[2]);
-            *ret = 0;
+            *ret = prof_name_process(v->dom, args[0], name, (uint32_t)args[2]);
         }
         return HC_CONTINUE;
     }

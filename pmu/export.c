@@ -69,8 +69,7 @@ void prof_export_header(void)
     }
     send(cap_enc_header_frame(&enc, &h, frame), 1);   /* drain() made room: no wait there */
     frames_since_header = 0;
-    for (int i = 0; i < prof_state.nnames; i++)   /* late readers learn every name again */
-        prof_state.names[i].pending = 1;
+    prof_names_mark_all(&prof_state.names);      /* late readers learn every name again */
 }
 
 /* The ring whose oldest sample is oldest: frames stay in time order across domains. */
@@ -88,12 +87,14 @@ static struct sample_ring *oldest_ring(void)
 /* Control records; each is marked sent only once it is in the frame. */
 static int add_controls(void)
 {
-    for (int i = 0; i < prof_state.nnames; i++) {
-        struct prof_name *n = &prof_state.names[i];
-        if (n->pending) {
-            if (cap_enc_process(&enc, n->domain, n->cr3, n->name, n->len))
-                return -1;
-            n->pending = 0;
+    for (int d = 1; d <= ndomains; d++) {
+        for (uint32_t i = 0; i < prof_state.names.count[d]; i++) {
+            struct prof_name *n = &prof_state.names.names[d][i];
+            if (n->pending) {
+                if (cap_enc_process(&enc, (uint8_t)d, n->cr3, n->name, n->len))
+                    return -1;
+                n->pending = 0;
+            }
         }
     }
     for (int d = 0; d <= ndomains; d++) {
@@ -202,7 +203,11 @@ void prof_finish(void)
               "headers and accounting included)\n", frames_sent, bytes_sent, recorded,
               recorded ? bytes_sent / recorded : 0,
               recorded ? bytes_sent * 100 / recorded % 100 : 0);
-    if (prof_state.names_dropped)
-        hv_printf("perfvisor: profile: %lu process names dropped (more than %d)\n",
-                  prof_state.names_dropped, PROF_MAX_NAMES);
+    for (int i = 0; i < ndomains; i++) {
+        const struct domain *dom = &domains[i];
+        if (prof_state.names.dropped[dom->id])
+            hv_printf("perfvisor: profile: domain %d (%s): %lu process names refused (HC_NAME_CR3 "
+                      "returned %d): its table of %d was full\n", dom->id, dom->name,
+                      prof_state.names.dropped[dom->id], HC_ENOSPC, PROF_NAMES_PER_DOMAIN);
+    }
 }

@@ -47,7 +47,8 @@ void prof_drain(void);
 void prof_finish(void);
 
 /* A guest named an address space (HC_NAME_CR3). */
-void prof_name_process(struct domain *d, uint64_t cr3, const char *name, uint32_t len);
+/* Returns the hypercall's result: 0, or HC_ENOSPC when the domain's table of names is full. */
+int prof_name_process(struct domain *d, uint64_t cr3, const char *name, uint32_t len);
 /* A domain finished or was stopped. */
 void prof_domain_end(struct domain *d);
 

@@ -5,23 +5,12 @@
 #include "hv/domain.h"
 #include "perfvisor/capture.h"
 #include "perfvisor/hypercall.h"
+#include "pmu/prof_names.h"
 #include "pmu/ring.h"
-
-#define PROF_MAX_NAMES 64
-
-struct prof_name {
-    uint8_t domain;
-    uint8_t len;
-    uint8_t pending;                   /* not yet sent since the last header */
-    uint64_t cr3;
-    char name[HC_NAME_MAX + 1];
-};
 
 struct prof_state {
     struct sample_ring rings[CAP_MAX_DOMAINS];        /* [0] = the hypervisor */
-    struct prof_name names[PROF_MAX_NAMES];
-    int nnames;
-    uint64_t names_dropped;
+    struct prof_names names;                           /* HC_NAME_CR3, per domain */
     uint8_t end_pending[CAP_MAX_DOMAINS];
     /* accounting already exported, to send deltas */
     uint64_t sent_exits[CAP_MAX_DOMAINS][HV_MAX_EXIT_REASONS];

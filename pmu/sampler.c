@@ -102,27 +102,11 @@ void prof_sample_guest(struct vcpu *v, uint64_t tsc)
     v->sample_left = v->sample_weight = next_period();
 }
 
-void prof_name_process(struct domain *d, uint64_t cr3, const char *name, uint32_t len)
+int prof_name_process(struct domain *d, uint64_t cr3, const char *name, uint32_t len)
 {
-    struct prof_name *n = 0;
     if (!prof.enabled)
-        return;
-    for (int i = 0; i < prof_state.nnames; i++)
-        if (prof_state.names[i].domain == d->id && prof_state.names[i].cr3 == cr3)
-            n = &prof_state.names[i];
-    if (!n) {
-        if (prof_state.nnames == PROF_MAX_NAMES) {
-            prof_state.names_dropped++;
-            return;
-        }
-        n = &prof_state.names[prof_state.nnames++];
-    }
-    n->domain = (uint8_t)d->id;
-    n->cr3 = cr3;
-    n->len = (uint8_t)(len > HC_NAME_MAX ? HC_NAME_MAX : len);
-    memcpy(n->name, name, n->len);
-    n->name[n->len] = '\0';
-    n->pending = 1;
+        return 0;                        /* nothing records names: accepted, unused */
+    return prof_names_set(&prof_state.names, d->id, cr3, name, len);
 }
 
 void prof_domain_end(struct domain *d)

@@ -87,4 +87,16 @@ for m in cpuidloop ioloop flood; do
     atleast "att's hypervisor ticks (most of its charge)" "$hv" 100000000
 done
 
+# 3. process names: a domain naming 1000 address spaces fills only its own table (HC_ENOSPC for
+#    the rest, said in the summary with its name); the neighbour's names all arrive.
+rec names -c 100000 -- "$G/bad.elf:name=hog mode=namehog" "$G/procs.elf"
+expect_rc 0
+expect '^\[1:hog\] bad: namehog: named=32 refused_full=968 other=0$'
+expect '^\[2:procs\] procs: HC_NAME_CR3 kernel=0 alpha=0 beta=0$'
+expect '^perfvisor: profile: domain 1 \(hog\): 968 process names refused \(HC_NAME_CR3 returned -28\): its table of 32 was full$'
+log="$OUT/names.report"
+"$PV" report --stdio -i "$OUT/names.data" --sort domain,process >"$log" 2>&1
+expect '^ +6[0-9.]+% +procs +alpha$'
+expect '^ +3[0-9.]+% +procs +beta$'
+
 summary hostile

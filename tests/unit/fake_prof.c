@@ -21,7 +21,7 @@ void prof_fake_reset(void)
     fake_guest_base = 0x10000;
 }
 
-void prof_name_process(struct domain *d, uint64_t cr3, const char *name, uint32_t len)
+int prof_name_process(struct domain *d, uint64_t cr3, const char *name, uint32_t len)
 {
     prof_name_seen.calls++;
     prof_name_seen.d = d;
@@ -31,6 +31,7 @@ void prof_name_process(struct domain *d, uint64_t cr3, const char *name, uint32_
         len = sizeof(prof_name_seen.name) - 1;
     memcpy(prof_name_seen.name, name, len);
     prof_name_seen.name[len] = '\0';
+    return prof_name_seen.ret;
 }
 
 void prof_domain_end(struct domain *d)

@@ -32,6 +32,7 @@ struct prof_name_call {
     uint64_t cr3;
     char name[128];                    /* the first len bytes as passed, then NUL */
     uint32_t len;
+    int ret;                           /* what the fake returns (set by the test) */
 };
 extern struct prof_name_call prof_name_seen;
 struct prof_end_call {

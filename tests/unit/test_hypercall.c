@@ -114,6 +114,17 @@ static void test_name_cr3_records_name(void **state)
     assert_int_equal(domain_exit_seen.calls, 0);
 }
 
+/* A full per-domain table of names comes back to the guest as HC_ENOSPC, not as success. */
+static void test_name_cr3_table_full_is_enospc(void **state)
+{
+    (void)state;
+    memcpy(fake_guest_mem + 0x20, "late", 4);
+    prof_name_seen.ret = HC_ENOSPC;
+    assert_int_equal(name_cr3(0, 0x9000, fake_guest_base + 0x20, 4), HC_ENOSPC);
+    assert_int_equal(prof_name_seen.calls, 1);
+    assert_int_equal(HC_ENOSPC, -28);
+}
+
 static void test_name_cr3_64bit_cr3_and_max_len(void **state)
 {
     (void)state;
@@ -183,6 +194,7 @@ int main(void)
         cmocka_unit_test_setup(test_unknown_is_enosys, setup),
         cmocka_unit_test_setup(test_user_mode_refused, setup),
         cmocka_unit_test_setup(test_name_cr3_records_name, setup),
+        cmocka_unit_test_setup(test_name_cr3_table_full_is_enospc, setup),
         cmocka_unit_test_setup(test_name_cr3_64bit_cr3_and_max_len, setup),
         cmocka_unit_test_setup(test_name_cr3_empty_name, setup),
         cmocka_unit_test_setup(test_name_cr3_too_long_is_einval, setup),

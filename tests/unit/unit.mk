@@ -29,6 +29,7 @@ UNIT_SRC_insn_decode  := arch/x86/insn_decode.c
 UNIT_SRC_vlapic       := hv/vlapic.c
 UNIT_SRC_callchain    := pmu/callchain.c
 UNIT_SRC_ring         := pmu/ring.c
+UNIT_SRC_prof_names   := pmu/prof_names.c
 UNIT_SRC_pmu_model    := $(UNIT_DIR)/pmu_model.c pmu/pmu_state.c
 UNIT_SRC_hw_pmu       := pmu/hw_pmu.c hv/printf.c $(UNIT_DIR)/pmu_model.c pmu/pmu_state.c
 UNIT_SRC_vpmu         := pmu/vpmu.c pmu/pmu_state.c
