@@ -96,6 +96,18 @@ void domain_exit(struct domain *d, int status, const char *how)
     hv_printf("perfvisor: domain %d (%s) exited with status %d%s\n", d->id, d->name, status, how);
 }
 
+void domain_halt(struct domain *d)
+{
+    if (d->state != DOMAIN_RUNNING)
+        return;
+    domain_finish(d);
+    d->state = DOMAIN_EXITED;
+    d->exit_status = 0;
+    d->halted = 1;
+    hv_printf("perfvisor: domain %d (%s) halted without an exit status (HLT with interrupts "
+              "disabled; counted as status 0)\n", d->id, d->name);
+}
+
 void domain_stop(struct domain *d, const char *fmt, ...)
 {
     va_list ap;

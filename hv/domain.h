@@ -53,6 +53,8 @@ struct domain {
     uint64_t mbinfo;                   /* guest-physical multiboot info */
     enum domain_state state;
     int exit_status;
+    int halted;                        /* ended by HLT with interrupts off: no exit status of its
+                                        * own (exit_status 0), "halted" in the summary */
     char stop_reason[192];
     struct vuart uart;
     struct fwcfg fwcfg;                /* QEMU's fw_cfg device, for test kernels */
@@ -71,8 +73,11 @@ extern int ndomains;
 /* Reads its name, memory and options from cmdline; returns 0 or -1 with why in err. */
 int domain_configure(struct domain *d, int id, const char *cmdline, char *err, int errlen);
 
-/* The domain wrote its exit status (port 0xF4) or halted with interrupts off. */
+/* The domain wrote its exit status (port 0xF4, HC_EXIT). */
 void domain_exit(struct domain *d, int status, const char *how);
+/* The domain halted with interrupts off: it ended without an exit status, which counts as 0
+ * (a Linux power-off ends so) unless the user asks otherwise (perfvisor run --halt-fails). */
+void domain_halt(struct domain *d);
 /* The hypervisor stops a misbehaving domain; the reason is printed. */
 void domain_stop(struct domain *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

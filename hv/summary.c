@@ -9,7 +9,7 @@ uint64_t hv_first_entry_tsc;
 static const char *result_name(const struct domain *d)
 {
     switch (d->state) {
-    case DOMAIN_EXITED: return "exited";
+    case DOMAIN_EXITED: return d->halted ? "halted" : "exited";
     case DOMAIN_STOPPED: return "stopped";
     default: return "running";
     }

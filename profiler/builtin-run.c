@@ -41,6 +41,9 @@ static const char run_usage[] =
 	"  --megs N               emulated RAM in MiB (default 256, raised to the\n"
 	"                         guests' mem= sum + 64 if needed)\n"
 	"  --native               boot the one GUEST alone, without perfvisor\n"
+	"  --halt-fails           a domain that halts (HLT with interrupts off) without\n"
+	"                         an exit status fails the run (default: it counts as\n"
+	"                         status 0, as a Linux power-off ends in a halt)\n"
 	"  --image PATH           hypervisor image (default: $PERFVISOR_IMAGE, else\n"
 	"                         perfvisor.elf next to this program)\n"
 	"  -h, --help             this text\n"
@@ -49,7 +52,8 @@ static const char run_usage[] =
 	"to port 0xf4 under QEMU, or stopped Bochs); 1 a domain failed; 2 the run did\n"
 	"not finish (timeout, emulator exited early, setup error); 129 bad usage.\n";
 
-enum { OPT_EMULATOR = 256, OPT_TIMEOUT, OPT_KEEP, OPT_LOG, OPT_HV_CMDLINE, OPT_MEGS, OPT_NATIVE, OPT_IMAGE };
+enum { OPT_EMULATOR = 256, OPT_TIMEOUT, OPT_KEEP, OPT_LOG, OPT_HV_CMDLINE, OPT_MEGS, OPT_NATIVE, OPT_IMAGE,
+       OPT_HALT_FAILS };
 
 const struct option run_long_options[] = {
 	{ "emulator", required_argument, NULL, OPT_EMULATOR },
@@ -60,6 +64,7 @@ const struct option run_long_options[] = {
 	{ "megs", required_argument, NULL, OPT_MEGS },
 	{ "native", no_argument, NULL, OPT_NATIVE },
 	{ "image", required_argument, NULL, OPT_IMAGE },
+	{ "halt-fails", no_argument, NULL, OPT_HALT_FAILS },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -72,7 +77,7 @@ static const struct option run_help_option[] = {
 /* State of the console while it streams. */
 struct run_console {
 	FILE *log;
-	bool native;
+	bool native, halt_fails;
 	unsigned domains_exited, domains_failed;
 	bool no_vtx;
 	char failed[256]; /* "name (status 3), other (stopped: ...)" */
@@ -117,6 +122,15 @@ static int on_console_line(void *ctx, const char *line, size_t len)
 			rc->domains_failed++;
 			snprintf(what, sizeof(what), "%d:%s exited with status %d", info.domain, info.name,
 				 info.status);
+			note_failure(rc, what);
+		}
+		break;
+	case CONSOLE_DOMAIN_HALT:
+		rc->domains_exited++;
+		if (rc->halt_fails) {
+			rc->domains_failed++;
+			snprintf(what, sizeof(what), "%d:%s halted without an exit status (--halt-fails)",
+				 info.domain, info.name);
 			note_failure(rc, what);
 		}
 		break;
@@ -230,7 +244,7 @@ static int run_status(const struct emu_config *ec, const struct emu_result *res,
 	describe_wait_status(res->wait_status, why, sizeof(why));
 	switch (res->outcome) {
 	case EMU_END:
-		if (res->end_status == 0)
+		if (res->end_status == 0 && !(rc->halt_fails && rc->domains_failed))
 			return 0;
 		if (rc->no_vtx)
 			fprintf(stderr, "%s: VT-x not available on this (emulated) CPU; see above%s\n", prog,
@@ -307,6 +321,7 @@ int run_handle_option(int c, const char *arg, struct run_opts *o)
 		return -1;
 	case OPT_KEEP: o->keep = true; return -1;
 	case OPT_NATIVE: o->native = true; return -1;
+	case OPT_HALT_FAILS: o->halt_fails = true; return -1;
 	case OPT_LOG: o->log = arg; return -1;
 	case OPT_HV_CMDLINE: o->hv_cmdline = arg; return -1;
 	case OPT_IMAGE: o->image = arg; return -1;
@@ -421,7 +436,7 @@ int run_boot(const struct run_opts *opts, char *const guests[], int nguests, con
 	int status = 2;
 	bool keep_dir = o.keep;
 	FILE *log = NULL;
-	struct run_console rc = { .native = o.native };
+	struct run_console rc = { .native = o.native, .halt_fails = o.halt_fails };
 	struct emu_result res = { 0 };
 	char *dir = make_temp_dir();
 	if (!dir)

@@ -16,6 +16,7 @@ struct run_opts {
 	int emulator; /* enum emu_kind, or -1: choose */
 	unsigned timeout_s;
 	bool keep, native;
+	bool halt_fails; /* --halt-fails: a domain that halts without an exit status fails the run */
 	const char *log, *hv_cmdline, *image;
 	unsigned megs; /* 0: default */
 };

@@ -165,6 +165,7 @@ enum console_line_kind console_classify(const char *line, size_t len, struct con
 	const char *name = q;
 	static const char exited[] = ") exited with status ";
 	static const char stopped[] = ") stopped:";
+	static const char halted[] = ") halted without an exit status";
 	const char *m = memmem(name, end - name, stopped, sizeof(stopped) - 1);
 	if (m) {
 		copy_text(info->name, sizeof(info->name), name, m);
@@ -174,6 +175,13 @@ enum console_line_kind console_classify(const char *line, size_t len, struct con
 		copy_text(info->reason, sizeof(info->reason), r, end);
 		info->domain = id;
 		return info->kind = CONSOLE_DOMAIN_STOP;
+	}
+	m = memmem(name, end - name, halted, sizeof(halted) - 1);
+	if (m) {
+		copy_text(info->name, sizeof(info->name), name, m);
+		info->domain = id;
+		info->status = 0;
+		return info->kind = CONSOLE_DOMAIN_HALT;
 	}
 	m = memmem(name, end - name, exited, sizeof(exited) - 1);
 	if (m) {

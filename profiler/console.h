@@ -36,6 +36,7 @@ enum console_line_kind {
 	CONSOLE_END,         /* perfvisor: end status=<s> */
 	CONSOLE_DOMAIN_EXIT, /* perfvisor: domain <id> (<name>) exited with status <n> */
 	CONSOLE_DOMAIN_STOP, /* perfvisor: domain <id> (<name>) stopped: <reason> */
+	CONSOLE_DOMAIN_HALT, /* perfvisor: domain <id> (<name>) halted without an exit status ... */
 	CONSOLE_NO_VTX,      /* perfvisor: VT-x not available: <why> */
 };
 

@@ -4,6 +4,7 @@
 #   cli   : host unit tests of the perfvisor CLI (cmocka), profiler/tests/
 #   golden: perfvisor report on synthesized captures vs. stored outputs, tests/golden/
 #   boot  : boot-and-check tests in Bochs and QEMU, tests/boot/boot-tests.sh
+#   peer  : what kernels written for QEMU expect (APIC base, fw_cfg, modules, ...), tests/boot/peer-tests.sh
 #   isolation: hostile guests (debug registers, CR8, xAPIC emulation) in Bochs, tests/boot/isolation-tests.sh
 #   profile: record-and-report tests in Bochs, tests/boot/profile-tests.sh
 #   hostile: hostile guests beside well-behaved ones (forged frames, escapes, fairness, quotas)
@@ -56,6 +57,7 @@ suite unit cmocka $MAKE -s --no-print-directory unit-test
 suite cli cmocka $MAKE -s --no-print-directory cli-unit-test
 suite golden plain tests/golden/run-golden.sh
 suite boot plain tests/boot/boot-tests.sh
+suite peer plain tests/boot/peer-tests.sh
 suite isolation plain tests/boot/isolation-tests.sh
 suite profile plain tests/boot/profile-tests.sh
 suite hostile plain tests/boot/hostile-tests.sh

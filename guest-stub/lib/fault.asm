@@ -83,6 +83,10 @@ fault_fixup:
 gp_handler:
     add esp, 4                      ; drop the error code
 ud_handler:
+    push eax
+    mov eax, [esp + 12]             ; the EFLAGS image the fault pushed (EIP, CS, EFLAGS)
+    mov [fault_eflags], eax
+    pop eax
     push ecx
     mov ecx, fault_table
 .next:
@@ -117,6 +121,10 @@ empty_idt_desc:
     dd 0
 
 section .bss
+global fault_eflags
+align 4
+fault_eflags:                       ; EFLAGS pushed by the last #GP/#UD
+    resd 1
 align 8
 idt:
     resb IDT_ENTRIES * 8

@@ -54,6 +54,12 @@ static void domain_exit_and_stop_lines_name_the_domain(void **state)
 	assert_string_equal(i.name, "a (b)");
 	assert_string_equal(i.reason, "triple fault");
 
+	assert_int_equal(classify("perfvisor: domain 4 (ab) halted without an exit status (HLT with "
+				  "interrupts disabled; counted as status 0)", &i), CONSOLE_DOMAIN_HALT);
+	assert_int_equal(i.domain, 4);
+	assert_string_equal(i.name, "ab");
+	assert_int_equal(i.status, 0);
+
 	assert_int_equal(classify("perfvisor: domain x (a) exited with status 3", &i), CONSOLE_OTHER);
 	assert_int_equal(classify("perfvisor: domain 1 (a) exited with status", &i), CONSOLE_OTHER);
 	assert_int_equal(classify("[1:a] perfvisor: domain 1 (a) exited with status 0", &i), CONSOLE_OTHER);

@@ -14,7 +14,7 @@ enum exit_action exit_hlt(struct vcpu *v, struct vmx_vcpu *x)
 {
     (void)x;
     if (!(vmcs_readnat(VMCS_GUEST_RFLAGS) & RFLAGS_IF)) {
-        domain_exit(v->dom, 0, " (HLT with interrupts disabled)");
+        domain_halt(v->dom);
         return EXIT_END_SLICE;
     }
     vmx_skip_instruction();
