@@ -44,4 +44,24 @@ else
     not_ok "domain 2 did not start after domain 1 wrote its values"
 fi
 
+# 2. the xAPIC emulation decodes the MOV at RIP only for a data access to the translation of a
+#    linear address (exit qualification bits 7 and 8, outside event delivery): a page walk
+#    through a page table on the APIC page, an IDT there (#PF delivery) and a GDT there (segment
+#    load) stop their domains with the reason; a real MOV to the page beside them is emulated,
+#    and the well-behaved guests finish.  (Before, pte read the version register into EAX and
+#    idt lost its #PF: the MOV at RIP was emulated for them.)
+run_pv xapic-not-a-mov "$G/hello.elf:name=good" "$G/apicwalk.elf:name=pte mode=pte" \
+    "$G/apicwalk.elf:name=idt mode=idt" "$G/apicwalk.elf:name=gdt mode=gdt" \
+    "$G/apicwalk.elf:name=mov mode=mov" "$G/hello.elf:name=good2"
+expect_rc 1
+expect '^perfvisor: domain 1 \(good\) exited with status 0$'
+expect '^perfvisor: domain 2 \(pte\) stopped: EPT violation: page-table walk touched the xAPIC page at guest-physical 0xfee00030 \(translating linear 0x4000c000\) at rip 0x[0-9a-f]+; qualification 0x81$'
+expect '^perfvisor: domain 3 \(idt\) stopped: EPT violation: delivering vector 14 touched the xAPIC page at guest-physical 0xfee00070 .* at rip 0x[0-9a-f]+; qualification 0x181$'
+expect '^perfvisor: domain 4 \(gdt\) stopped: EPT violation: the guest.s GDT lies on the xAPIC page \(access to guest-physical 0xfee00010, linear 0xfee00010, at rip 0x[0-9a-f]+; qualification 0x181\)$'
+expect '^\[5:mov\] apicwalk: mode=mov version=50014$'
+expect '^perfvisor: domain 5 \(mov\) exited with status 0$'
+expect '^perfvisor: domain 6 \(good2\) exited with status 0$'
+expect_no_line 'survived'
+expect_no_line 'PANIC|hypervisor exception'
+
 summary isolation

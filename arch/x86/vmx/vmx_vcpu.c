@@ -21,7 +21,6 @@
 #define AR_DATA32        0xC093u      /* G, D/B, P, S, type 3 (data read/write accessed) */
 #define AR_TSS32_BUSY    0x008Bu      /* P, type 11 (busy 32-bit TSS) */
 #define PAT_POWER_ON     0x0007040600070406ull
-#define DR7_INIT         0x400ull
 #define FXSAVE_FCW_INIT  0x037F       /* x87 control word after FNINIT */
 #define MXCSR_INIT       0x1F80       /* all SSE exceptions masked */
 
