@@ -4,8 +4,10 @@
 
 #include <stdint.h>
 
+#include "perfvisor/limits.h"
+
 #define BOOT_MAX_RANGES  64
-#define BOOT_MAX_MODULES 32          /* domains and their multiboot modules */
+#define BOOT_MAX_MODULES PV_MAX_GRUB_MODULES          /* domains and their multiboot modules */
 #define BOOT_CMDLINE_MAX 256
 
 struct mem_range {

@@ -6,8 +6,8 @@
 #include "pmu/prof.h"
 
 #define DEFAULT_MEM_MIB 16
-#define MIN_MEM_MIB     2
-#define MAX_MEM_MIB     3072     /* guest memory must stay below the 4 GiB MMIO hole */
+#define MIN_MEM_MIB     PV_MIN_MEM_MIB      /* include/perfvisor/limits.h */
+#define MAX_MEM_MIB     PV_MAX_MEM_MIB
 
 /* The module command line's keys that are perfvisor's, not the guest's: the guest's own copy of
  * the line has them removed, with every `perfvisor.`-prefixed token (docs/guests.md). */

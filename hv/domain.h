@@ -3,12 +3,13 @@
 #define HV_DOMAIN_H
 
 #include <stdint.h>
+#include "perfvisor/limits.h"
 #include "hv/fwcfg.h"
 #include "hv/vuart.h"
 #include "hv/vlapic.h"
 #include "pmu/vpmu.h"
 
-#define MAX_DOMAINS        15          /* domain ids 1..15; 0 is the hypervisor */
+#define MAX_DOMAINS        PV_MAX_DOMAINS   /* include/perfvisor/limits.h */
 #define DOMAIN_NAME_MAX    32
 #define DOMAIN_CMDLINE_MAX 256
 #define HV_MAX_EXIT_REASONS 80         /* exit-reason numbers the statistics cover */
@@ -68,6 +69,7 @@ struct domain {
 };
 
 extern struct domain domains[MAX_DOMAINS];
+_Static_assert(MAX_DOMAINS < 16, "a capture record's domain is a nibble (include/perfvisor/capture.h)");
 extern int ndomains;
 
 /* Reads its name, memory and options from cmdline; returns 0 or -1 with why in err. */

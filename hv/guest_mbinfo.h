@@ -2,12 +2,14 @@
 #ifndef HV_GUEST_MBINFO_H
 #define HV_GUEST_MBINFO_H
 
+#include "perfvisor/limits.h"
+
 #include <stdint.h>
 
 #define GUEST_MBINFO_GPA  0x6000ull    /* one page below the kernel's usual 1 MiB home */
 #define GUEST_MBINFO_SIZE 0x1000ull
 #define GUEST_STACK_GPA   0x7FF0ull    /* ESP at entry; multiboot leaves it undefined */
-#define GUEST_LOW_END     0x8000ull     /* info + stack: a kernel must load above this */
+#define GUEST_LOW_END     PV_GUEST_LOW_END /* info + stack: a kernel must load above this */
 #define GUEST_EBDA_START  0x9FC00ull   /* reported reserved, like a PC's EBDA and BIOS area */
 
 /* A multiboot module already in guest memory, as the info lists it (Multiboot 0.6.96 3.3). */

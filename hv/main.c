@@ -135,8 +135,8 @@ void kmain(uint32_t magic, uint64_t info)
         finish(1);
     hv_printf("perfvisor: booted by %s, command line \"%s\", %d module(s)\n", bi.loader, bi.cmdline,
               bi.nmodules);
-    if (cmdline_get_u64(bi.cmdline, "slice", &slice) < 0 || slice == 0) {
-        hv_printf("perfvisor: slice= must be a positive number of TSC ticks\n");
+    if (cmdline_get_u64(bi.cmdline, "slice", &slice) < 0 || slice < PV_MIN_SLICE) {
+        hv_printf("perfvisor: slice= must be a number of TSC ticks, at least %lu\n", (unsigned long)PV_MIN_SLICE);
         finish(1);
     }
     memory_init();
@@ -149,9 +149,11 @@ void kmain(uint32_t magic, uint64_t info)
                   "per guest\n");
         finish(1);
     }
-    if (bi.modules_dropped)
-        hv_printf("perfvisor: %d module(s) beyond the first %d ignored\n", bi.modules_dropped,
-                  BOOT_MAX_MODULES);
+    if (bi.modules_dropped) {           /* never run a subset of what was asked for */
+        hv_printf("perfvisor: too many modules: %d, perfvisor takes at most %d (guests and their "
+                  "modules): nothing was run\n", bi.nmodules + bi.modules_dropped, BOOT_MAX_MODULES);
+        finish(1);
+    }
     /* kernels are domains 1, 2, ... in order; marked modules go to the domain they name */
     const struct boot_module *kernels[BOOT_MAX_MODULES];
     int nkernels = 0;
@@ -169,11 +171,13 @@ void kmain(uint32_t magic, uint64_t info)
         if (dom_nmods[i] && i >= nkernels)
             hv_printf("perfvisor: %d module(s) of domain %d, which does not exist: ignored\n",
                       dom_nmods[i], i + 1);
-    for (int i = 0; i < nkernels && i < MAX_DOMAINS; i++)
+    if (nkernels > MAX_DOMAINS) {
+        hv_printf("perfvisor: too many guests: %d, perfvisor runs at most %d domains: nothing was "
+                  "run\n", nkernels, MAX_DOMAINS);
+        finish(1);
+    }
+    for (int i = 0; i < nkernels; i++)
         domain_build(&domains[ndomains++], i + 1, kernels[i]);
-    if (nkernels > MAX_DOMAINS)
-        hv_printf("perfvisor: %d module(s) beyond %d domains ignored\n", nkernels - MAX_DOMAINS,
-                  MAX_DOMAINS);
 
     hv_printf("perfvisor: running %d domain(s), time slice %lu ticks\n", ndomains, slice);
     prof_start();

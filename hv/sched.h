@@ -2,8 +2,9 @@
 #define HV_SCHED_H
 
 #include <stdint.h>
+#include "perfvisor/limits.h"
 
-#define SCHED_DEFAULT_SLICE 10000000ull   /* TSC ticks: 10 M = 0.1 s in Bochs, ~3 ms at 3 GHz */
+#define SCHED_DEFAULT_SLICE PV_DEFAULT_SLICE   /* include/perfvisor/limits.h */
 
 /* Round-robin over the running domains until none is left. */
 void sched_run(uint64_t slice);

@@ -16,10 +16,11 @@
 #include "hv/printf.h"
 #include "hv/string.h"
 #include "perfvisor/capture.h"
+#include "perfvisor/limits.h"
 
 #define DEFAULT_PERIOD 1000000ull
 #define DEFAULT_RING   4096u
-#define MIN_PERIOD     1000ull        /* below this the sampler would be most of the machine */
+#define MIN_PERIOD     PV_MIN_PERIOD  /* include/perfvisor/limits.h */
 
 struct prof_config prof;
 
@@ -67,17 +68,19 @@ int prof_init(const char *cmdline)
             return bad("unknown event= (cycles, ref-cycles, instructions, llc-refs, llc-misses, "
                        "branches, branch-misses)");
     }
-    if (cmdline_get_u64(cmdline, "period", &prof.period) < 0 || prof.period < MIN_PERIOD)
-        return bad("period= must be a number of events, at least 1000");
+    if (cmdline_get_u64(cmdline, "period", &prof.period) < 0 || prof.period < MIN_PERIOD ||
+        prof.period > PV_MAX_PERIOD)
+        return bad("period= must be a number of events, at least 1000 and at most 2^48");
     if ((r = cmdline_get_u64(cmdline, "freq", &freq)) < 0 || (r && freq == 0))
         return bad("freq= must be a positive number of samples per second");
-    if (cmdline_get_u64(cmdline, "jitter", &prof.jitter) < 0 || prof.jitter >= prof.period)
-        return bad("jitter= must be a number of events below the period");
-    if (cmdline_get_u64(cmdline, "callchain", &v) < 0 || v > CAP_MAX_CHAIN)
+    if (cmdline_get_u64(cmdline, "jitter", &prof.jitter) < 0 || prof.jitter >= prof.period ||
+        prof.period - prof.jitter < MIN_PERIOD)
+        return bad("jitter= must keep every period at least 1000 events (period - jitter >= 1000)");
+    if (cmdline_get_u64(cmdline, "callchain", &v) < 0 || v > PV_MAX_CALLCHAIN)
         return bad("callchain= must be a depth from 0 to 32");
     prof.callchain = (uint32_t)v;
     v = prof.ring;
-    if (cmdline_get_u64(cmdline, "ring", &v) < 0 || v < 1 || v > 1u << 20)
+    if (cmdline_get_u64(cmdline, "ring", &v) < 0 || v < 1 || v > PV_MAX_RING)
         return bad("ring= must be a number of samples from 1 to 1048576");
     prof.ring = (uint32_t)v;
 
@@ -88,8 +91,8 @@ int prof_init(const char *cmdline)
         prof.period = prof.tsc_khz * 1000 / freq;
         if (prof.period < MIN_PERIOD)
             return bad("freq= is too high: the period would be below 1000 TSC ticks");
-        if (prof.jitter >= prof.period)
-            return bad("jitter= must be below the period freq= gives");
+        if (prof.jitter >= prof.period || prof.period - prof.jitter < MIN_PERIOD)
+            return bad("jitter= must keep every period freq= gives at least 1000 events");
     }
 
     cmdline_get(cmdline, "backend", want, sizeof(want));

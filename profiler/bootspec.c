@@ -1,6 +1,7 @@
 /* What to boot: the hypervisor image, its command line and the guests. */
 #define _GNU_SOURCE
 #include "bootspec.h"
+#include "../include/perfvisor/limits.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -27,10 +28,15 @@ char *boot_spec_find_image(const char *image_opt, const char **source)
 	return path;
 }
 
-#define MAX_GRUB_MODULES 32   /* hv/boot_info.h BOOT_MAX_MODULES: guests and their modules */
+#define MAX_GRUB_MODULES PV_MAX_GRUB_MODULES   /* include/perfvisor/limits.h */
 
-static int check_guest(const struct guest_spec *g, bool native)
+static int check_guest(const struct guest_spec *g, bool native, bool check_limits)
 {
+	if (check_limits && !native && (g->mem_mib < PV_MIN_MEM_MIB || g->mem_mib > PV_MAX_MEM_MIB)) {
+		pv_error("guest %s: mem=%u: a domain has from %u to %u MiB", g->path, g->mem_mib,
+			 PV_MIN_MEM_MIB, PV_MAX_MEM_MIB);
+		return -1;
+	}
 	for (size_t j = 0; j < g->nmodules; j++) {
 		FILE *f = fopen(g->modules[j], "rb");
 		if (!f) {
@@ -45,7 +51,12 @@ static int check_guest(const struct guest_spec *g, bool native)
 		return -1;
 	}
 	if (elf == 0) {
-		pv_error("guest %s is not an ELF file (a guest is a multiboot kernel image)", g->path);
+		/* not ELF: a multiboot1 image with the a.out kludge (flags bit 16, load addresses in the
+		 * header) loads as well, and perfvisor's loader takes it (hv/mbkernel.c) */
+		if (!native && multiboot1_aout_kludge(g->path) == 1)
+			return 0;
+		pv_error("guest %s is neither an ELF file nor a multiboot image with load addresses (the "
+			 "a.out kludge, flags bit 16)", g->path);
 		return -1;
 	}
 	if (find_multiboot_header(g->path, 1) < 0) {
@@ -72,6 +83,26 @@ int boot_spec_init(struct boot_spec *bs, bool native, const char *image_opt, con
 		pv_error("--native boots exactly one guest (got %d)", nguest_args);
 		return -1;
 	}
+	/* PERFVISOR_SKIP_CLI_LIMITS=1 lets the boot tests reach the hypervisor's own checks of the
+	 * same limits (docs/guests.md, "Limits") */
+	const char *skip = getenv("PERFVISOR_SKIP_CLI_LIMITS");
+	bool check = !skip || strcmp(skip, "1");
+	if (check && !native && nguest_args > PV_MAX_DOMAINS) {
+		pv_error("%d guests: perfvisor runs at most %d domains", nguest_args, PV_MAX_DOMAINS);
+		return -1;
+	}
+	if (check && hv_cmdline && !native) {
+		char *slice = cmdline_get(hv_cmdline, "slice");
+		char *end = NULL;
+		unsigned long long v = slice ? strtoull(slice, &end, 0) : PV_MIN_SLICE;
+		int bad = slice && (!*slice || *end || v < PV_MIN_SLICE || *slice == '-');
+		free(slice);
+		if (bad) {
+			pv_error("--hv-cmdline: slice= must be a number of TSC ticks, at least %llu",
+				 (unsigned long long)PV_MIN_SLICE);
+			return -1;
+		}
+	}
 	bs->guests = xmalloc(nguest_args * sizeof(*bs->guests));
 	memset(bs->guests, 0, nguest_args * sizeof(*bs->guests));
 	for (int i = 0; i < nguest_args; i++) {
@@ -81,7 +112,7 @@ int boot_spec_init(struct boot_spec *bs, bool native, const char *image_opt, con
 			goto fail;
 		}
 		bs->nguests++;
-		if (check_guest(&bs->guests[i], native))
+		if (check_guest(&bs->guests[i], native, check))
 			goto fail;
 	}
 	size_t grub_modules = bs->nguests;

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "bootspec.h"
+#include "../include/perfvisor/limits.h"
 #include "builtin.h"
 #include "builtin-run.h"
 #include "console.h"
@@ -111,7 +112,7 @@ int record_parse_options(int argc, char **argv, struct record_opts *o)
 			break;
 		}
 		case 'c':
-			if (parse_u64("-c", optarg, 1, 1ull << 48, &v))
+			if (parse_u64("-c", optarg, PV_MIN_PERIOD, PV_MAX_PERIOD, &v))
 				return EXIT_USAGE;
 			o->period = v;
 			o->freq = 0;
@@ -128,7 +129,7 @@ int record_parse_options(int argc, char **argv, struct record_opts *o)
 			o->jitter_pct = (unsigned)v;
 			break;
 		case OPT_RING:
-			if (parse_u64("--ring", optarg, 1, 1u << 24, &v))
+			if (parse_u64("--ring", optarg, 1, PV_MAX_RING, &v))
 				return EXIT_USAGE;
 			o->ring = (unsigned)v;
 			break;
@@ -152,6 +153,12 @@ int record_parse_options(int argc, char **argv, struct record_opts *o)
 	}
 	if (o->freq && o->jitter_pct) {
 		pv_error("--jitter is a share of the period: use it with -c N, not -F");
+		return EXIT_USAGE;
+	}
+	if (o->jitter_pct && o->period - o->period * o->jitter_pct / 100 < PV_MIN_PERIOD) {
+		pv_error("-c %llu --jitter %u would draw periods of %llu events, below the minimum %llu: "
+			 "raise -c or lower --jitter", o->period, o->jitter_pct,
+			 o->period - o->period * o->jitter_pct / 100, (unsigned long long)PV_MIN_PERIOD);
 		return EXIT_USAGE;
 	}
 	return -1;

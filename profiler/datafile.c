@@ -1,9 +1,11 @@
 /* perfvisor.data reading and writing (layout in datafile.h). */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -244,19 +246,58 @@ int pv_datafile_parse(const uint8_t *data, size_t len, struct pv_meta *meta, siz
 	return fail(err, errlen, "not a perfvisor.data file (magic %s) and no capture frame in it", magic);
 }
 
+int pv_open_regular(const char *path, uint64_t max_size, char *why, size_t whylen)
+{
+	/* O_NONBLOCK: opening a FIFO for reading must not wait for a writer */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	struct stat st;
+	if (fd < 0) {
+		snprintf(why, whylen, "%s", strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) < 0) {
+		snprintf(why, whylen, "%s", strerror(errno));
+	} else if (!S_ISREG(st.st_mode)) {
+		snprintf(why, whylen, "not a regular file (%s)", S_ISCHR(st.st_mode) ? "a character device" :
+			 S_ISBLK(st.st_mode) ? "a block device" : S_ISFIFO(st.st_mode) ? "a FIFO" :
+			 S_ISDIR(st.st_mode) ? "a directory" : S_ISSOCK(st.st_mode) ? "a socket" : "not a file");
+	} else if ((uint64_t)st.st_size > max_size) {
+		snprintf(why, whylen, "%llu bytes, more than the %llu perfvisor reads",
+			 (unsigned long long)st.st_size, (unsigned long long)max_size);
+	} else if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) == 0) {
+		return fd;
+	} else {
+		snprintf(why, whylen, "%s", strerror(errno));
+	}
+	close(fd);
+	return -1;
+}
+
 int pv_datafile_read(const char *path, struct pv_meta *meta, uint8_t **stream, size_t *len, char *err,
 		     size_t errlen)
 {
-	FILE *f = fopen(path, "rb");
+	char why[160];
 	uint8_t *buf = NULL;
 	size_t n = 0, cap = 0;
 
 	memset(meta, 0, sizeof(*meta));
 	*stream = NULL;
 	*len = 0;
-	if (!f)
+	int fd = pv_open_regular(path, PV_DATAFILE_MAX, why, sizeof(why));
+	if (fd < 0)
+		return fail(err, errlen, "cannot open: %s: %s", path, why);
+	FILE *f = fdopen(fd, "rb");
+	if (!f) {
+		close(fd);
 		return fail(err, errlen, "cannot open: %s: %s", path, strerror(errno));
+	}
 	for (;;) {
+		if (n > PV_DATAFILE_MAX) {     /* it grew while being read */
+			free(buf);
+			fclose(f);
+			return fail(err, errlen, "cannot read %s: it grew past the %llu bytes perfvisor reads",
+				    path, (unsigned long long)PV_DATAFILE_MAX);
+		}
 		if (n == cap) {
 			size_t ncap = cap ? cap * 2 : 1 << 16;
 			uint8_t *nb = realloc(buf, ncap);
@@ -281,10 +322,10 @@ int pv_datafile_read(const char *path, struct pv_meta *meta, uint8_t **stream, s
 	}
 	fclose(f);
 	size_t off;
-	char why[200];
-	if (pv_datafile_parse(buf, n, meta, &off, why, sizeof(why))) {
+	char pwhy[200];
+	if (pv_datafile_parse(buf, n, meta, &off, pwhy, sizeof(pwhy))) {
 		free(buf);
-		return fail(err, errlen, "%s: %s", path, why);
+		return fail(err, errlen, "%s: %s", path, pwhy);
 	}
 	memmove(buf, buf + off, n - off);
 	*len = n - off;

@@ -44,9 +44,16 @@ int pv_datafile_append(struct pv_datafile_writer *w, const uint8_t *data, size_t
 int pv_datafile_close(struct pv_datafile_writer *w);          /* frees w, also on error */
 void pv_datafile_abort(struct pv_datafile_writer *w);         /* removes path.tmp, frees w */
 
+/* Opens path for reading only if it is a regular file of at most max_size bytes (a device, a
+ * FIFO, a directory or an oversized file is refused without blocking).  Returns the descriptor,
+ * or -1 with the reason in why. */
+int pv_open_regular(const char *path, uint64_t max_size, char *why, size_t whylen);
+/* The largest perfvisor.data or serial capture read (a recording of hours of samples is far
+ * smaller). */
+#define PV_DATAFILE_MAX (1ull << 32)
 /* Reads a file: meta (zeroed, then filled) and the stream in a malloc'ed buffer (*stream may be
- * NULL when *len is 0).  0, or -1 with a message in err: "cannot open: ...", "not a
- * perfvisor.data file (magic ...)", "truncated metadata", ... */
+ * NULL when *len is 0).  0, or -1 with a message in err: "cannot read PATH: not a regular
+ * file ...", "not a perfvisor.data file (magic ...)", "truncated metadata", ... */
 int pv_datafile_read(const char *path, struct pv_meta *meta, uint8_t **stream, size_t *len, char *err,
 		     size_t errlen);
 /* The same on a file already in memory: *stream_off is where the stream starts in data. */

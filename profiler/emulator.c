@@ -3,6 +3,7 @@
  * poll that file and hand each new complete line to the caller. */
 #define _GNU_SOURCE
 #include "emulator.h"
+#include "../include/perfvisor/limits.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -195,6 +196,12 @@ int emu_check(const struct emu_config *cfg)
 	}
 	free(found);
 	if (cfg->kind == EMU_BOCHS) {
+		if (cfg->megs > PV_BOCHS_MAX_MEGS) {
+			pv_error("Bochs emulates at most %u MiB of RAM, and this run needs %u MiB (the "
+				 "guests' mem= plus perfvisor's own): lower mem=, or use --emulator qemu",
+				 PV_BOCHS_MAX_MEGS, cfg->megs);
+			return -1;
+		}
 		if (access(BOCHS_BIOS, R_OK) < 0) {
 			pv_error("%s missing: install the package bochsbios", BOCHS_BIOS);
 			return -1;

@@ -1,6 +1,7 @@
 /* Guest specifications on the command line: GUEST.elf[:ARGS]. */
 #define _GNU_SOURCE
 #include "guest.h"
+#include "../include/perfvisor/limits.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -126,7 +127,7 @@ int guest_parse(const char *arg, struct guest_spec *spec, const char **err)
 	if (mem) {
 		char *end;
 		unsigned long v = strtoul(mem, &end, 10);
-		int bad = !*mem || *end || v == 0 || v > 1048576;
+		int bad = !*mem || *end || *mem == '-' || v == 0 || v > 1048576;
 		free(mem);
 		if (bad) {
 			*err = "mem= needs a size in MiB";

@@ -3,8 +3,9 @@
 #define PROFILER_GUEST_H
 
 #include <stddef.h>
+#include "../include/perfvisor/limits.h"
 
-#define GUEST_DEFAULT_MEM_MIB 16 /* docs/console-protocol.md: mem= default */
+#define GUEST_DEFAULT_MEM_MIB PV_DEFAULT_MEM_MIB /* include/perfvisor/limits.h */
 
 struct guest_spec {
 	char *path;       /* the ELF file on the host */

@@ -1,6 +1,7 @@
 /* Symbols and source lines through libdwfl (see symbols.h). */
 #define _GNU_SOURCE
 #include "symbols.h"
+#include "datafile.h"
 
 #include <elfutils/libdwfl.h>
 #include <errno.h>
@@ -52,9 +53,14 @@ void symbols_free(struct symbols *s)
 	free(s);
 }
 
+/* A guest or hypervisor image named by a capture's metadata: read only if it is a regular file
+ * of sane size (the metadata may name a device or a FIFO, which must not hang the report). */
+#define SYMBOLS_IMAGE_MAX (1ull << 30)
+static char open_why[128];          /* why the last image could not be opened */
+
 static int build_id_of(const char *path, uint8_t *id, size_t cap)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = pv_open_regular(path, SYMBOLS_IMAGE_MAX, open_why, sizeof(open_why));
 	if (fd < 0)
 		return -1;
 	elf_version(EV_CURRENT);
@@ -85,7 +91,10 @@ static int build_id_of(const char *path, uint8_t *id, size_t cap)
 
 static int crc_of(const char *path, uint8_t *id, size_t cap)
 {
-	FILE *f = fopen(path, "rbe");
+	int fd = pv_open_regular(path, SYMBOLS_IMAGE_MAX, open_why, sizeof(open_why));
+	FILE *f = fd >= 0 ? fdopen(fd, "rb") : NULL;
+	if (!f && fd >= 0)
+		close(fd);
 	if (!f || cap < 4) {
 		if (f)
 			fclose(f);
@@ -130,11 +139,12 @@ int symbols_load(struct symbols *s, int domain, const char *domain_name, const c
 	const char *slash = strrchr(path, '/');
 	str_copy(im->dso, sizeof(im->dso), slash ? slash + 1 : path);
 	uint8_t have[64];
+	open_why[0] = '\0';
 	int hl = symbols_image_id(path, kind == CAP_IMAGE_ID_CRC32 ? kind : CAP_IMAGE_ID_BUILD_ID, have,
 				  sizeof(have));
 	if (hl < 0) {
 		snprintf(warn, warnlen, "domain %d (%s): cannot read image %s: %s; use --symbols %d=PATH",
-			 domain, domain_name, path, strerror(errno), domain);
+			 domain, domain_name, path, open_why[0] ? open_why : strerror(errno), domain);
 		return -1;
 	}
 	if (len > 0 && (hl != len || memcmp(have, id, (size_t)len))) {
@@ -147,6 +157,14 @@ int symbols_load(struct symbols *s, int domain, const char *domain_name, const c
 			 domain);
 		return -1;
 	}
+	char why[128];
+	int rfd = pv_open_regular(path, SYMBOLS_IMAGE_MAX, why, sizeof(why));
+	if (rfd < 0) {
+		snprintf(warn, warnlen, "domain %d (%s): cannot load symbols of %s: %s", domain, domain_name, path,
+			 why);
+		return -1;
+	}
+	close(rfd);
 	Dwfl *dwfl = dwfl_begin(&offline_callbacks);
 	Dwfl_Module *mod = dwfl ? dwfl_report_offline(dwfl, im->dso, path, -1) : NULL;
 	if (!mod) {

@@ -257,6 +257,20 @@ long find_multiboot_header(const char *path, int version)
 	return -1;
 }
 
+int multiboot1_aout_kludge(const char *path)
+{
+	long off = find_multiboot_header(path, 1);
+	if (off < 0)
+		return 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	uint32_t flags = 0;
+	ssize_t n = pread(fd, &flags, sizeof(flags), off + 4);
+	close(fd);
+	return n == (ssize_t)sizeof(flags) && (flags & (1u << 16));
+}
+
 char *find_in_path(const char *prog)
 {
 	if (strchr(prog, '/'))

@@ -35,6 +35,9 @@ int copy_file(const char *from, const char *to);
 int file_is_elf(const char *path);
 /* Offset of a multiboot (v1) or multiboot2 header, or -1 if none. */
 long find_multiboot_header(const char *path, int version);
+/* 1 if the file has a multiboot1 header with the a.out-kludge flag (bit 16: load addresses in
+ * the header, so it loads without being ELF), 0 if not, -1 if it cannot be read. */
+int multiboot1_aout_kludge(const char *path);
 /* Full path of an executable found in $PATH, or NULL. */
 char *find_in_path(const char *prog);
 /* Write a whole string to a new file; 0 on success, -1 with a message. */

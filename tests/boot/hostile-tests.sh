@@ -99,4 +99,73 @@ log="$OUT/names.report"
 expect '^ +6[0-9.]+% +procs +alpha$'
 expect '^ +3[0-9.]+% +procs +beta$'
 
+# 4. one set of limits (include/perfvisor/limits.h), checked by the CLI before any emulator starts
+#    and by the hypervisor itself; over the limit is an error, never a silent subset.
+cli() {   # NAME EXPECTED-STATUS MESSAGE-REGEX CLI-ARGS...: refused at once, before booting
+    cur=$1; local want=$2 re=$3; shift 3
+    log="$OUT/$cur.log"
+    timeout 20 "$PV" "$@" >"$log" 2>&1
+    rc=$?
+    expect_rc "$want"
+    expect "$re"
+    expect_no '^perfvisor: booted|^\[1:'
+}
+sixteen=(); for i in $(seq 16); do sixteen+=("$G/hello.elf"); done
+cli limit-guests 2 'error: 16 guests: perfvisor runs at most 15 domains$' run --emulator bochs "${sixteen[@]}"
+cli limit-period 129 'error: -c needs a number from 1000 to ' record --emulator bochs -c 999 -- "$G/hello.elf"
+cli limit-ring 129 'error: --ring needs a number from 1 to 1048576 ' record --emulator bochs --ring 2000000 -- "$G/hello.elf"
+cli limit-jitter 129 'error: -c 1500 --jitter 50 would draw periods of 750 events, below the minimum 1000' \
+    record --emulator bochs -c 1500 --jitter 50 -- "$G/hello.elf"
+cli limit-mem 2 'mem=4000: a domain has from 2 to 3072 MiB$' run --emulator bochs "$G/hello.elf:mem=4000"
+cli limit-bochs-mem 2 'error: Bochs emulates at most 2048 MiB of RAM, and this run needs 2064 MiB' \
+    run --emulator bochs "$G/hello.elf:mem=1000" "$G/hello.elf:mem=1000"
+cli limit-slice 2 'error: --hv-cmdline: slice= must be a number of TSC ticks, at least 100000$' \
+    run --emulator bochs --hv-cmdline slice=1 "$G/hello.elf"
+# the hypervisor's own checks of the same limits, with the CLI's turned off
+cur=hv-limit-guests log="$OUT/$cur.log"
+PERFVISOR_SKIP_CLI_LIMITS=1 timeout 300 "$PV" run --emulator bochs --timeout 240 "${sixteen[@]}" >"$log" 2>&1
+rc=$?
+expect_rc 1
+expect '^perfvisor: too many guests: 16, perfvisor runs at most 15 domains: nothing was run$'
+expect_no '^\[1:'
+cur=hv-limit-slice log="$OUT/$cur.log"
+PERFVISOR_SKIP_CLI_LIMITS=1 timeout 300 "$PV" run --emulator bochs --timeout 240 --hv-cmdline slice=99999 \
+    "$G/hello.elf" >"$log" 2>&1
+rc=$?
+expect_rc 1
+expect '^perfvisor: slice= must be a number of TSC ticks, at least 100000$'
+# an a.out-kludge image (not ELF, load addresses in its multiboot header) is accepted and runs
+nasm -f bin -o "$OUT/aout.bin" tests/aout/kernel.asm
+run_pv aout "$OUT/aout.bin:name=aout"
+expect_rc 0
+expect 'domain 1 \(aout\): 16 MiB at 0x[0-9a-f]+, multiboot a.out kludge kernel \[0x100000, '
+expect '^\[1:aout\] aout: hello from a flat a.out-kludge kernel$'
+
+# 5. report reads only regular files of bounded size: a device, a FIFO or a directory given as
+#    input, or named as an image by the capture's metadata, is refused at once, never waited on.
+rm -f "$OUT/fifo"; mkfifo "$OUT/fifo"
+for input in /dev/zero "$OUT/fifo" "$OUT"; do
+    cli "report-input-$(basename "$input")" 1 'cannot open: .*: not a regular file \((a character device|a FIFO|a directory)\)' \
+        report --stdio -i "$input"
+done
+# a copy of the forge capture whose metadata names a FIFO and /dev/zero as the guests' images
+moff=$(od -An -t u4 -j 8 -N 4 "$OUT/forge.data" | tr -d ' ')
+meta="image 1 $OUT/fifo
+image 2 /dev/zero
+"
+{
+    printf 'PVDATA\000\001'
+    n=${#meta}
+    printf "\\$(printf %03o $((n & 255)))\\$(printf %03o $((n >> 8 & 255)))\000\000"
+    printf '%s' "$meta"
+    tail -c +$((12 + moff + 1)) "$OUT/forge.data"
+} >"$OUT/badmeta.data"
+cur=report-bad-images log="$OUT/$cur.log"
+timeout 30 "$PV" report --stdio -i "$OUT/badmeta.data" >"$log" 2>&1
+rc=$?
+expect_rc 0
+expect 'cannot read image .*/fifo: not a regular file \(a FIFO\)'
+expect 'cannot read image /dev/zero: not a regular file \(a character device\)'
+expect '^ +[0-9.]+% +compute +'
+
 summary hostile
