@@ -3,7 +3,7 @@
 #include "hv/string.h"
 #include "pmu/pmu_msr.h"        /* LVT_MASKED, LVT_DELIVERY_*: the LVTPC layout, defined once */
 
-#define LVT_DELIVERY_STATUS (1u << 12)   /* read-only: we deliver at once, so it reads 0 */
+#define LVT_DELIVERY_STATUS (1u << 12)   /* read-only: we deliver at once, so it reads 0 (idle) */
 #define LVT_REMOTE_IRR      (1u << 14)   /* read-only, LINT0/1 (level-triggered only) */
 
 /* Bits a write stores, per LVT (Figure 11-8): vector 7:0, delivery mode 10:8 (not timer or
@@ -138,6 +138,15 @@ static int accept_fixed(struct vlapic *a, uint32_t vec)
     return 1;
 }
 
+int vlapic_local_fixed(struct vlapic *a, enum vlapic_lvt lvt)
+{
+    uint32_t e = a->lvt[lvt];
+
+    if ((e & LVT_MASKED) || !enabled(a))
+        return 0;
+    return accept_fixed(a, e & LVT_VECTOR_MASK);
+}
+
 static void eoi(struct vlapic *a)
 {
     int v = highest(a->isr);
@@ -180,7 +189,7 @@ static int lvt_index(uint32_t off)
     return off >= APIC_LVT_TIMER && off <= APIC_LVT_ERROR ? (int)((off - APIC_LVT_TIMER) >> 4) : -1;
 }
 
-static int reg_read(const struct vlapic *a, uint32_t off, uint32_t *v)
+static int reg_read(struct vlapic *a, uint32_t off, uint32_t *v, uint64_t now)
 {
     int lvt = lvt_index(off);
 
@@ -210,7 +219,7 @@ static int reg_read(const struct vlapic *a, uint32_t off, uint32_t *v)
     case APIC_ESR:      *v = a->esr; break;
     case APIC_ICR_LO:   *v = a->icr_lo; break;              /* delivery status: idle */
     case APIC_TIMER_ICR: *v = a->timer_icr; break;
-    case APIC_TIMER_CCR: *v = 0; break;                     /* the timer never runs */
+    case APIC_TIMER_CCR: *v = vlapic_timer_ccr(a, now); break;
     case APIC_TIMER_DCR: *v = a->timer_dcr; break;
     case APIC_EOI:
     case APIC_SELF_IPI:
@@ -229,22 +238,36 @@ static int reg_read(const struct vlapic *a, uint32_t off, uint32_t *v)
     return REG_OK;
 }
 
-static int reg_write(struct vlapic *a, uint32_t off, uint32_t v)
+static int reg_write(struct vlapic *a, uint32_t off, uint32_t v, uint64_t now)
 {
     int lvt = lvt_index(off), r;
+    uint32_t old;
 
     if (lvt >= 0) {
         uint32_t ro = LVT_DELIVERY_STATUS | (lvt == VLAPIC_LVT_LINT0 || lvt == VLAPIC_LVT_LINT1 ?
                                              LVT_REMOTE_IRR : 0);
+        old = a->lvt[lvt];
         r = store(a, &a->lvt[lvt], v, lvt_writable[lvt], ro);
         if (!enabled(a))
             a->lvt[lvt] |= LVT_MASKED;          /* cannot be unmasked while disabled (11.4.7.2) */
+        if (r == REG_OK && lvt == VLAPIC_LVT_TIMER)
+            vlapic_timer_lvt_written(a, old, now);
         return r;
     }
     switch (off) {
     case APIC_TPR:      return store(a, &a->tpr, v, TPR_WRITABLE, 0);
-    case APIC_TIMER_ICR: return store(a, &a->timer_icr, v, ~0u, 0);
-    case APIC_TIMER_DCR: return store(a, &a->timer_dcr, v, DCR_WRITABLE, 0);
+    case APIC_TIMER_ICR:
+        if (APIC_LVT_TIMER_MODE(a->lvt[VLAPIC_LVT_TIMER]) == APIC_TIMER_TSC_DEADLINE)
+            return REG_OK;                      /* ignored in TSC-deadline mode (11.5.4.1) */
+        r = store(a, &a->timer_icr, v, ~0u, 0);
+        vlapic_timer_icr_written(a, now);
+        return r;
+    case APIC_TIMER_DCR:
+        old = a->timer_dcr;
+        r = store(a, &a->timer_dcr, v, DCR_WRITABLE, 0);
+        if (r == REG_OK)
+            vlapic_timer_dcr_written(a, old, now);
+        return r;
     case APIC_SVR:
         r = store(a, &a->svr, v, SVR_WRITABLE, 0);
         if (!enabled(a))
@@ -291,7 +314,7 @@ static int reg_write(struct vlapic *a, uint32_t off, uint32_t v)
         return a->x2apic ? REG_NONE : REG_DENIED;
     default: {
         uint32_t dummy;                         /* read-only if readable, else reserved */
-        return reg_read(a, off, &dummy) == REG_NONE ? REG_NONE : REG_DENIED;
+        return reg_read(a, off, &dummy, now) == REG_NONE ? REG_NONE : REG_DENIED;
     }
     }
 }
@@ -317,11 +340,12 @@ int vlapic_cr8_write(struct vlapic *a, uint64_t cr8)
     return 0;
 }
 
-int vlapic_mmio_read(struct vlapic *a, uint32_t offset, uint32_t *val)
+int vlapic_mmio_read(struct vlapic *a, uint32_t offset, uint32_t *val, uint64_t now)
 {
     if (!mmio_ok(a, offset))
         return -1;
-    switch (reg_read(a, offset, val)) {
+    vlapic_timer_update(a, now);                /* what is due fires before the access */
+    switch (reg_read(a, offset, val, now)) {
     case REG_OK:
         return 0;
     case REG_NONE:
@@ -333,11 +357,12 @@ int vlapic_mmio_read(struct vlapic *a, uint32_t offset, uint32_t *val)
     }
 }
 
-int vlapic_mmio_write(struct vlapic *a, uint32_t offset, uint32_t val)
+int vlapic_mmio_write(struct vlapic *a, uint32_t offset, uint32_t val, uint64_t now)
 {
     if (!mmio_ok(a, offset))
         return -1;
-    if (reg_write(a, offset, val) == REG_NONE)
+    vlapic_timer_update(a, now);
+    if (reg_write(a, offset, val, now) == REG_NONE)
         log_error(a, APIC_ESR_ILLEGAL_REGISTER);
     return 0;
 }
@@ -350,11 +375,14 @@ static int msr_offset(const struct vlapic *a, uint32_t msr, uint32_t *off)
     return 0;
 }
 
-int vlapic_msr_read(struct vlapic *a, uint32_t msr, uint64_t *val)
+int vlapic_msr_read(struct vlapic *a, uint32_t msr, uint64_t *val, uint64_t now)
 {
     uint32_t off, lo;
 
-    if (msr_offset(a, msr, &off) || reg_read(a, off, &lo) != REG_OK)
+    if (msr_offset(a, msr, &off))
+        return -1;
+    vlapic_timer_update(a, now);
+    if (reg_read(a, off, &lo, now) != REG_OK)
         return -1;
     *val = lo;
     if (off == APIC_ICR_LO)
@@ -362,17 +390,18 @@ int vlapic_msr_read(struct vlapic *a, uint32_t msr, uint64_t *val)
     return 0;
 }
 
-int vlapic_msr_write(struct vlapic *a, uint32_t msr, uint64_t val)
+int vlapic_msr_write(struct vlapic *a, uint32_t msr, uint64_t val, uint64_t now)
 {
     uint32_t off, old_hi;
 
     if (msr_offset(a, msr, &off))
         return -1;
+    vlapic_timer_update(a, now);
     if (off != APIC_ICR_LO)
-        return (val >> 32) || reg_write(a, off, (uint32_t)val) != REG_OK ? -1 : 0;
+        return (val >> 32) || reg_write(a, off, (uint32_t)val, now) != REG_OK ? -1 : 0;
     old_hi = a->icr_hi;                         /* the one 64-bit register: destination first */
     a->icr_hi = (uint32_t)(val >> 32);
-    if (reg_write(a, off, (uint32_t)val) != REG_OK) {
+    if (reg_write(a, off, (uint32_t)val, now) != REG_OK) {
         a->icr_hi = old_hi;
         return -1;
     }

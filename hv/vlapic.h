@@ -25,10 +25,13 @@
  *     (DFR 80EH, 831H, APR, RRD, ...), RDMSR of EOI/SELF IPI, WRMSR of a read-only register,
  *     a non-zero reserved bit (11.12.1.3; bits 63:32 of all but ICR), a non-zero EOI or ESR.
  *
- * Not modelled: the APIC timer (LVT timer, initial count and divide configuration are stored
- * and read back, the current count reads 0, and it never fires), level-triggered interrupts
- * (TMR reads 0), LVT CMCI (max LVT is 5), EOI-broadcast suppression, IPIs to other CPUs
- * (dropped and counted in ipi_dropped), SMI/INIT/ExtINT delivery modes. */
+ * The APIC timer (11.5.4, hv/vlapic_timer.c) counts the TSC: every access takes `now`, the TSC
+ * at the access, and the lead calls vlapic_timer_update when vlapic_timer_next's deadline has
+ * passed.
+ *
+ * Not modelled: level-triggered interrupts (TMR reads 0), LVT CMCI (max LVT is 5),
+ * EOI-broadcast suppression, IPIs to other CPUs (dropped and counted in ipi_dropped),
+ * SMI/INIT/ExtINT delivery modes. */
 #ifndef HV_VLAPIC_H
 #define HV_VLAPIC_H
 
@@ -83,6 +86,25 @@
 #define APIC_ESR_RECV_ILLEGAL_VECTOR    (1u << 6)
 #define APIC_ESR_ILLEGAL_REGISTER       (1u << 7)
 
+/* LVT timer (Figure 11-8): timer mode, bits 18:17 (11.5.4) */
+#define APIC_LVT_TIMER_MODE(lvt)    (((lvt) >> 17) & 3u)
+#define APIC_TIMER_ONESHOT          0u
+#define APIC_TIMER_PERIODIC         1u
+#define APIC_TIMER_TSC_DEADLINE     2u  /* CPUID.1:ECX[24]; 3 is reserved (counts as one-shot) */
+
+#define MSR_IA32_TSC_DEADLINE       0x6E0u  /* 11.5.4.1; SDM Vol. 4 Table 2-2 */
+
+/* The APIC timer's state (hv/vlapic_timer.c).  Time is the TSC: one bus-clock tick per TSC
+ * tick, divided by the divide configuration. */
+struct vlapic_timer {
+    int armed;                  /* counting toward `deadline` */
+    uint64_t deadline;          /* TSC of the next expiry */
+    uint64_t tsc_deadline;      /* IA32_TSC_DEADLINE as the guest reads it (deadline mode) */
+    uint64_t expired;           /* expiries, masked or not */
+    uint64_t coalesced;         /* periodic expiries folded into a later one (missed while
+                                 * the domain did not run) */
+};
+
 enum vlapic_lvt { VLAPIC_LVT_TIMER, VLAPIC_LVT_THERMAL, VLAPIC_LVT_PMC, VLAPIC_LVT_LINT0,
                   VLAPIC_LVT_LINT1, VLAPIC_LVT_ERROR, VLAPIC_NLVT };
 
@@ -93,7 +115,8 @@ struct vlapic {
     uint32_t esr_pending;       /* errors since the last ESR write (11.5.3) */
     uint32_t lvt[VLAPIC_NLVT];  /* indexed by enum vlapic_lvt */
     uint32_t icr_lo, icr_hi;    /* x2APIC: icr_hi is the full 32-bit destination */
-    uint32_t timer_icr, timer_dcr;
+    uint32_t timer_icr, timer_dcr;  /* initial count, divide configuration as written */
+    struct vlapic_timer timer;
     uint32_t isr[8], irr[8];    /* bit v%32 of word v/32 = vector v */
     int nmi_pending;
     int x2apic;                 /* IA32_APIC_BASE.EXTD */
@@ -119,13 +142,60 @@ int vlapic_base_write(struct vlapic *a, uint64_t value);
 /* The xAPIC page decodes (globally enabled, xAPIC mode). */
 int vlapic_xapic_mode(const struct vlapic *a);
 
-/* 32-bit access at `offset` in the xAPIC page: 0, or -1 for a bad access (see above). */
-int vlapic_mmio_read(struct vlapic *a, uint32_t offset, uint32_t *val);
-int vlapic_mmio_write(struct vlapic *a, uint32_t offset, uint32_t val);
+/* 32-bit access at `offset` in the xAPIC page: 0, or -1 for a bad access (see above).  now:
+ * the TSC at the access (the timer's current count, a timer that starts or is due). */
+int vlapic_mmio_read(struct vlapic *a, uint32_t offset, uint32_t *val, uint64_t now);
+int vlapic_mmio_write(struct vlapic *a, uint32_t offset, uint32_t val, uint64_t now);
 
 /* RDMSR/WRMSR of an x2APIC MSR: 0, or -1 = inject #GP(0). */
-int vlapic_msr_read(struct vlapic *a, uint32_t msr, uint64_t *val);
-int vlapic_msr_write(struct vlapic *a, uint32_t msr, uint64_t val);
+int vlapic_msr_read(struct vlapic *a, uint32_t msr, uint64_t *val, uint64_t now);
+int vlapic_msr_write(struct vlapic *a, uint32_t msr, uint64_t val, uint64_t now);
+
+/* The APIC timer (11.5.4; hv/vlapic_timer.c).
+ * Time base: the TSC.  The "bus clock" the timer divides is the TSC rate, so initial count N
+ * with divide value D expires N * D TSC ticks after the initial-count write; the current count
+ * is ceil(ticks left / D).  It counts wall time: it runs on while other domains do.
+ *   one-shot (00): a non-zero initial-count write (re)starts the count, 0 stops it; at 0 the
+ *     interrupt fires once and the current count stays 0.
+ *   periodic (01): the same, reloading from the initial count at every expiry.  Expiries missed
+ *     while the domain was not running fire once when it runs again (an IRR bit holds one
+ *     interrupt anyway), counted in timer.coalesced; the next one keeps the original period
+ *     grid (start + k * N * D).
+ *   TSC-deadline (10, 11.5.4.1): initial-count writes are ignored and the current count reads
+ *     0; IA32_TSC_DEADLINE arms it (0 disarms); it fires once the TSC reaches the value (a
+ *     value in the past fires at once), then disarms and reads 0.  Outside this mode the MSR
+ *     reads 0 and writes are ignored.
+ *   Writing the LVT timer: one-shot <-> periodic keeps the count running (the mode at expiry
+ *     decides whether it reloads) and does not start a stopped timer; a move into or out of
+ *     TSC-deadline mode disarms it and clears the initial count and IA32_TSC_DEADLINE.
+ *   A divide-configuration write while counting keeps the current count, which then runs at
+ *     the new rate.  The mask (and a software-disabled APIC, which masks every LVT) suppresses
+ *     the interrupt, not the counting.  Delivery status (bit 12) reads 0: an expiry goes
+ *     straight to the IRR (a vector below 16 logs ESR "receive illegal vector" instead).
+ *   A global disable (IA32_APIC_BASE.EN = 0) resets the timer with the other registers. */
+
+/* Fires what is due by `now`: returns 1 if an interrupt went to the IRR. */
+int vlapic_timer_update(struct vlapic *a, uint64_t now);
+/* 1 and the TSC of the next expiry if the timer is counting, else 0. */
+static inline int vlapic_timer_next(const struct vlapic *a, uint64_t *deadline)
+{
+    *deadline = a->timer.deadline;
+    return a->timer.armed;
+}
+/* The divide value of a divide-configuration register (Figure 11-10): 1 to 128. */
+uint32_t vlapic_timer_divisor(uint32_t dcr);
+/* RDMSR/WRMSR of IA32_TSC_DEADLINE (6E0H): never #GP (the lead checks nothing else). */
+uint64_t vlapic_tsc_deadline_read(struct vlapic *a, uint64_t now);
+void vlapic_tsc_deadline_write(struct vlapic *a, uint64_t value, uint64_t now);
+
+/* For hv/vlapic.c only: the timer's registers. */
+uint32_t vlapic_timer_ccr(struct vlapic *a, uint64_t now);
+void vlapic_timer_icr_written(struct vlapic *a, uint64_t now);
+void vlapic_timer_dcr_written(struct vlapic *a, uint32_t old_dcr, uint64_t now);
+void vlapic_timer_lvt_written(struct vlapic *a, uint32_t old_lvt, uint64_t now);
+/* For hv/vlapic_timer.c only: a local interrupt through LVT entry `lvt` (fixed delivery):
+ * 1 if it reached the IRR. */
+int vlapic_local_fixed(struct vlapic *a, enum vlapic_lvt lvt);
 
 /* EXTD set (on=1): the ID becomes 32-bit and the LDR is derived from it (11.12.10.2).
  * vlapic_base_write calls it; leaving x2APIC mode goes through a global disable, which resets

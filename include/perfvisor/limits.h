@@ -16,7 +16,7 @@
 #define PV_BOCHS_MAX_MEGS   2048        /* Bochs 2.7 refuses more ("host_size ... 1 to 2048") */
 
 /* slice=: below this a round of the scheduler costs more than the guests get done */
-#define PV_MIN_SLICE        100000ull
+#define PV_MIN_SLICE        10000ull
 #define PV_DEFAULT_SLICE    10000000ull /* TSC ticks: 10 M = 0.1 s in Bochs, ~3 ms at 3 GHz */
 
 /* Sampling: period= (and each randomised period, period - jitter) at least this many events,

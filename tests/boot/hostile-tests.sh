@@ -119,7 +119,7 @@ cli limit-jitter 129 'error: -c 1500 --jitter 50 would draw periods of 750 event
 cli limit-mem 2 'mem=4000: a domain has from 2 to 3072 MiB$' run --emulator bochs "$G/hello.elf:mem=4000"
 cli limit-bochs-mem 2 'error: Bochs emulates at most 2048 MiB of RAM, and this run needs 2064 MiB' \
     run --emulator bochs "$G/hello.elf:mem=1000" "$G/hello.elf:mem=1000"
-cli limit-slice 2 'error: --hv-cmdline: slice= must be a number of TSC ticks, at least 100000$' \
+cli limit-slice 2 'error: --hv-cmdline: slice= must be a number of TSC ticks, at least 10000$' \
     run --emulator bochs --hv-cmdline slice=1 "$G/hello.elf"
 # the hypervisor's own checks of the same limits, with the CLI's turned off
 cur=hv-limit-guests log="$OUT/$cur.log"
@@ -129,11 +129,11 @@ expect_rc 1
 expect '^perfvisor: too many guests: 16, perfvisor runs at most 15 domains: nothing was run$'
 expect_no '^\[1:'
 cur=hv-limit-slice log="$OUT/$cur.log"
-PERFVISOR_SKIP_CLI_LIMITS=1 timeout 300 "$PV" run --emulator bochs --timeout 240 --hv-cmdline slice=99999 \
+PERFVISOR_SKIP_CLI_LIMITS=1 timeout 300 "$PV" run --emulator bochs --timeout 240 --hv-cmdline slice=9999 \
     "$G/hello.elf" >"$log" 2>&1
 rc=$?
 expect_rc 1
-expect '^perfvisor: slice= must be a number of TSC ticks, at least 100000$'
+expect '^perfvisor: slice= must be a number of TSC ticks, at least 10000$'
 # an a.out-kludge image (not ELF, load addresses in its multiboot header) is accepted and runs
 nasm -f bin -o "$OUT/aout.bin" tests/aout/kernel.asm
 run_pv aout "$OUT/aout.bin:name=aout"
