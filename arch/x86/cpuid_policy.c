@@ -12,7 +12,7 @@
 #define L1C_SDBG      (1u << 11)   /* IA32_DEBUG_INTERFACE */
 #define L1C_PDCM      (1u << 15)   /* IA32_PERF_CAPABILITIES: set by the vPMU (exit_cpuid.c) */
 #define L1C_X2APIC    (1u << 21)   /* set again for the virtual LAPIC (exit_cpuid.c) */
-#define L1C_TSC_DEADLINE (1u << 24)
+#define L1C_TSC_DEADLINE (1u << 24) /* set again for the virtual LAPIC's timer (exit_cpuid.c) */
 #define L1C_XSAVE     (1u << 26)   /* XSAVE state is not switched between domains */
 #define L1C_OSXSAVE   (1u << 27)
 #define L1C_AVX       (1u << 28)
@@ -58,6 +58,23 @@ void cpuid_policy(uint32_t leaf, uint32_t subleaf, uint32_t apic_id, struct cpui
     case 0x14:                               /* processor trace */
     case 0x1F:                               /* V2 extended topology */
         r->eax = r->ebx = r->ecx = r->edx = 0;
+        break;
+    case 0x15:
+        /* TSC/crystal ratio EBX/EAX, crystal Hz ECX.  The virtual APIC timer counts the TSC,
+         * so its "crystal" is the TSC itself: ratio 1/1, ECX the TSC's Hz (host crystal x
+         * ratio) or 0 where the host does not say.  The TSC frequency a guest computes is the
+         * host's either way, and one derived from it for the APIC timer (Linux does) agrees. */
+        if (r->eax && r->ebx) {
+            r->ecx = (uint32_t)((uint64_t)r->ecx * r->ebx / r->eax);
+            r->eax = r->ebx = 1;
+        } else {
+            r->eax = r->ebx = r->ecx = r->edx = 0;
+        }
+        break;
+    case 0x16:
+        /* base and maximum MHz stay; the bus (reference) frequency, ECX, is not the APIC
+         * timer's clock here: 0, "not enumerated" */
+        r->ecx = 0;
         break;
     case 7:
         if (subleaf == 0) {

@@ -144,6 +144,28 @@ static void test_other_leaves_pass_through(void **state)
     assert_memory_equal(&r, &hw, sizeof(hw));
 }
 
+/* Leaf 15H: the APIC timer counts the TSC, so the "crystal" a guest derives its timer rate from
+ * is the TSC: ratio 1/1, ECX = host crystal x EBX/EAX (the same TSC frequency); not enumerated
+ * stays not enumerated.  Leaf 16H: the bus frequency (ECX) is not the timer's clock: 0. */
+static void test_leaf15_crystal_is_tsc(void **state)
+{
+    (void)state;
+    struct cpuid_regs r = policy(0x15, 0, 0, (struct cpuid_regs){ 2, 216, 24000000, 0 });
+    assert_int_equal(r.eax, 1);
+    assert_int_equal(r.ebx, 1);
+    assert_int_equal(r.ecx, 2592000000u);                  /* 24 MHz x 108 */
+    r = policy(0x15, 0, 0, (struct cpuid_regs){ 2, 200, 0, 0 });   /* crystal not given */
+    assert_int_equal(r.eax, 1);
+    assert_int_equal(r.ebx, 1);
+    assert_int_equal(r.ecx, 0);
+    r = policy(0x15, 0, 0, (struct cpuid_regs){ 0, 0, 5, 7 });    /* leaf not enumerated */
+    assert_int_equal(r.eax | r.ebx | r.ecx | r.edx, 0);
+    r = policy(0x16, 0, 0, (struct cpuid_regs){ 2600, 4000, 100, 0 });
+    assert_int_equal(r.eax, 2600);
+    assert_int_equal(r.ebx, 4000);
+    assert_int_equal(r.ecx, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -155,6 +177,7 @@ int main(void)
         cmocka_unit_test(test_leaf7_keeps_only_allowed_bits),
         cmocka_unit_test(test_hypervisor_leaves),
         cmocka_unit_test(test_other_leaves_pass_through),
+        cmocka_unit_test(test_leaf15_crystal_is_tsc),
     };
     return cmocka_run_group_tests_name("arch/x86/cpuid_policy.c", tests, NULL, NULL);
 }

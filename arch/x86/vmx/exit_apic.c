@@ -39,12 +39,13 @@ enum exit_action exit_apic_mmio(struct vcpu *v, struct vmx_vcpu *x, uint64_t gpa
     }
     if (m.is_write) {
         val = m.reg < 0 ? (uint32_t)m.imm : (uint32_t)vmx_gpr_read(x, m.reg);
-        if (vlapic_mmio_write(&v->vlapic, off, val))
+        if (vlapic_mmio_write(&v->vlapic, off, val, x->regs.exit_tsc))
             goto bad;
         v->events_pending = 1;             /* an EOI, a self-IPI or an unmasked LVT */
     } else {
-        if (vlapic_mmio_read(&v->vlapic, off, &val))
+        if (vlapic_mmio_read(&v->vlapic, off, &val, x->regs.exit_tsc))
             goto bad;
+        v->events_pending = 1;             /* an APIC timer expiry the read brought due */
         vmx_gpr_write(x, m.reg, val);      /* a 32-bit load zero-extends in 64-bit mode */
     }
     vmx_advance_rip(m.length);

@@ -8,6 +8,7 @@
 
 #define CPUID1_EDX_APIC   (1u << 9)   /* on-chip APIC */
 #define CPUID1_ECX_X2APIC (1u << 21)  /* x2APIC */
+#define CPUID1_ECX_TSC_DEADLINE (1u << 24)  /* APIC timer TSC-deadline mode (SDM 11.5.4.1) */
 
 enum exit_action exit_cpuid(struct vcpu *v, struct vmx_vcpu *x)
 {
@@ -22,7 +23,7 @@ enum exit_action exit_cpuid(struct vcpu *v, struct vmx_vcpu *x)
     if (leaf == 1) {                           /* the virtual LAPIC: xAPIC page and x2APIC */
         if (!v->vlapic.disabled)               /* cleared by a global disable (11.4.3) */
             r.edx |= CPUID1_EDX_APIC;
-        r.ecx |= CPUID1_ECX_X2APIC;
+        r.ecx |= CPUID1_ECX_X2APIC | CPUID1_ECX_TSC_DEADLINE;
     }
     if (v->dom->vpmu_enabled && (leaf == 1 || leaf == 0xA)) {
         uint32_t regs[4] = { r.eax, r.ebx, r.ecx, r.edx };

@@ -9,6 +9,7 @@
 #include "hv/domain.h"
 #include "hv/printf.h"
 #include "hv/string.h"
+#include "hv/vlapic.h"
 
 /* IA32_MISC_ENABLE (SDM Vol. 4 Table 2-2, architectural bits).  Writable, with no effect a
  * guest could see: fast strings (0; REP MOVS/STOS run natively either way), automatic thermal
@@ -81,6 +82,21 @@ static int read_only(struct vcpu *v, uint64_t value)
     return -1;
 }
 
+/* IA32_TSC_DEADLINE (SDM Vol. 3A 11.5.4.1): the virtual APIC timer's TSC-deadline mode
+ * (hv/vlapic_timer.c); reads 0 and ignores writes in the other timer modes, never #GP. */
+static int tsc_deadline_read(struct vcpu *v, uint64_t *value)
+{
+    *value = vlapic_tsc_deadline_read(&v->vlapic, ((struct vmx_vcpu *)v->arch)->regs.exit_tsc);
+    return 0;
+}
+
+static int tsc_deadline_write(struct vcpu *v, uint64_t value)
+{
+    vlapic_tsc_deadline_write(&v->vlapic, value, ((struct vmx_vcpu *)v->arch)->regs.exit_tsc);
+    v->events_pending = 1;             /* a deadline in the past fires at once */
+    return 0;
+}
+
 static const struct msr_rule rules[] = {
     { MSR_IA32_TSC, MSR_PASS_READ, "IA32_TSC", NULL, NULL },   /* writes ignored: one TSC */
     { 0x08B, MSR_EMULATE, "IA32_BIOS_SIGN_ID", NULL, NULL },    /* microcode revision: 0 */
@@ -91,6 +107,8 @@ static const struct msr_rule rules[] = {
     { MSR_IA32_MISC_ENABLE, MSR_EMULATE, "IA32_MISC_ENABLE", misc_enable_read, misc_enable_write },
     { MSR_IA32_DEBUGCTL, MSR_EMULATE, "IA32_DEBUGCTL", debugctl_read, debugctl_write },
     { MSR_IA32_PAT, MSR_PASS, "IA32_PAT", NULL, NULL },         /* saved/loaded by VMX */
+    { MSR_IA32_TSC_DEADLINE, MSR_EMULATE, "IA32_TSC_DEADLINE", tsc_deadline_read,
+      tsc_deadline_write },                                     /* CPUID.1:ECX[24] */
     { MSR_IA32_EFER, MSR_EMULATE, "IA32_EFER", efer_read, efer_write },
     { MSR_IA32_STAR, MSR_PASS, "IA32_STAR", NULL, NULL },       /* swapped per vCPU */
     { MSR_IA32_LSTAR, MSR_PASS, "IA32_LSTAR", NULL, NULL },

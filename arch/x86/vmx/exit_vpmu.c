@@ -48,10 +48,10 @@ int vpmu_msr_access(struct vcpu *v, uint32_t msr, int write, uint64_t *value)
         return r;
     }
     if (msr >= X2APIC_MSR_FIRST && msr <= X2APIC_MSR_LAST) {
+        v->events_pending = 1;             /* an EOI, a self-IPI, an unmasked LVT, a timer */
         if (!write)
-            return vlapic_msr_read(&v->vlapic, msr, value);
-        v->events_pending = 1;             /* an EOI, a self-IPI or an unmasked LVT */
-        return vlapic_msr_write(&v->vlapic, msr, *value);
+            return vlapic_msr_read(&v->vlapic, msr, value, x->regs.exit_tsc);
+        return vlapic_msr_write(&v->vlapic, msr, *value, x->regs.exit_tsc);
     }
     if (msr == MSR_IA32_APIC_BASE) {       /* the state transitions of SDM 11.12.5 */
         if (!write) {

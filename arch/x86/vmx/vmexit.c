@@ -9,6 +9,7 @@
 #include "hv/domain.h"
 #include "hv/printf.h"
 #include "hv/summary.h"
+#include "hv/vlapic.h"
 #include "pmu/prof.h"
 #include "pmu/pmu_msr.h"
 
@@ -108,7 +109,8 @@ static enum exit_action dispatch(struct vcpu *v, struct vmx_vcpu *x, uint32_t re
 
 /* The VMX-preemption timer counts guest time only (it runs in VMX non-root operation), in
  * units of 2^rate TSC ticks.  One timer serves the time slice, the software sampler's next
- * sample and the virtual PMU's next overflow: it is armed for whichever comes first.  Exits
+ * sample, the virtual PMU's next overflow and the virtual APIC timer's next expiry: it is
+ * armed for whichever comes first.  Exits
  * that need none of them do not touch it (the VMCS saves what is left); what it counted is
  * settled when it expires, when the vCPU leaves, and on every exit while the guest's virtual
  * PMU counts — so a guest counter advances by exactly the guest ticks that ran. */
@@ -130,13 +132,25 @@ int vmx_vpmu_counting(const struct vcpu *v)
 static inline void timer_arm(struct vcpu *v)
 {
     struct vmx_vcpu *x = v->arch;
-    uint64_t t = x->slice_left;
+    uint64_t t = x->slice_left, apic;
     if (prof_samples_guests() && v->sample_left < t)
         t = v->sample_left;
     if (v->vpmu_active) {
         uint64_t p = vpmu_ticks_to_pmi(&v->vpmu, vmx_guest_cpl());
         if (p < t)
             t = p;
+    }
+    x->apic_deadline = VMX_APIC_NONE;
+    x->apic_bound = 0;
+    if (vlapic_timer_next(&v->vlapic, &apic)) {
+        /* wall time (TSC) to the expiry: guest time runs no faster, so the timer cannot
+         * expire early; apic_timer_poll corrects for the exits in between */
+        uint64_t now = rdtsc(), left = apic > now ? apic - now : 0;
+        x->apic_deadline = apic;
+        if (left < t) {
+            t = left;
+            x->apic_bound = 1;
+        }
     }
     t >>= vmx_caps.preempt_rate;
     x->armed = t > 0xFFFFFFFFull ? 0xFFFFFFFFu : t ? (uint32_t)t : 1;
@@ -173,6 +187,26 @@ static inline void timer_settle(struct vcpu *v, int expired, uint64_t tsc)
         x->rearm = 1;
 }
 
+/* The virtual APIC timer counts the TSC (wall time), the preemption timer guest time only.
+ * Before each entry while it counts (or just stopped): an expiry due by now goes to the IRR;
+ * if the expiry moved (the guest wrote a timer register, a periodic reload, a stop), or it was
+ * the nearest event and hypervisor time has passed since the timer was armed, the timer is
+ * settled and re-armed from the TSC.  Nothing happens here while the APIC timer is idle. */
+static inline void apic_timer_poll(struct vcpu *v, uint64_t now)
+{
+    struct vmx_vcpu *x = v->arch;
+    uint64_t d;
+
+    if (vlapic_timer_next(&v->vlapic, &d) && now >= d && vlapic_timer_update(&v->vlapic, now))
+        v->events_pending = 1;           /* delivered at this entry if the guest can take it */
+    if (!vlapic_timer_next(&v->vlapic, &d))
+        d = VMX_APIC_NONE;
+    if (d != x->apic_deadline || x->apic_bound) {
+        timer_settle(v, 0, now);
+        x->rearm = 1;
+    }
+}
+
 void vmx_timer_arm(struct vcpu *v) { timer_arm(v); }
 void vmx_timer_settle(struct vcpu *v, int expired, uint64_t tsc) { timer_settle(v, expired, tsc); }
 
@@ -192,6 +226,9 @@ void arch_vcpu_run(struct vcpu *v, uint64_t ticks)
     x->mark_tsc = slice_start;
     vmx_vcpu_load(v);
     x->slice_left = ticks;
+    /* wall time passed while other domains ran: an expiry due meanwhile fires now, once */
+    if (v->vlapic.timer.armed && vlapic_timer_update(&v->vlapic, slice_start))
+        v->events_pending = 1;
     timer_arm(v);
 
     while (v->dom->state == DOMAIN_RUNNING) {
@@ -240,6 +277,8 @@ void arch_vcpu_run(struct vcpu *v, uint64_t ticks)
         }
         if (action == EXIT_END_SLICE || x->slice_left == 0 || rdtsc() - slice_start >= ticks)
             break;
+        if (v->vlapic.timer.armed || x->apic_deadline != VMX_APIC_NONE)
+            apic_timer_poll(v, rdtsc());
         if (x->rearm)
             timer_arm(v);
     }

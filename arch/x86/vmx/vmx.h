@@ -114,6 +114,8 @@ struct guest_regs {
 /* MSRs the guest owns outright (not in the VMCS): swapped when the vCPU changes. */
 enum { SW_STAR, SW_LSTAR, SW_CSTAR, SW_FMASK, SW_KERNEL_GS_BASE, SW_TSC_AUX, SW_COUNT };
 
+#define VMX_APIC_NONE (~0ull)             /* vmx_vcpu.apic_deadline: no APIC timer expiry */
+
 struct vmx_vcpu {
     struct guest_regs regs;
     uint8_t fxsave[512] __attribute__((aligned(16)));  /* guest x87/SSE state */
@@ -130,6 +132,9 @@ struct vmx_vcpu {
     uint32_t armed;                    /* preemption-timer value programmed, or left at the last settle */
     uint64_t slice_left;               /* guest ticks left in this time slice */
     int rearm;                         /* the next event time changed: re-arm the timer */
+    uint64_t apic_deadline;            /* the APIC timer's expiry (TSC) the timer was armed
+                                        * with; VMX_APIC_NONE: it was not counting */
+    int apic_bound;                    /* ... and that expiry was the nearest event */
     uint32_t proc;                     /* primary processor-based controls now (windows toggle) */
     uint64_t mark_tsc;
 };
