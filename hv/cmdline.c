@@ -1,6 +1,21 @@
 #include "hv/cmdline.h"
 #include "hv/string.h"
 
+/* The next whitespace-separated token at *p (advanced past it), its length in *len (0 at the
+ * end of the line). */
+static const char *next_token(const char **p, size_t *len)
+{
+    const char *s = *p;
+    while (*s == ' ' || *s == '\t')
+        s++;
+    const char *tok = s;
+    while (*s && *s != ' ' && *s != '\t')
+        s++;
+    *len = (size_t)(s - tok);
+    *p = s;
+    return tok;
+}
+
 int cmdline_get(const char *cmdline, const char *key, char *out, size_t size)
 {
     size_t klen = strlen(key);
@@ -8,12 +23,8 @@ int cmdline_get(const char *cmdline, const char *key, char *out, size_t size)
     const char *p = cmdline;
 
     while (p && *p) {
-        while (*p == ' ' || *p == '\t')
-            p++;
-        const char *tok = p;
-        while (*p && *p != ' ' && *p != '\t')
-            p++;
-        size_t tlen = (size_t)(p - tok);
+        size_t tlen;
+        const char *tok = next_token(&p, &tlen);
         if (tlen > klen && tok[klen] == '=' && strncmp(tok, key, klen) == 0) {
             size_t vlen = tlen - klen - 1;
             if (size) {
@@ -96,12 +107,8 @@ size_t cmdline_strip(const char *cmdline, const char *const *drop, const char *p
         return 0;
     out[0] = '\0';
     while (p && *p) {
-        while (*p == ' ' || *p == '\t')
-            p++;
-        const char *tok = p;
-        while (*p && *p != ' ' && *p != '\t')
-            p++;
-        size_t tlen = (size_t)(p - tok);
+        size_t tlen;
+        const char *tok = next_token(&p, &tlen);
         if (!tlen || token_dropped(tok, tlen, drop, prefix))
             continue;
         if (n && n + 2 >= size)                 /* no room for a blank and a byte */

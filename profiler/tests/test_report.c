@@ -190,6 +190,28 @@ static void only_the_sort_keys_split_rows(void **state)
 	report_free(&r);
 }
 
+/* A PROCESS event naming domain 1's CR3 0x5000 with name[0..len), then a user-mode sample in
+ * that address space; ev is left holding the sample. */
+static void name_and_sample(struct report *r, const struct pv_header *h, struct pv_event *ev,
+			    const char *name, int len)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->kind = PV_EV_PROCESS;
+	ev->domain = 1;
+	ev->cr3 = 0x5000;
+	memcpy(ev->name, name, (size_t)len);
+	ev->name_len = len;
+	report_add_event(r, h, ev);
+	memset(ev, 0, sizeof(*ev));
+	ev->kind = PV_EV_SAMPLE;
+	ev->domain = 1;
+	ev->ip = 0x1000;
+	ev->weight = 10;
+	ev->cr3 = 0x5000;
+	ev->cpl = 3;
+	report_add_event(r, h, ev);
+}
+
 static void processes_are_named_by_process_events(void **state)
 {
 	(void)state;
@@ -197,21 +219,7 @@ static void processes_are_named_by_process_events(void **state)
 	struct pv_header h = header(CAP_BACKEND_SOFTWARE);
 	setup_report(&r, "process", false, false);
 	struct pv_event ev;
-	memset(&ev, 0, sizeof(ev));
-	ev.kind = PV_EV_PROCESS;
-	ev.domain = 1;
-	ev.cr3 = 0x5000;
-	strcpy(ev.name, "init");
-	ev.name_len = 4;
-	report_add_event(&r, &h, &ev);
-	memset(&ev, 0, sizeof(ev));
-	ev.kind = PV_EV_SAMPLE;
-	ev.domain = 1;
-	ev.ip = 0x1000;
-	ev.weight = 10;
-	ev.cr3 = 0x5000;
-	ev.cpl = 3;
-	report_add_event(&r, &h, &ev);
+	name_and_sample(&r, &h, &ev, "init", 4);
 	ev.cr3 = 0x7000;
 	report_add_event(&r, &h, &ev);
 	ev.cr3 = 0;
@@ -238,21 +246,7 @@ static void process_names_are_shown_visibly(void **state)
 	struct pv_header h = header(CAP_BACKEND_SOFTWARE);
 	setup_report(&r, "process", false, false);
 	struct pv_event ev;
-	memset(&ev, 0, sizeof(ev));
-	ev.kind = PV_EV_PROCESS;
-	ev.domain = 1;
-	ev.cr3 = 0x5000;
-	memcpy(ev.name, "\x1b]0;pwn\x07\0x\xfe", 11);
-	ev.name_len = 11;
-	report_add_event(&r, &h, &ev);
-	memset(&ev, 0, sizeof(ev));
-	ev.kind = PV_EV_SAMPLE;
-	ev.domain = 1;
-	ev.ip = 0x1000;
-	ev.weight = 10;
-	ev.cr3 = 0x5000;
-	ev.cpl = 3;
-	report_add_event(&r, &h, &ev);
+	name_and_sample(&r, &h, &ev, "\x1b]0;pwn\x07\0x\xfe", 11);
 	size_t n;
 	struct report_entry **v = report_sorted(&r, &n);
 	assert_int_equal(n, 1);

@@ -7,8 +7,9 @@ cd "$(dirname "$0")/../.."
 B=${BUILD:-build}
 PV="$B/perfvisor"
 G="$B/guest-stub"
-OUT="$B/tests/hostile"
-mkdir -p "$OUT"
+LOGS="$B/tests/hostile"
+OUT=$LOGS
+mkdir -p "$LOGS"
 . tests/boot/lib.sh
 rc=0
 
@@ -19,15 +20,6 @@ rec() {
     timeout 600 "$PV" record --emulator bochs --timeout 500 -o "$OUT/$cur.data" "$@" >"$log" 2>&1
     rc=$?
 }
-# run_pv NAME GUESTS...: perfvisor run, output in $OUT/NAME.log, status in $rc
-run_pv() {
-    cur=$1; shift
-    log="$OUT/$cur.log"
-    timeout 300 "$PV" run --emulator bochs --timeout 240 "$@" >"$log" 2>&1
-    rc=$?
-}
-expect_rc() { if [ "$rc" -eq "$1" ]; then ok "exit status $1"; else not_ok "exit status $rc, expected $1"; fi; }
-expect_no() { if grep -Eq -- "$1" "$log"; then not_ok "unexpected /$1/"; else ok "no /$1/"; fi; }
 # no_byte HEX FILE: the byte never occurs in FILE
 no_byte() {
     if LC_ALL=C grep -q "$(printf "\\x$1")" "$2"; then not_ok "byte 0x$1 in $2"; else ok "no byte 0x$1 in $(basename "$2")"; fi

@@ -18,6 +18,19 @@ near() {
     fi
 }
 
+# run_pv NAME ARGS...: `perfvisor run` in Bochs ($PV), output in $LOGS/NAME.log (then $log), status
+# in $rc
+run_pv() {
+    cur=$1; shift
+    log="$LOGS/$cur.log"
+    timeout 300 "$PV" run --emulator bochs --timeout 240 "$@" >"$log" 2>&1
+    rc=$?
+}
+# expect_rc N: the last run's status was N
+expect_rc() { if [ "$rc" -eq "$1" ]; then ok "exit status $1"; else not_ok "exit status $rc, expected $1"; fi; }
+# expect_no REGEX: no line of $log matches
+expect_no() { if grep -Eq -- "$1" "$log"; then not_ok "unexpected line /$1/"; else ok "no /$1/"; fi; }
+
 # summary NAME: the closing line, and the exit status
 summary() {
     echo "$1 tests: $pass passed, $fail failed"

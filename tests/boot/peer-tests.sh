@@ -15,13 +15,6 @@ mkdir -p "$LOGS"
 . tests/boot/lib.sh
 rc=0
 
-run_pv() {   # NAME ARGS...: the run's output in $LOGS/NAME.log, its status in $rc
-    cur=$1; shift
-    log="$LOGS/$cur.log"
-    timeout 300 "$PV" run --emulator bochs --timeout 240 "$@" >"$log" 2>&1
-    rc=$?
-}
-expect_rc() { if [ "$rc" -eq "$1" ]; then ok "exit status $1"; else not_ok "exit status $rc, expected $1"; fi; }
 byte_sum() { od -An -v -tu1 "$1" | awk '{ for (i = 1; i <= NF; i++) s += $i } END { print s + 0 }'; }
 
 # 1. every check of the QEMU-style kernel, with two modules and perfvisor's keys in its line
