@@ -134,7 +134,8 @@ static int add_controls(void)
         }
         /* a domain's end follows its last sample */
         if (prof_state.end_pending[d] && !ring_used(&prof_state.rings[d])) {
-            if (cap_enc_domain_end(&enc, (uint8_t)d, dom->state == DOMAIN_EXITED ? 1 : 2,
+            if (cap_enc_domain_end(&enc, (uint8_t)d, dom->state != DOMAIN_EXITED ? CAP_END_STOPPED :
+                                   dom->halted ? CAP_END_HALTED : CAP_END_EXITED,
                                    (uint8_t)dom->exit_status))
                 return -1;
             prof_state.end_pending[d] = 0;

@@ -112,6 +112,20 @@ static void print_domains(FILE *f, const struct report *r)
 			label, ds->samples, lost, ds->guest_ticks, pct(ds->guest_ticks, all), ds->hv_ticks,
 			pct(ds->hv_ticks, all));
 	}
+	/* how the domains that did not simply exit 0 ended (DOMAIN_END records) */
+	for (int d = 1; d < CAP_MAX_DOMAINS; d++) {
+		const struct report_domain_stats *ds = &r->dom[d];
+		char nb[32];
+		const char *name = report_domain_name(r, d, nb, sizeof(nb));
+		if (ds->end_state == CAP_END_STOPPED)
+			fprintf(f, "# Domain %d (%s) was stopped by the hypervisor (the console says why)\n", d, name);
+		else if (ds->end_state == CAP_END_HALTED)
+			fprintf(f, "# Domain %d (%s) halted without an exit status (HLT with interrupts off)\n", d, name);
+		else if (ds->end_state == CAP_END_EXITED && ds->end_status)
+			fprintf(f, "# Domain %d (%s) exited with status %d\n", d, name, ds->end_status);
+		else if (ds->end_state > CAP_END_HALTED)
+			fprintf(f, "# Domain %d (%s) ended in an unknown way (state %d)\n", d, name, ds->end_state);
+	}
 }
 
 static void print_header(FILE *f, const struct report *r, const struct report_print_info *info)

@@ -61,7 +61,7 @@
  *                       basic exit reason (SDM Appendix C), or CAP_HV_REASON_EXPORT for the
  *                       time spent draining sample rings after this domain's time slices
  *     CAP_R_GUEST_TIME  varint ticks: guest ticks run by this domain since the previous one
- *     CAP_R_DOMAIN_END  u8 state (1 exited, 2 stopped), u8 exit status
+ *     CAP_R_DOMAIN_END  u8 state (enum cap_end_state), u8 exit status
  *     CAP_R_TOTALS      varint taken, varint recorded, varint lost  (per domain, final)
  *
  * END frame payload: empty.  It follows the last RECORDS frame; a capture without it was cut.
@@ -90,6 +90,13 @@ enum cap_frame_type {
     CAP_FRAME_HEADER  = 1,
     CAP_FRAME_RECORDS = 2,
     CAP_FRAME_END     = 3,
+};
+
+/* CAP_R_DOMAIN_END state. */
+enum cap_end_state {
+    CAP_END_EXITED  = 1,            /* an exit status of its own: port 0xF4 or HC_EXIT */
+    CAP_END_STOPPED = 2,            /* stopped by the hypervisor */
+    CAP_END_HALTED  = 3,            /* HLT with interrupts off: no exit status (status 0) */
 };
 
 enum cap_backend {
