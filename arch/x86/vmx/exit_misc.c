@@ -9,7 +9,8 @@
 #include "pmu/prof.h"
 
 /* HLT with interrupts off can never wake up: the guest has finished.  With interrupts on it
- * waits for one; perfvisor has no interrupt sources for guests yet, so the slice ends. */
+ * waits for one; perfvisor does not wait with it: the slice ends, and the next slice injects
+ * whatever became due meanwhile (the APIC timer counts on, vmexit.c). */
 enum exit_action exit_hlt(struct vcpu *v, struct vmx_vcpu *x)
 {
     (void)x;
