@@ -140,9 +140,10 @@ static inline void timer_arm(struct vcpu *v)
         if (p < t)
             t = p;
     }
-    x->apic_deadline = VMX_APIC_NONE;
     x->apic_bound = 0;
-    if (vlapic_timer_next(&v->vlapic, &apic)) {
+    if (__builtin_expect(!vlapic_timer_next(&v->vlapic, &apic), 1)) {
+        x->apic_deadline = VMX_APIC_NONE;
+    } else {
         /* wall time (TSC) to the expiry: guest time runs no faster, so the timer cannot
          * expire early; apic_timer_poll corrects for the exits in between */
         uint64_t now = rdtsc(), left = apic > now ? apic - now : 0;
@@ -221,7 +222,7 @@ void vmx_timer_settle(struct vcpu *v, int expired, uint64_t tsc) { timer_settle(
 void arch_vcpu_run(struct vcpu *v, uint64_t ticks)
 {
     struct vmx_vcpu *x = v->arch;
-    uint64_t slice_start = rdtsc();
+    uint64_t slice_start = rdtsc(), slice_end = slice_start + ticks;
 
     x->mark_tsc = slice_start;
     vmx_vcpu_load(v);
@@ -275,10 +276,13 @@ void arch_vcpu_run(struct vcpu *v, uint64_t ticks)
             v->export_ticks += dt;
             x->mark_tsc += dt;
         }
-        if (action == EXIT_END_SLICE || x->slice_left == 0 || rdtsc() - slice_start >= ticks)
+        /* the slice's end in TSC time, the guest's and the hypervisor's together (its guest
+         * part, slice_left, cannot run out before it: guest time is part of TSC time) */
+        uint64_t now = rdtsc();
+        if (action == EXIT_END_SLICE || now >= slice_end)
             break;
-        if (v->vlapic.timer.armed || x->apic_deadline != VMX_APIC_NONE)
-            apic_timer_poll(v, rdtsc());
+        if (__builtin_expect(v->vlapic.timer.armed || x->apic_deadline != VMX_APIC_NONE, 0))
+            apic_timer_poll(v, now);
         if (x->rearm)
             timer_arm(v);
     }
