@@ -10,6 +10,7 @@
 #   hostile: hostile guests beside well-behaved ones (forged frames, escapes, fairness, quotas)
 #   vpmu  : guest-wide profiling tests in Bochs (conformance, guest profilers, modes), tests/boot/vpmu-tests.sh
 #   msrfuzz: a guest writing random values to every PMU MSR vs. a host oracle of the SDM rules
+#   docs  : README's demo output against a fresh `make demo`, tests/docs/readme-demo.sh
 #   fuzz  : the capture parser under libFuzzer for FUZZ_SECONDS (60), tests/fuzz-suite.sh
 # cmocka prints "[  PASSED  ] N test(s)." and "[  FAILED  ] N test(s)"; the boot tests print
 # "boot tests: N passed, N failed".  A suite that crashes without a summary counts as 1 failure.
@@ -63,6 +64,7 @@ suite profile plain tests/boot/profile-tests.sh
 suite hostile plain tests/boot/hostile-tests.sh
 suite vpmu plain tests/boot/vpmu-tests.sh
 suite msrfuzz plain tests/boot/msrfuzz-test.sh
+suite docs plain tests/docs/readme-demo.sh
 suite fuzz plain tests/fuzz-suite.sh
 
 echo
