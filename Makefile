@@ -27,7 +27,7 @@ HV_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-builtin
 	-nostdinc -isystem $(shell $(CC) -print-file-name=include) -Iinclude -I. -DPERFVISOR_HV
 HV_LDFLAGS := -nostdlib -static -z max-page-size=0x1000 -z noexecstack -no-pie -Wl,--build-id=sha1 -T linker.ld
 
-HV_C   := $(wildcard boot/*.c arch/x86/*.c arch/x86/vmx/*.c hv/*.c pmu/*.c)
+HV_C   := $(wildcard boot/*.c arch/x86/*.c arch/x86/vmx/*.c hv/*.c pmu/*/*.c)
 HV_ASM := $(wildcard boot/*.asm arch/x86/*.asm arch/x86/vmx/*.asm)
 HV_OBJ := $(patsubst %.c,$(BUILD)/hv/%.o,$(HV_C)) $(patsubst %.asm,$(BUILD)/hv/%.o,$(HV_ASM))
 

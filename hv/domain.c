@@ -3,7 +3,7 @@
 #include "hv/cmdline.h"
 #include "hv/printf.h"
 #include "hv/string.h"
-#include "pmu/prof.h"
+#include "pmu/sampling/prof.h"
 
 #define DEFAULT_MEM_MIB 16
 #define MIN_MEM_MIB     PV_MIN_MEM_MIB      /* include/perfvisor/limits.h */

@@ -7,7 +7,7 @@
 #include "hv/fwcfg.h"
 #include "hv/vuart.h"
 #include "hv/vlapic.h"
-#include "pmu/vpmu.h"
+#include "pmu/vpmu/vpmu.h"
 
 #define MAX_DOMAINS        PV_MAX_DOMAINS   /* include/perfvisor/limits.h */
 #define DOMAIN_NAME_MAX    32

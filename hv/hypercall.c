@@ -3,7 +3,7 @@
 #include "hv/domain.h"
 #include "perfvisor/hypercall.h"
 #include "hv/arch.h"
-#include "pmu/prof.h"
+#include "pmu/sampling/prof.h"
 
 enum hc_result hypercall(struct vcpu *v, int cpl, uint64_t nr, const uint64_t args[4], int64_t *ret)
 {

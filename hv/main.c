@@ -13,7 +13,7 @@
 #include "hv/string.h"
 #include "hv/summary.h"
 #include "perfvisor/capture.h"
-#include "pmu/prof.h"
+#include "pmu/sampling/prof.h"
 
 #define PERFVISOR_VERSION "0.1"
 #define LOW_MEMORY_END  0x100000ull    /* below 1 MiB: BIOS, EBDA, real-mode leftovers */

@@ -3,7 +3,7 @@
 #include "hv/sched.h"
 #include "hv/arch.h"
 #include "hv/domain.h"
-#include "pmu/prof.h"
+#include "pmu/sampling/prof.h"
 #include "hv/platform.h"
 #include "hv/console.h"
 

@@ -1,7 +1,7 @@
 /* The virtual local APIC's register model (SDM Vol. 3A chapter 11; sections in hv/vlapic.h). */
 #include "hv/vlapic.h"
 #include "hv/string.h"
-#include "pmu/pmu_msr.h"        /* LVT_MASKED, LVT_DELIVERY_*: the LVTPC layout, defined once */
+#include "pmu/vpmu/pmu_msr.h"        /* LVT_MASKED, LVT_DELIVERY_*: the LVTPC layout, defined once */
 
 #define LVT_DELIVERY_STATUS (1u << 12)   /* read-only: we deliver at once, so it reads 0 (idle) */
 #define LVT_REMOTE_IRR      (1u << 14)   /* read-only, LINT0/1 (level-triggered only) */

@@ -1,16 +1,16 @@
-# profiler/capture.mk: build rules of the capture codec (pmu/cap_encode.c, profiler/capture.c,
+# profiler/capture.mk: build rules of the capture codec (pmu/sampling/cap_encode.c, profiler/capture.c,
 # profiler/datafile.c).  Included by the top Makefile after profiler/profiler.mk.
-#   - links the hypervisor's encoder (pmu/cap_encode.c, freestanding C that also builds hosted)
+#   - links the hypervisor's encoder (pmu/sampling/cap_encode.c, freestanding C that also builds hosted)
 #     into the host tool's library objects, so tests can write captures
 #   - make fuzz-capture [FUZZ_SECONDS=60]: libFuzzer + ASan + UBSan on the capture reader and the
 #     perfvisor.data parser, seeded with captures the encoder writes (profiler/fuzz/)
 
 CAP_ENC_HOST_OBJ := $(BUILD)/profiler/pmu/cap_encode.o
 CLI_LIB_OBJ += $(CAP_ENC_HOST_OBJ)
-# test_capture.c includes pmu/cap_encode.c itself unless the object is linked in
+# test_capture.c includes pmu/sampling/cap_encode.c itself unless the object is linked in
 CLI_CFLAGS  += -DPV_CAP_ENCODE_LINKED
 
-$(CAP_ENC_HOST_OBJ): pmu/cap_encode.c
+$(CAP_ENC_HOST_OBJ): pmu/sampling/cap_encode.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CLI_CFLAGS) -MMD -MP -c $< -o $@
 
@@ -24,8 +24,8 @@ FUZZ_SECONDS ?= 60
 FUZZ_DIR     := $(BUILD)/fuzz
 FUZZ_CFLAGS  := -std=gnu11 -g -O1 -Wall -Wextra -Werror -Iprofiler \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
-FUZZ_LIB_SRC := profiler/capture.c profiler/datafile.c pmu/cap_encode.c
-FUZZ_HDRS    := profiler/capture.h profiler/datafile.h pmu/cap_encode.h include/perfvisor/capture.h
+FUZZ_LIB_SRC := profiler/capture.c profiler/datafile.c pmu/sampling/cap_encode.c
+FUZZ_HDRS    := profiler/capture.h profiler/datafile.h pmu/sampling/cap_encode.h include/perfvisor/capture.h
 
 $(FUZZ_DIR)/fuzz_capture: profiler/fuzz/fuzz_capture.c $(FUZZ_LIB_SRC) $(FUZZ_HDRS)
 	@mkdir -p $(dir $@)

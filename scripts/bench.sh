@@ -113,7 +113,7 @@ awk -v o="$g0" -v s="$g100k" 'BEGIN { printf "  %-52s %11.3f%%\n", "slowdown, gu
 
 # report speed: the same number of samples through perfvisor report and perf report
 N=200000
-${CC:-gcc} -std=gnu11 -O2 -I. -o "$OUT/gen-capture" tests/golden/gen-capture.c pmu/cap_encode.c
+${CC:-gcc} -std=gnu11 -O2 -I. -o "$OUT/gen-capture" tests/golden/gen-capture.c pmu/sampling/cap_encode.c
 "$OUT/gen-capture" big $N >"$OUT/big.data"
 best() {  # command... : the best of 3 wall times, in seconds
     local b="" t0 t1 i

@@ -1,7 +1,7 @@
 #include "arch/x86/lapic.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/msr.h"
-#include "pmu/pmu_msr.h"
+#include "pmu/vpmu/pmu_msr.h"
 
 #define APIC_BASE_EXTD    (1ull << 10)   /* x2APIC mode: registers are MSRs 800H-8FFH */
 #define APIC_BASE_ENABLE  (1ull << 11)   /* the APIC is globally enabled */

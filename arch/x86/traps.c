@@ -4,7 +4,7 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/gdt.h"
 #include "hv/printf.h"
-#include "pmu/prof.h"
+#include "pmu/sampling/prof.h"
 
 #define IDT_TYPE_INTERRUPT_GATE 0x8E   /* present, DPL 0, 64-bit interrupt gate (SDM 6.14.1) */
 #define IDT_VECTORS 32

@@ -14,7 +14,7 @@
 
 #include "capture.h"
 #include "datafile.h"
-#include "../../pmu/cap_encode.h"
+#include "../../pmu/sampling/cap_encode.h"
 
 struct digest {
 	uint64_t h, events, lines;

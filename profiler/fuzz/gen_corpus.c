@@ -7,7 +7,7 @@
 
 #include "capture.h"
 #include "datafile.h"
-#include "../../pmu/cap_encode.h"
+#include "../../pmu/sampling/cap_encode.h"
 
 static uint8_t out[1 << 16];
 static size_t olen;

@@ -1,4 +1,4 @@
-/* Capture format v1: pmu/cap_encode.c against profiler/capture.c (round trips, sizes,
+/* Capture format v1: pmu/sampling/cap_encode.c against profiler/capture.c (round trips, sizes,
  * corruption, resynchronisation) and profiler/datafile.c. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,9 +13,9 @@
 
 #include "capture.h"
 #include "datafile.h"
-#include "../../pmu/cap_encode.h"
-#ifndef PV_CAP_ENCODE_LINKED /* profiler/capture.mk links pmu/cap_encode.c into the CLI objects */
-#include "../../pmu/cap_encode.c"
+#include "../../pmu/sampling/cap_encode.h"
+#ifndef PV_CAP_ENCODE_LINKED /* profiler/capture.mk links pmu/sampling/cap_encode.c into the CLI objects */
+#include "../../pmu/sampling/cap_encode.c"
 #endif
 
 /* ---------------------------------------------------------------- helpers */

@@ -4,7 +4,7 @@
  * guest-stub/msrfuzz.c is #included unchanged, after shims for what it takes from
  * guest-stub/lib, so the oracle runs the very loops, value shapes, index lists and checksums
  * of the guest.  Its RDMSR/WRMSR/RDPMC/CPUID go to one `struct vpmu` set up by vpmu_init (the
- * state of a fresh guest vCPU, pmu/vpmu.c + pmu/pmu_state.c + pmu/pmu_msr.h, linked in as
+ * state of a fresh guest vCPU, pmu/vpmu/vpmu.c + pmu/vpmu/pmu_state.c + pmu/vpmu/pmu_msr.h, linked in as
  * they are): safe_rdmsr/safe_wrmsr -> vpmu_rdmsr/vpmu_wrmsr, safe_rdpmc -> vpmu_rdpmc at
  * CPL 0 (the guest stubs run in ring 0, so CR4.PCE does not matter), -1 = #GP (vector 13;
  * the vPMU never raises #UD).  CPUID: leaf 1 and 0AH are vpmu_cpuid's answer over zeros (all
@@ -23,7 +23,7 @@
  *
  * Build (tests/boot/msrfuzz-test.sh):
  *   gcc -std=gnu11 -O1 -I. -Iinclude -Iguest-stub/lib tests/boot/msrfuzz-oracle.c \
- *       pmu/vpmu.c pmu/pmu_state.c guest-stub/lib/multiboot.c -o build/tests/msrfuzz/msrfuzz-oracle */
+ *       pmu/vpmu/vpmu.c pmu/vpmu/pmu_state.c guest-stub/lib/multiboot.c -o build/tests/msrfuzz/msrfuzz-oracle */
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -32,15 +32,15 @@
 #include <string.h>     /* -Iguest-stub/lib: the guest's string.h, whose prototypes are libc's */
 
 /* ---- the hypervisor's side: the vPMU ------------------------------------------------------
- * pmu/pmu_msr.h and the guest's pmu.h both define pmu_width_mask, pmu_event_available,
+ * pmu/vpmu/pmu_msr.h and the guest's pmu.h both define pmu_width_mask, pmu_event_available,
  * struct pmu_arch_event and pmu_arch_events[] (differently) and a few identical MSR macros:
- * in this file the vPMU's are renamed / undone (pmu/vpmu.c and pmu/pmu_state.c are compiled on
+ * in this file the vPMU's are renamed / undone (pmu/vpmu/vpmu.c and pmu/vpmu/pmu_state.c are compiled on
  * their own, untouched) so that the guest's header below is compiled exactly as in the guest. */
 #define pmu_width_mask      hv_pmu_width_mask
 #define pmu_event_available hv_pmu_event_available
 #define pmu_arch_event      hv_pmu_arch_event
 #define pmu_arch_events     hv_pmu_arch_events
-#include "pmu/vpmu.h"
+#include "pmu/vpmu/vpmu.h"
 #undef pmu_width_mask
 #undef pmu_event_available
 #undef pmu_arch_event

@@ -34,7 +34,7 @@ for f in "$PV" "$G/msrfuzz.elf" "$G/hello.elf" "$G/compute.elf"; do
 done
 log="$OUT/oracle-build.log"
 if gcc -std=gnu11 -O1 -Wall -I. -Iinclude -Iguest-stub/lib tests/boot/msrfuzz-oracle.c \
-       pmu/vpmu.c pmu/pmu_state.c guest-stub/lib/multiboot.c -o "$ORACLE" >"$log" 2>&1; then
+       pmu/vpmu/vpmu.c pmu/vpmu/pmu_state.c guest-stub/lib/multiboot.c -o "$ORACLE" >"$log" 2>&1; then
     ok "oracle built"
 else
     not_ok "oracle did not build"; finish

@@ -1,6 +1,6 @@
 /* Synthesized captures for the golden report tests: writes the raw serial stream (console text
  * and capture frames, as the hypervisor sends it) of one scenario to stdout, encoded with the
- * hypervisor's own encoder (pmu/cap_encode.c).  Addresses are those of tests/golden/guest.asm.
+ * hypervisor's own encoder (pmu/sampling/cap_encode.c).  Addresses are those of tests/golden/guest.asm.
  *
  *   gen-capture basic|callchain|damaged|hardware|mismatch|gprof > FILE
  *   gen-capture big N > FILE      N samples with call chains, for timing perfvisor report
@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pmu/cap_encode.h"
+#include "pmu/sampling/cap_encode.h"
 
 /* tests/golden/guest.asm, linked at 0x100000 */
 #define START      0x100000u

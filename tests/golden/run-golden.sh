@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Golden-file tests of `perfvisor report`: synthesized captures (gen-capture.c, encoded with the
-# hypervisor's pmu/cap_encode.c) reported with fixed options, compared byte for byte with
+# hypervisor's pmu/sampling/cap_encode.c) reported with fixed options, compared byte for byte with
 # tests/golden/NAME.txt (stdout, then "--- stderr" and stderr).  The cases are in cases.txt.
 #   tests/golden/run-golden.sh           run them; last line "golden tests: N passed, N failed"
 #   tests/golden/run-golden.sh --update  rewrite the expected files from the current output
@@ -21,7 +21,7 @@ fail_setup() {
 }
 
 make -s --no-print-directory cli >"$OUT/make.log" 2>&1 || fail_setup "make cli failed (see $OUT/make.log)"
-${CC:-gcc} -std=gnu11 -O2 -Wall -Wextra -Werror -I. -o "$OUT/gen-capture" $GOLD/gen-capture.c pmu/cap_encode.c \
+${CC:-gcc} -std=gnu11 -O2 -Wall -Wextra -Werror -I. -o "$OUT/gen-capture" $GOLD/gen-capture.c pmu/sampling/cap_encode.c \
     || fail_setup "cannot build gen-capture"
 command -v nasm >/dev/null || fail_setup "nasm not found (install the package nasm)"
 nasm -f elf32 -g -F dwarf -o "$OUT/guest.o" $GOLD/guest.asm || fail_setup "nasm failed"

@@ -1,9 +1,9 @@
-/* pmu/prof.h and arch_guest_read as hv/domain.c and hv/hypercall.c see them: recorders, and
+/* pmu/sampling/prof.h and arch_guest_read as hv/domain.c and hv/hypercall.c see them: recorders, and
  * a small identity-mapped guest memory. */
 #include <string.h>
 
 #include "hv/arch.h"
-#include "pmu/prof.h"
+#include "pmu/sampling/prof.h"
 #include "tests/unit/fakes.h"
 
 struct prof_name_call prof_name_seen;

@@ -1,5 +1,5 @@
 /* A model of the Intel architectural PMU (SDM Vol. 3B 20.2): configurations and emulator quirks
- * around the SDM state machine in pmu/pmu_state.c. */
+ * around the SDM state machine in pmu/vpmu/pmu_state.c. */
 #include <string.h>
 
 #include "pmu_model.h"
@@ -86,7 +86,7 @@ static int gp(struct pmu_model *m, uint32_t msr)
     return -1;
 }
 
-/* The emulator quirks come first; the architecture's rules are pmu/pmu_state.c. */
+/* The emulator quirks come first; the architecture's rules are pmu/vpmu/pmu_state.c. */
 int pmu_model_rdmsr(void *ctx, uint32_t msr, uint64_t *v)
 {
     struct pmu_model *m = ctx;

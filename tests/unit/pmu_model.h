@@ -1,6 +1,6 @@
 /* A model of the Intel architectural PMU, for host tests of code that drives one (the hardware
  * sampling backend, later the vPMU).  It answers CPUID from a configuration and implements
- * the SDM's MSR rules from the same table the hypervisor uses (pmu/pmu_msr.h):
+ * the SDM's MSR rules from the same table the hypervisor uses (pmu/vpmu/pmu_msr.h):
  *   - an MSR the configuration does not enumerate raises #GP (returns -1), so does a write
  *     with a reserved bit set or any write to a read-only register;
  *   - IA32_PMCx writes take EAX[31:0] sign-extended, IA32_A_PMCx writes are full width;
@@ -11,7 +11,7 @@
  * CPL bits in its control, and its IA32_PERF_GLOBAL_CTRL bit) advances; a wrap past 2^width - 1
  * sets the counter's overflow bit and, with INT (GP) or PMI (fixed), raises a PMI through the
  * modelled LVT performance-counter register.
- * The SDM rules themselves are pmu/pmu_state.c, the same code the guest vPMU runs; this model
+ * The SDM rules themselves are pmu/vpmu/pmu_state.c, the same code the guest vPMU runs; this model
  * adds only what is not the architecture's: configurations (CPUID answers, emulator quirks),
  * the LVT performance-counter register and counts of what happened. */
 #ifndef TESTS_UNIT_PMU_MODEL_H
@@ -19,8 +19,8 @@
 
 #include <stdint.h>
 
-#include "pmu/pmu_msr.h"
-#include "pmu/pmu_state.h"
+#include "pmu/vpmu/pmu_msr.h"
+#include "pmu/vpmu/pmu_state.h"
 
 struct pmu_model_config {
     const char *name;
@@ -46,7 +46,7 @@ extern const struct pmu_model_config PMU_CFG_V1, PMU_CFG_V2, PMU_CFG_V4, PMU_CFG
 
 struct pmu_model {
     struct pmu_model_config cfg;
-    /* the architectural state (pmu/pmu_state.h): st, or its members by name (m.caps,
+    /* the architectural state (pmu/vpmu/pmu_state.h): st, or its members by name (m.caps,
      * m.pmc[i], m.global_status, m.unmodelled, ...) */
     union {
         struct pmu_state st;

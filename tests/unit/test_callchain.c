@@ -1,4 +1,4 @@
-/* pmu/callchain.c: frame-pointer walks over a fake guest stack.  Layout (System V, i386 and
+/* pmu/sampling/callchain.c: frame-pointer walks over a fake guest stack.  Layout (System V, i386 and
  * x86-64): [fp] = the caller's fp, [fp + word] = the return address. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,7 +7,7 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "pmu/callchain.h"
+#include "pmu/sampling/callchain.h"
 
 /* The fake stack: linear addresses [STACK_BASE, STACK_BASE + STACK_SIZE). */
 #define STACK_BASE 0x7FF000000ull
@@ -306,5 +306,5 @@ int main(void)
         cmocka_unit_test_setup(test_unreadable, setup),
         cmocka_unit_test_setup(test_return_address_zero, setup),
     };
-    return cmocka_run_group_tests_name("pmu/callchain.c", tests, NULL, NULL);
+    return cmocka_run_group_tests_name("pmu/sampling/callchain.c", tests, NULL, NULL);
 }

@@ -1,4 +1,4 @@
-/* pmu/hw_pmu.c: the hardware sampling backend, driven against the SDM PMU model
+/* pmu/sampling/hw_pmu.c: the hardware sampling backend, driven against the SDM PMU model
  * (tests/unit/pmu_model.c) since no emulator here has a PMU. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,7 +7,7 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "pmu/hw_pmu.h"
+#include "pmu/sampling/hw_pmu.h"
 #include "perfvisor/capture.h"
 #include "pmu_model.h"
 

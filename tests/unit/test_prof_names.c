@@ -1,4 +1,4 @@
-/* pmu/prof_names.c: per-domain tables of process names (HC_NAME_CR3), so that one domain cannot
+/* pmu/sampling/prof_names.c: per-domain tables of process names (HC_NAME_CR3), so that one domain cannot
  * starve the others of names. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,7 +8,7 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "pmu/prof_names.h"
+#include "pmu/sampling/prof_names.h"
 
 static struct prof_names t;
 

@@ -1,4 +1,4 @@
-/* pmu/ring.c: a domain's sample ring (single producer, single consumer, never blocks). */
+/* pmu/sampling/ring.c: a domain's sample ring (single producer, single consumer, never blocks). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -6,7 +6,7 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "pmu/ring.h"
+#include "pmu/sampling/ring.h"
 
 static struct cap_sample slots[64];
 static struct sample_ring r;
@@ -219,5 +219,5 @@ int main(void)
         cmocka_unit_test_setup(test_churn_invariant, setup),
         cmocka_unit_test_setup(test_counter_wrap_power_of_two, setup),
     };
-    return cmocka_run_group_tests_name("pmu/ring.c", tests, NULL, NULL);
+    return cmocka_run_group_tests_name("pmu/sampling/ring.c", tests, NULL, NULL);
 }

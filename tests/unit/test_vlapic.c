@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "hv/vlapic.h"
-#include "pmu/pmu_msr.h"
+#include "pmu/vpmu/pmu_msr.h"
 
 #define APIC_ID_UNDER_TEST 3u
 #define X2APIC_ID_UNDER_TEST 0x12345u   /* needs more than 8 bits */

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "hv/vlapic.h"
-#include "pmu/pmu_msr.h"
+#include "pmu/vpmu/pmu_msr.h"
 
 #define VEC         0x40u                     /* the timer's vector in these tests */
 #define T0          1000000ull                /* the TSC when a test starts */

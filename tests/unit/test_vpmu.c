@@ -1,14 +1,14 @@
-/* pmu/vpmu.c: the guest's virtual PMU (software backend) obeys the SDM rules it presents
+/* pmu/vpmu/vpmu.c: the guest's virtual PMU (software backend) obeys the SDM rules it presents
  * (Vol. 2A CPUID leaf 0AH and RDPMC, Vol. 3B 20.2, Vol. 4 Table 2-2).  Each test names the rule.
  * Where a test needs "what the SDM says exists", it decodes the guest's own CPUID answers with
- * pmu_caps_decode() and asks pmu/pmu_msr.h's table, never the vPMU's internal caps. */
+ * pmu_caps_decode() and asks pmu/vpmu/pmu_msr.h's table, never the vPMU's internal caps. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "pmu/vpmu.h"
+#include "pmu/vpmu/vpmu.h"
 
 static struct vpmu p;
 
@@ -149,7 +149,7 @@ static void test_pdcm_matches_perf_capabilities(void **state)
     rd_gp(MSR_IA32_A_PMC0 + 4);
 }
 
-/* ---- MSR existence and reserved bits (Vol. 4 Table 2-2, pmu/pmu_msr.h) ---- */
+/* ---- MSR existence and reserved bits (Vol. 4 Table 2-2, pmu/vpmu/pmu_msr.h) ---- */
 
 /* The lead intercepts every address of the table, enumerated or not, and nothing else. */
 static void test_msr_is_pmu_covers_the_whole_table(void **state)

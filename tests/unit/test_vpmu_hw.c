@@ -1,4 +1,4 @@
-/* pmu/vpmu_hw.c: the guest vPMU's hardware backend, driven against the SDM PMU model
+/* pmu/vpmu/vpmu_hw.c: the guest vPMU's hardware backend, driven against the SDM PMU model
  * (tests/unit/pmu_model.c).  A VM entry or exit is simulated by writing the value the VMX
  * "load IA32_PERF_GLOBAL_CTRL" controls would load (Vol. 3C 27.3.2.1, 28.5.1) into the
  * model's IA32_PERF_GLOBAL_CTRL; events then happen "in the guest" or "in the hypervisor". */
@@ -9,8 +9,8 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "pmu/vpmu_hw.h"
-#include "pmu/hw_pmu.h"
+#include "pmu/vpmu/vpmu_hw.h"
+#include "pmu/sampling/hw_pmu.h"
 #include "perfvisor/capture.h"
 #include "pmu_model.h"
 
@@ -20,7 +20,7 @@ static struct pmu_caps gcaps;
 static char why[512];
 static const struct hwpmu_ops ops = { pmu_model_rdmsr, pmu_model_wrmsr, pmu_model_cpuid, &m };
 
-#define EV_CYCLES  0u   /* CPUID.0AH:EBX bit order (pmu/pmu_msr.h) */
+#define EV_CYCLES  0u   /* CPUID.0AH:EBX bit order (pmu/vpmu/pmu_msr.h) */
 #define EV_INSNS   1u
 #define EV_BRANCH  5u
 #define HV_GP0     1u   /* the system-wide sampler's counter */

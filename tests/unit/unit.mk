@@ -28,14 +28,14 @@ UNIT_SRC_guest_paging := arch/x86/guest_paging.c
 UNIT_SRC_insn_decode  := arch/x86/insn_decode.c
 UNIT_SRC_vlapic       := hv/vlapic.c hv/vlapic_timer.c
 UNIT_SRC_vlapic_timer := hv/vlapic.c hv/vlapic_timer.c
-UNIT_SRC_callchain    := pmu/callchain.c
-UNIT_SRC_ring         := pmu/ring.c
-UNIT_SRC_prof_names   := pmu/prof_names.c
-UNIT_SRC_pmu_model    := $(UNIT_DIR)/pmu_model.c pmu/pmu_state.c
-UNIT_SRC_hw_pmu       := pmu/hw_pmu.c hv/printf.c $(UNIT_DIR)/pmu_model.c pmu/pmu_state.c
-UNIT_SRC_vpmu         := pmu/vpmu.c pmu/pmu_state.c
-UNIT_SRC_vpmu_hw      := pmu/vpmu_hw.c pmu/hw_pmu.c hv/printf.c $(UNIT_DIR)/pmu_model.c \
-                         pmu/pmu_state.c
+UNIT_SRC_callchain    := pmu/sampling/callchain.c
+UNIT_SRC_ring         := pmu/sampling/ring.c
+UNIT_SRC_prof_names   := pmu/sampling/prof_names.c
+UNIT_SRC_pmu_model    := $(UNIT_DIR)/pmu_model.c pmu/vpmu/pmu_state.c
+UNIT_SRC_hw_pmu       := pmu/sampling/hw_pmu.c hv/printf.c $(UNIT_DIR)/pmu_model.c pmu/vpmu/pmu_state.c
+UNIT_SRC_vpmu         := pmu/vpmu/vpmu.c pmu/vpmu/pmu_state.c
+UNIT_SRC_vpmu_hw      := pmu/vpmu/vpmu_hw.c pmu/sampling/hw_pmu.c hv/printf.c $(UNIT_DIR)/pmu_model.c \
+                         pmu/vpmu/pmu_state.c
 
 # -fno-pie/-no-pie everywhere: boot_info reads multiboot1 structures through 32-bit
 # addresses, so the test's static buffers must lie below 4 GiB.

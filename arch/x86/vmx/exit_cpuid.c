@@ -4,7 +4,7 @@
 #include "arch/x86/vmx/exits.h"
 #include "arch/x86/vmx/vmx_vcpu.h"
 #include "hv/domain.h"
-#include "pmu/vpmu.h"
+#include "pmu/vpmu/vpmu.h"
 
 #define CPUID1_EDX_APIC   (1u << 9)   /* on-chip APIC */
 #define CPUID1_ECX_X2APIC (1u << 21)  /* x2APIC */

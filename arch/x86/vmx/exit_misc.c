@@ -6,7 +6,7 @@
 #include "hv/domain.h"
 #include "hv/hypercall.h"
 #include "hv/printf.h"
-#include "pmu/prof.h"
+#include "pmu/sampling/prof.h"
 
 /* HLT with interrupts off can never wake up: the guest has finished.  With interrupts on it
  * waits for one; perfvisor does not wait with it: the slice ends, and the next slice injects

@@ -8,7 +8,7 @@
 #include "arch/x86/vmx/vmx_vcpu.h"
 #include "hv/domain.h"
 #include "hv/vlapic.h"
-#include "pmu/vpmu.h"
+#include "pmu/vpmu/vpmu.h"
 
 #define CR4_PCE           (1ull << 8)     /* RDPMC allowed at any CPL */
 #define X2APIC_MSR_FIRST  0x800u

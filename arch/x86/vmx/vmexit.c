@@ -10,8 +10,8 @@
 #include "hv/printf.h"
 #include "hv/summary.h"
 #include "hv/vlapic.h"
-#include "pmu/prof.h"
-#include "pmu/pmu_msr.h"
+#include "pmu/sampling/prof.h"
+#include "pmu/vpmu/pmu_msr.h"
 
 void vmx_vcpu_load(struct vcpu *v);
 

@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../include/perfvisor/capture.h"
+#include "../../include/perfvisor/capture.h"
 
 struct cap_sample {
     uint8_t domain, vcpu, cpl, mode;     /* domain 0 = hypervisor; mode: enum cap_mode */

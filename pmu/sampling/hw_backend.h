@@ -1,4 +1,4 @@
-/* Glue between the profiler and the hardware PMU backend (pmu/hw_backend.c). */
+/* Glue between the profiler and the hardware PMU backend (pmu/sampling/hw_backend.c). */
 #ifndef PMU_HW_BACKEND_H
 #define PMU_HW_BACKEND_H
 

@@ -1,12 +1,12 @@
-/* The hardware sampling backend on the real CPU: pmu/hw_pmu.c's logic with real MSRs, its
+/* The hardware sampling backend on the real CPU: pmu/sampling/hw_pmu.c's logic with real MSRs, its
  * PMIs routed to NMI.  An NMI while a guest runs exits (pin-based NMI exiting) and samples the
  * guest; an NMI in the hypervisor samples the hypervisor's own RIP into ring 0. */
-#include "pmu/hw_backend.h"
+#include "pmu/sampling/hw_backend.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/lapic.h"
-#include "pmu/hw_pmu.h"
-#include "pmu/prof.h"
-#include "pmu/prof_state.h"
+#include "pmu/sampling/hw_pmu.h"
+#include "pmu/sampling/prof.h"
+#include "pmu/sampling/prof_state.h"
 #include "hv/platform.h"
 #include "hv/printf.h"
 

@@ -1,4 +1,4 @@
-#include "pmu/callchain.h"
+#include "pmu/sampling/callchain.h"
 
 int callchain_walk(uint64_t fp, int word64, int max, uint64_t *out, callchain_read_fn read, void *ctx)
 {

@@ -1,6 +1,6 @@
-/* Capture format v1 encoder: see pmu/cap_encode.h and include/perfvisor/capture.h. */
+/* Capture format v1 encoder: see pmu/sampling/cap_encode.h and include/perfvisor/capture.h. */
 #include "cap_encode.h"
-#include "../include/perfvisor/hypercall.h"
+#include "../../include/perfvisor/hypercall.h"
 
 #ifdef PERFVISOR_HV
 #include "hv/string.h"

@@ -1,10 +1,10 @@
 /* Draining the rings into capture frames on the console line (format: perfvisor/capture.h).
  * Between time slices the drain encodes as many frames as the console queue has room for and
  * never waits; at the end of the run it sends everything, the totals and the END frame. */
-#include "pmu/prof.h"
-#include "pmu/cap_encode.h"
-#include "pmu/prof_state.h"
-#include "pmu/hw_backend.h"
+#include "pmu/sampling/prof.h"
+#include "pmu/sampling/cap_encode.h"
+#include "pmu/sampling/prof_state.h"
+#include "pmu/sampling/hw_backend.h"
 #include "hv/console.h"
 #include "hv/platform.h"
 #include "hv/printf.h"

@@ -8,8 +8,8 @@
  *   callchain=N       walk up to N frame-pointer frames (0: off, at most CAP_MAX_CHAIN)
  *   ring=N            samples each domain's ring holds (default 4096)
  *   backend=auto|software|hardware  (default auto: hardware if a usable PMU is found) */
-#include "pmu/prof.h"
-#include "pmu/hw_backend.h"
+#include "pmu/sampling/prof.h"
+#include "pmu/sampling/hw_backend.h"
 #include "arch/x86/cpu.h"
 #include "hv/cmdline.h"
 #include "hv/platform.h"
@@ -99,7 +99,7 @@ int prof_init(const char *cmdline)
     if (strcmp(want, "auto") && strcmp(want, "software") && strcmp(want, "hardware"))
         return bad("backend= must be auto, software or hardware");
     /* CPUID alone is not enough: Bochs reports perfmon version 4 and then #GPs on every PMU
-     * MSR, so the probe reads and writes them (pmu/hw_pmu.c). */
+     * MSR, so the probe reads and writes them (pmu/sampling/hw_pmu.c). */
     int hw = strcmp(want, "software") ? hw_backend_probe(why, sizeof(why)) : 0;
     if (!strcmp(want, "software"))
         hv_snprintf(why, sizeof(why), "backend=software");

@@ -1,5 +1,5 @@
-/* Per-domain tables of process names (pmu/prof_names.h). */
-#include "pmu/prof_names.h"
+/* Per-domain tables of process names (pmu/sampling/prof_names.h). */
+#include "pmu/sampling/prof_names.h"
 #include "hv/string.h"
 
 void prof_names_reset(struct prof_names *t)

@@ -3,7 +3,7 @@
  *
  * MSR and CPUID access go through struct hwpmu_ops, so the same code runs on the CPU
  * (rdmsr_safe/wrmsr_safe/cpuid_count) and in host unit tests against a PMU model
- * (tests/unit/pmu_model.c).  Register layouts: pmu/pmu_msr.h.  The PMI itself arrives through
+ * (tests/unit/pmu_model.c).  Register layouts: pmu/vpmu/pmu_msr.h.  The PMI itself arrives through
  * the local APIC's LVT performance-counter register, which the caller programs (NMI delivery)
  * and unmasks again after each PMI on CPUs that mask it on delivery; this file never touches
  * the APIC. */
@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "pmu/pmu_msr.h"
+#include "pmu/vpmu/pmu_msr.h"
 
 /* Errors (negative, errno values, like the rest of the hypervisor). */
 #define HWPMU_EIO     (-5)    /* an MSR raised #GP */

@@ -1,8 +1,8 @@
 /* Taking samples: called from the VM-exit path, so it only fills a ring slot and returns. */
-#include "pmu/prof.h"
-#include "pmu/callchain.h"
-#include "pmu/prof_state.h"
-#include "pmu/hw_backend.h"
+#include "pmu/sampling/prof.h"
+#include "pmu/sampling/callchain.h"
+#include "pmu/sampling/prof_state.h"
+#include "pmu/sampling/hw_backend.h"
 #include "hv/arch.h"
 #include "hv/mm.h"
 #include "hv/printf.h"
@@ -11,7 +11,7 @@
 
 struct prof_state prof_state;
 
-void prof_export_init(void);     /* pmu/export.c */
+void prof_export_init(void);     /* pmu/sampling/export.c */
 void prof_export_header(void);
 
 /* The next period: the mean, or uniform in [period - jitter, period + jitter] (xorshift64,

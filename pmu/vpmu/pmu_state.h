@@ -1,9 +1,9 @@
-/* The architectural PMU as a state machine: the registers pmu/pmu_msr.h describes and the SDM
- * rules for reading, writing and counting them, once.  The guest vPMU (pmu/vpmu.c) keeps one
+/* The architectural PMU as a state machine: the registers pmu/vpmu/pmu_msr.h describes and the SDM
+ * rules for reading, writing and counting them, once.  The guest vPMU (pmu/vpmu/vpmu.c) keeps one
  * per vCPU; the PMU model the hardware backend is tested against (tests/unit/pmu_model.c) is
  * a thin wrapper around the same code, so the two cannot drift apart.
  *
- * Rules (SDM Vol. 3B 20.2, Vol. 4 Table 2-2; pmu/pmu_msr.h cites each):
+ * Rules (SDM Vol. 3B 20.2, Vol. 4 Table 2-2; pmu/vpmu/pmu_msr.h cites each):
  *   - an address the table does not hold, or an instance caps does not enumerate, #GPs;
  *   - a write with a reserved bit set (pmu_msr_reserved) #GPs, so does any write to a read-only
  *     register (IA32_PERF_GLOBAL_STATUS, IA32_PERF_CAPABILITIES);
@@ -26,7 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "pmu/pmu_msr.h"
+#include "pmu/vpmu/pmu_msr.h"
 
 /* The members, as a macro so that the test model can overlay them with its historical field
  * names (an anonymous struct in a union with struct pmu_state); code uses struct pmu_state. */

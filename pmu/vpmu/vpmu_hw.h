@@ -1,12 +1,12 @@
 /* The guest vPMU's hardware backend: the guest's counters run on real counters of the
  * architectural PMU (version 2 or later) while its vCPU is loaded on this CPU.
  *
- * The guest's PMU registers stay in struct pmu_state (pmu/pmu_state.h), exactly as the
+ * The guest's PMU registers stay in struct pmu_state (pmu/vpmu/pmu_state.h), exactly as the
  * software backend keeps them: every guest RDMSR/WRMSR of a PMU MSR is still intercepted and
  * emulated there (the SDM rules are the same), RDPMC still exits.  This file only moves that
  * state to and from the real PMU and computes the IA32_PERF_GLOBAL_CTRL values the VMX code
  * loads at VM entry and exit; it makes no VMX call.  MSR and CPUID access go through struct
- * hwpmu_ops (pmu/hw_pmu.h), so the host unit tests run it against the PMU model.
+ * hwpmu_ops (pmu/sampling/hw_pmu.h), so the host unit tests run it against the PMU model.
  *
  * Counter ownership.  The hypervisor keeps some GP counters for itself (hv_gp: the
  * system-wide sampler's hardware backend uses GP 0); the guest gets the others, renumbered
@@ -40,16 +40,16 @@
  *   - an NMI (exit reason 0, or in VMX root): vpmu_hw_pmi for the loaded vCPU, 1 -> the PMI
  *     through its vLAPIC's LVTPC; then hwpmu_handle_overflow for the hypervisor's counter.
  *
- * Errors: HWPMU_EIO (an MSR raised #GP), as pmu/hw_pmu.h. */
+ * Errors: HWPMU_EIO (an MSR raised #GP), as pmu/sampling/hw_pmu.h. */
 #ifndef PMU_VPMU_HW_H
 #define PMU_VPMU_HW_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "pmu/hw_pmu.h"
-#include "pmu/pmu_msr.h"
-#include "pmu/pmu_state.h"
+#include "pmu/sampling/hw_pmu.h"
+#include "pmu/vpmu/pmu_msr.h"
+#include "pmu/vpmu/pmu_state.h"
 
 /* The real PMU, as vpmu_hw_probe found it; one per host, shared by every vCPU. */
 struct vpmu_hw_host {

@@ -5,7 +5,7 @@
 #define PMU_RING_H
 
 #include <stdint.h>
-#include "pmu/cap_encode.h"
+#include "pmu/sampling/cap_encode.h"
 
 struct sample_ring {
     struct cap_sample *slots;

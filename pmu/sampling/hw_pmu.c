@@ -1,5 +1,5 @@
 /* Hardware sampling backend: GP counter 0 of the architectural PMU (SDM Vol. 3B 20.2). */
-#include "pmu/hw_pmu.h"
+#include "pmu/sampling/hw_pmu.h"
 #include "hv/printf.h"
 #include "perfvisor/capture.h"
 

@@ -1,11 +1,11 @@
-/* The architectural PMU's registers and SDM rules (pmu/pmu_state.h). */
+/* The architectural PMU's registers and SDM rules (pmu/vpmu/pmu_state.h). */
 #ifdef PERFVISOR_HV
 #include "hv/string.h"
 #else
 #include <string.h>
 #endif
 
-#include "pmu/pmu_state.h"
+#include "pmu/vpmu/pmu_state.h"
 
 void pmu_state_reset(struct pmu_state *s, const struct pmu_caps *caps)
 {

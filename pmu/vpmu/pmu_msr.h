@@ -1,6 +1,6 @@
 /* The architectural performance-monitoring MSRs, once: addresses, what enumerates each, which
  * bits are reserved, how software may access them.  Shared by the hardware sampling backend
- * (pmu/hw_pmu.c), the PMU model its tests run against (tests/unit/pmu_model.c) and the guest
+ * (pmu/sampling/hw_pmu.c), the PMU model its tests run against (tests/unit/pmu_model.c) and the guest
  * vPMU, so the three cannot disagree about the SDM.
  *
  * Sources (section numbers of the SDM editions from 2023 on; older editions number the same

@@ -1,9 +1,9 @@
 /* The guest's virtual PMU (guest-wide profiling, docs: DESIGN.md "Two kinds of profiling"):
- * one per vCPU, an Intel architectural PMU whose registers and SDM rules are pmu/pmu_state.c
+ * one per vCPU, an Intel architectural PMU whose registers and SDM rules are pmu/vpmu/pmu_state.c
  * (the same code the host tests' PMU model runs) and whose events come from the software
  * backend: TSC ticks.
  *
- * What the guest sees (CPUID leaf 0AH, IA32_PERF_CAPABILITIES; reasons in pmu/vpmu.c):
+ * What the guest sees (CPUID leaf 0AH, IA32_PERF_CAPABILITIES; reasons in pmu/vpmu/vpmu.c):
  *   version 5; 4 GP counters of 48 bits; EBX: only UnHalted Core Cycles (3CH/00H) and
  *   UnHalted Reference Cycles (3CH/01H) available; fixed counters 1 (core cycles) and 2
  *   (reference cycles) of 48 bits, enumerated by ECX = 110b with EDX[4:0] = 0, so fixed
@@ -30,7 +30,7 @@
 
 #include <stdint.h>
 
-#include "pmu/pmu_state.h"
+#include "pmu/vpmu/pmu_state.h"
 
 /* The VEE 2011 paper's two guest-wide modes: when the vPMU's counters run. */
 enum vpmu_mode {
@@ -53,7 +53,7 @@ void vpmu_init(struct vpmu *p);
  * registers are left as the caller filled them. regs = EAX, EBX, ECX, EDX. */
 void vpmu_cpuid(const struct vpmu *p, uint32_t leaf, uint32_t subleaf, uint32_t regs[4]);
 
-/* Any architectural PMU MSR address of pmu/pmu_msr.h's table, whether or not these caps
+/* Any architectural PMU MSR address of pmu/vpmu/pmu_msr.h's table, whether or not these caps
  * enumerate it: the lead intercepts them all so that the absent ones #GP as on hardware. */
 int vpmu_msr_is_pmu(uint32_t msr);
 

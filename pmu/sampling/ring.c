@@ -1,4 +1,4 @@
-#include "pmu/ring.h"
+#include "pmu/sampling/ring.h"
 
 void ring_init(struct sample_ring *r, struct cap_sample *slots, uint32_t capacity)
 {

@@ -1,5 +1,5 @@
-/* The guest's virtual PMU, software backend (pmu/vpmu.h). */
-#include "pmu/vpmu.h"
+/* The guest's virtual PMU, software backend (pmu/vpmu/vpmu.h). */
+#include "pmu/vpmu/vpmu.h"
 
 /* CPUID leaf 0AH of the software backend (SDM Vol. 2A CPUID, Vol. 3B 20.2).
  *
@@ -17,7 +17,7 @@
  *     bits (LBR_Frz, CTR_Frz, ...) can be set and cleared and have no other effect;
  *   - IA32_DEBUGCTL.FREEZE_PERFMON_ON_PMI (v4) is not emulated (IA32_DEBUGCTL is not a PMU
  *     table MSR; Linux stopped using it in 5.12), nor IA32_PERF_GLOBAL_INUSE (392H), which
- *     pmu/pmu_msr.h's table does not hold: it #GPs like any MSR outside the table.
+ *     pmu/vpmu/pmu_msr.h's table does not hold: it #GPs like any MSR outside the table.
  * GP counters: 4 of 48 bits, like Skylake.  EBX: every event but 0 (UnHalted Core Cycles) and
  * 2 (UnHalted Reference Cycles) unavailable, over the 7 architectural events of EAX[31:24].
  * PDCM with IA32_PERF_CAPABILITIES = full-width writes (bit 13) and nothing else (LBR format

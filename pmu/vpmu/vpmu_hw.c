@@ -1,5 +1,5 @@
-/* The guest vPMU's hardware backend: guest counters on real ones (pmu/vpmu_hw.h). */
-#include "pmu/vpmu_hw.h"
+/* The guest vPMU's hardware backend: guest counters on real ones (pmu/vpmu/vpmu_hw.h). */
+#include "pmu/vpmu/vpmu_hw.h"
 #include "hv/printf.h"
 
 #define LEGACY_WRITE_MASK 0xFFFFFFFFull   /* IA32_PMCx takes EAX only (Vol. 3B 20.2.6) */

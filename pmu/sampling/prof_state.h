@@ -1,12 +1,12 @@
-/* State shared by the sampler (pmu/sampler.c) and the exporter (pmu/export.c). */
+/* State shared by the sampler (pmu/sampling/sampler.c) and the exporter (pmu/sampling/export.c). */
 #ifndef PMU_PROF_STATE_H
 #define PMU_PROF_STATE_H
 
 #include "hv/domain.h"
 #include "perfvisor/capture.h"
 #include "perfvisor/hypercall.h"
-#include "pmu/prof_names.h"
-#include "pmu/ring.h"
+#include "pmu/sampling/prof_names.h"
+#include "pmu/sampling/ring.h"
 
 struct prof_state {
     struct sample_ring rings[CAP_MAX_DOMAINS];        /* [0] = the hypervisor */
