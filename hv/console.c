@@ -1,4 +1,5 @@
-/* The hypervisor console: formatted output to arch_console_write, and panic(). */
+/* The hypervisor console: formatted output to console_write, and panic(). */
+#include "hv/console.h"
 #include "hv/printf.h"
 #include "hv/platform.h"
 
@@ -9,7 +10,7 @@ int hv_printf(const char *fmt, ...)
     va_start(ap, fmt);
     int n = hv_vsnprintf(buf, sizeof(buf), fmt, ap);
     va_end(ap);
-    arch_console_write(buf, n < (int)sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
+    console_write(buf, n < (int)sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
     return n;
 }
 

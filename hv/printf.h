@@ -11,11 +11,8 @@
 int hv_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 int hv_snprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-/* Prints to the hypervisor console (arch_console_write). */
+/* Prints to the hypervisor console (console_write, hv/console.h). */
 int hv_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-/* Provided by the architecture: write bytes to the console (COM1). */
-void arch_console_write(const char *s, size_t len);
 
 __attribute__((noreturn, format(printf, 1, 2))) void panic(const char *fmt, ...);
 

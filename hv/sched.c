@@ -3,8 +3,6 @@
 #include "hv/sched.h"
 #include "hv/arch.h"
 #include "hv/domain.h"
-#include "pmu/sampling/prof.h"
-#include "hv/platform.h"
 #include "hv/console.h"
 
 void sched_run(uint64_t slice)
@@ -28,13 +26,7 @@ void sched_run(uint64_t slice)
                     ticks = d->budget - used;
             }
             arch_vcpu_run(&d->vcpu, ticks);
-            if (prof.enabled) {            /* the rings empty between slices, never inside */
-                uint64_t t0 = platform_ticks();
-                prof_drain();
-                console_pump();
-                d->vcpu.export_ticks += platform_ticks() - t0;
-                d->vcpu.export_count++;
-            }
+            console_service_slice(&d->vcpu);
             ran = 1;
         }
         if (!ran)

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hv/console.h"
 #include "hv/printf.h"
 #include "hv/platform.h"
 #include "tests/unit/fakes.h"
@@ -16,7 +17,7 @@ void console_reset(void)
     console_out[0] = '\0';
 }
 
-void arch_console_write(const char *s, size_t len)
+void console_write(const char *s, size_t len)
 {
     if (len > sizeof(console_out) - 1 - console_len)
         len = sizeof(console_out) - 1 - console_len;

@@ -9,7 +9,7 @@
 struct domain;
 struct vcpu;
 
-/* fake_console.c: arch_console_write appends to console_out (NUL-terminated);
+/* fake_console.c: console_write appends to console_out (NUL-terminated);
  * platform_shutdown records its status and ends the test program with it. */
 extern char console_out[8192];
 extern size_t console_len;

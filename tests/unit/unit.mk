@@ -18,6 +18,7 @@ UNIT_SRC_mbkernel     := hv/mbkernel.c hv/printf.c
 UNIT_SRC_guest_mbinfo := hv/guest_mbinfo.c hv/guest_modules.c hv/cmdline.c hv/printf.c
 UNIT_SRC_boot_info    := boot/boot_info.c hv/printf.c hv/console.c $(UNIT_DIR)/fake_console.c
 UNIT_SRC_vuart        := hv/vuart.c
+UNIT_SRC_console_queue := hv/console_queue.c
 UNIT_SRC_fwcfg        := hv/fwcfg.c
 UNIT_SRC_vdev         := hv/vdev.c hv/domain.c hv/vuart.c hv/fwcfg.c hv/cmdline.c hv/printf.c \
                          hv/console.c $(UNIT_DIR)/fake_console.c $(UNIT_DIR)/fake_prof.c

@@ -269,13 +269,7 @@ void arch_vcpu_run(struct vcpu *v, uint64_t ticks)
         enum exit_action action = dispatch(v, x, reason);
         if (!x->injected)              /* last_event names only what the next entry delivers */
             v->last_event[0] = '\0';
-        if (console_pending()) {        /* keep the serial line busy, never wait on it */
-            uint64_t t0 = rdtsc();      /* export work, accounted apart from the exit */
-            console_pump();
-            uint64_t dt = rdtsc() - t0;
-            v->export_ticks += dt;
-            x->mark_tsc += dt;
-        }
+        x->mark_tsc += console_service(v);   /* export work, accounted apart from the exit */
         /* the slice's end in TSC time, the guest's and the hypervisor's together (its guest
          * part, slice_left, cannot run out before it: guest time is part of TSC time) */
         uint64_t now = rdtsc();
