@@ -194,26 +194,7 @@ int cmd_report(int argc, char **argv)
 	report_init(&r, &o, &res);
 	struct pv_header h;
 	struct pv_diag diag;
-	memset(&h, 0, sizeof(h));
-	memset(&diag, 0, sizeof(diag));
-	struct pv_parse_cb cb = { .ctx = &r, .event = report_add_event,
-				  .text_line = guest_wide ? report_text_line : NULL };
-	pv_capture_parse(stream, len, &h, &cb, &diag);
-	double scale[CAP_MAX_DOMAINS];
-	if (report_loss_scales(&r, scale)) {
-		/* Samples were lost: aggregate again with each such domain's samples scaled to its
-		 * exact guest time, so the hypervisor's exact ticks do not outweigh them. */
-		report_free(&r);
-		report_init(&r, &o, &res);
-		memcpy(r.scale, scale, sizeof(scale));
-		memset(&h, 0, sizeof(h));
-		memset(&diag, 0, sizeof(diag));
-		pv_capture_parse(stream, len, &h, &cb, &diag);
-	}
-	if (!r.have_hdr && h.valid) {
-		r.hdr = h;
-		r.have_hdr = true;
-	}
+	report_load(&r, stream, len, guest_wide, &h, &diag);
 
 	int status = 0;
 	if (!r.have_hdr) {

@@ -265,6 +265,19 @@ struct dec_domain {
 	uint64_t chain[CAP_MAX_CHAIN];
 };
 
+/* The decoder of one RECORDS payload.  ev is zeroed once; each record then sets every field it
+ * owns and clears what the record before may have left (control fields, name, chain entries
+ * past the depth), so every event reads as freshly zeroed apart from its own fields. */
+struct dec {
+	struct rd r;
+	struct dec_domain dom[CAP_MAX_DOMAINS];
+	struct pv_event ev;
+	uint64_t prev_tsc, period;
+	unsigned chain_used;     /* ev.chain[chain_used ..] are 0 */
+	int ctl_dirty;           /* a control record set count .. lost or the name */
+	const char *why;         /* what was wrong when a decoder returned -1 */
+};
+
 static int emit(struct pv_stream *s, const struct pv_event *ev)
 {
 	if (s->stopped)
@@ -274,172 +287,214 @@ static int emit(struct pv_stream *s, const struct pv_event *ev)
 	return s->stopped;
 }
 
-/* Decodes one good RECORDS payload; offset is the frame's stream offset. */
+static void clear_control_fields(struct pv_event *ev)
+{
+	ev->count = ev->ticks = ev->taken = ev->recorded = ev->lost = 0;
+	ev->reason = 0;
+	ev->state = ev->status = 0;
+}
+
+/* The call chain of a sample: depth, then each frame as a delta from the domain's last chain. */
+static int dec_chain(struct dec *x, struct dec_domain *st, unsigned *depth)
+{
+	uint64_t cn, v;
+	if (rd_varint(&x->r, &cn))
+		return -1;
+	if (cn > CAP_MAX_CHAIN) {
+		x->why = "call chain longer than 32 frames";
+		return -1;
+	}
+	unsigned n = (unsigned)cn, had = st->depth;
+	if (n > x->chain_used)
+		x->chain_used = n;       /* entries written below: cleared later if need be */
+	for (unsigned i = 0; i < n; i++) {
+		if (rd_varint(&x->r, &v))
+			return -1;
+		uint64_t f = (i < had ? st->chain[i] : 0) + (uint64_t)cap_unzigzag(v);
+		x->ev.chain[i] = f;
+		st->chain[i] = f;
+	}
+	st->depth = (uint8_t)n;
+	*depth = n;
+	return 0;
+}
+
+/* A SAMPLE record of domain d (docs/capture-format.md, "Sample records"). */
+static int dec_sample(struct dec *x, uint8_t tag, int d)
+{
+	struct dec_domain *st = &x->dom[d];
+	struct pv_event *ev = &x->ev;
+	uint64_t dts, v, weight = x->period;
+	unsigned n = 0;
+	if (rd_varint(&x->r, &dts))
+		return -1;
+	if (tag & CAP_S_CTX) {
+		uint8_t c;
+		if (rd_varint(&x->r, &v) || rd_u8(&x->r, &c))
+			return -1;
+		st->cr3 = v;
+		st->ctx = c;
+		st->have_ctx = 1;
+	}
+	if (tag & CAP_S_WEIGHT) {
+		if (rd_varint(&x->r, &v))
+			return -1;
+		weight = x->period + (uint64_t)cap_unzigzag(v);
+	}
+	if (rd_varint(&x->r, &v))
+		return -1;
+	st->ip += (uint64_t)cap_unzigzag(v);
+	if ((tag & CAP_S_CHAIN) && dec_chain(x, st, &n))
+		return -1;
+	if (x->chain_used > n) {
+		memset(ev->chain + n, 0, (x->chain_used - n) * sizeof(ev->chain[0]));
+		x->chain_used = n;
+	}
+	if (x->ctl_dirty) {
+		clear_control_fields(ev);
+		memset(ev->name, 0, sizeof(ev->name));
+		ev->name_len = 0;
+		x->ctl_dirty = 0;
+	}
+	x->prev_tsc += weight + (uint64_t)cap_unzigzag(dts);
+	ev->kind = PV_EV_SAMPLE;
+	ev->depth = (int)n;
+	ev->tsc = x->prev_tsc;
+	ev->ip = st->ip;
+	ev->weight = weight;
+	if (st->have_ctx) {
+		ev->cr3 = st->cr3;
+		ev->cpl = CAP_CTX_CPL(st->ctx);
+		ev->mode = CAP_CTX_MODE(st->ctx);
+		ev->vcpu = CAP_CTX_VCPU(st->ctx);
+	} else {
+		ev->cr3 = 0;
+		ev->cpl = ev->mode = ev->vcpu = 0;
+	}
+	return 0;
+}
+
+/* Control records: each decoder reads its fields into ev (already cleared) and returns 0, or
+ * -1 (why set when it is more than truncation).  docs/capture-format.md, "Control records". */
+static int dec_lost(struct rd *r, struct pv_event *ev, const char **why)
+{
+	(void)why;
+	ev->kind = PV_EV_LOST;
+	return rd_varint(r, &ev->count);
+}
+
+static int dec_process(struct rd *r, struct pv_event *ev, const char **why)
+{
+	uint8_t n;
+	const uint8_t *b;
+	(void)why;
+	ev->kind = PV_EV_PROCESS;
+	if (rd_varint(r, &ev->cr3) || rd_u8(r, &n) || rd_bytes(r, n, &b))
+		return -1;
+	size_t keep = n < sizeof(ev->name) - 1 ? n : sizeof(ev->name) - 1;
+	memcpy(ev->name, b, keep);
+	ev->name[keep] = '\0';
+	ev->name_len = (int)keep;
+	return 0;
+}
+
+static int dec_hv_time(struct rd *r, struct pv_event *ev, const char **why)
+{
+	uint64_t v;
+	ev->kind = PV_EV_HV_TIME;
+	if (rd_varint(r, &v) || rd_varint(r, &ev->count) || rd_varint(r, &ev->ticks))
+		return -1;
+	if (v > UINT32_MAX) {
+		*why = "exit reason out of range";
+		return -1;
+	}
+	ev->reason = (uint32_t)v;
+	return 0;
+}
+
+static int dec_guest_time(struct rd *r, struct pv_event *ev, const char **why)
+{
+	(void)why;
+	ev->kind = PV_EV_GUEST_TIME;
+	return rd_varint(r, &ev->ticks);
+}
+
+static int dec_domain_end(struct rd *r, struct pv_event *ev, const char **why)
+{
+	uint8_t a, b;
+	(void)why;
+	ev->kind = PV_EV_DOMAIN_END;
+	if (rd_u8(r, &a) || rd_u8(r, &b))
+		return -1;
+	ev->state = a;
+	ev->status = b;
+	return 0;
+}
+
+static int dec_totals(struct rd *r, struct pv_event *ev, const char **why)
+{
+	(void)why;
+	ev->kind = PV_EV_TOTALS;
+	return rd_varint(r, &ev->taken) || rd_varint(r, &ev->recorded) || rd_varint(r, &ev->lost) ? -1 : 0;
+}
+
+static int (*const control_decoders[8])(struct rd *, struct pv_event *, const char **) = {
+	[CAP_R_LOST] = dec_lost,             [CAP_R_PROCESS] = dec_process,
+	[CAP_R_HV_TIME] = dec_hv_time,       [CAP_R_GUEST_TIME] = dec_guest_time,
+	[CAP_R_DOMAIN_END] = dec_domain_end, [CAP_R_TOTALS] = dec_totals,
+};
+
+/* A control record: the event's tsc is the last sample's, its other fields cleared first. */
+static int dec_control(struct dec *x, uint8_t tag)
+{
+	struct pv_event *ev = &x->ev;
+	int (*decode)(struct rd *, struct pv_event *, const char **) = control_decoders[CAP_TAG_TYPE(tag)];
+	ev->tsc = x->prev_tsc;
+	ev->ip = ev->cr3 = ev->weight = 0;
+	ev->cpl = ev->mode = ev->vcpu = ev->depth = 0;
+	if (x->chain_used) {
+		memset(ev->chain, 0, x->chain_used * sizeof(ev->chain[0]));
+		x->chain_used = 0;
+	}
+	if (x->ctl_dirty) {
+		memset(ev->name, 0, sizeof(ev->name));
+		ev->name_len = 0;
+	}
+	clear_control_fields(ev);
+	x->ctl_dirty = 1;
+	if (!decode) {
+		x->why = "unknown control record type";
+		return -1;
+	}
+	return decode(&x->r, ev, &x->why);
+}
+
+/* Decodes one good RECORDS payload; offset is the frame's stream offset.  A malformed record
+ * ends the frame: the events before it have been delivered. */
 static void decode_records(struct pv_stream *s, const uint8_t *pl, size_t len, uint64_t offset)
 {
-	struct rd r = { pl, pl + len };
-	struct dec_domain dom[CAP_MAX_DOMAINS];
-	struct pv_event ev;
-	uint64_t prev_tsc, v;
-	uint64_t period = s->hdr.valid ? s->hdr.period : 0;
-	const char *why = "truncated record";
+	struct dec x;
 	uint8_t tag = 0;
 
+	x.r = (struct rd){ pl, pl + len };
 	for (int d = 0; d < CAP_MAX_DOMAINS; d++)
-		dom[d].ip = 0, dom[d].have_ctx = 0, dom[d].depth = 0;
-	/* ev is zeroed once; each record then sets every field it owns and clears what the record
-	 * before may have left (control fields, name, chain entries past the depth), so every event
-	 * reads as freshly zeroed apart from its own fields. */
-	memset(&ev, 0, sizeof(ev));
-	unsigned chain_used = 0; /* ev.chain[chain_used ..] are 0 */
-	int ctl_dirty = 0;       /* a control record set count .. lost or the name */
-	if (rd_varint(&r, &prev_tsc)) {
-		why = "no base timestamp";
+		x.dom[d].ip = 0, x.dom[d].have_ctx = 0, x.dom[d].depth = 0;
+	memset(&x.ev, 0, sizeof(x.ev));
+	x.period = s->hdr.valid ? s->hdr.period : 0;
+	x.chain_used = 0;
+	x.ctl_dirty = 0;
+	x.why = "truncated record";
+	if (rd_varint(&x.r, &x.prev_tsc)) {
+		x.why = "no base timestamp";
 		goto malformed;
 	}
-	while (r.p < r.end) {
-		tag = *r.p++;
+	while (x.r.p < x.r.end) {
+		tag = *x.r.p++;
 		int d = CAP_TAG_DOMAIN(tag);
-		ev.domain = d;
-		if (!(tag & CAP_TAG_CONTROL)) {
-			struct dec_domain *st = &dom[d];
-			uint64_t dts, weight = period;
-			unsigned n = 0;
-			if (rd_varint(&r, &dts))
-				goto malformed;
-			if (tag & CAP_S_CTX) {
-				uint8_t c;
-				if (rd_varint(&r, &v) || rd_u8(&r, &c))
-					goto malformed;
-				st->cr3 = v;
-				st->ctx = c;
-				st->have_ctx = 1;
-			}
-			if (tag & CAP_S_WEIGHT) {
-				if (rd_varint(&r, &v))
-					goto malformed;
-				weight = period + (uint64_t)cap_unzigzag(v);
-			}
-			if (rd_varint(&r, &v))
-				goto malformed;
-			st->ip += (uint64_t)cap_unzigzag(v);
-			if (tag & CAP_S_CHAIN) {
-				uint64_t cn;
-				if (rd_varint(&r, &cn))
-					goto malformed;
-				if (cn > CAP_MAX_CHAIN) {
-					why = "call chain longer than 32 frames";
-					goto malformed;
-				}
-				n = (unsigned)cn;
-				if (n > chain_used)
-					chain_used = n; /* entries written below: cleared later if need be */
-				unsigned had = st->depth;
-				for (unsigned i = 0; i < n; i++) {
-					if (rd_varint(&r, &v))
-						goto malformed;
-					uint64_t f = (i < had ? st->chain[i] : 0) + (uint64_t)cap_unzigzag(v);
-					ev.chain[i] = f;
-					st->chain[i] = f;
-				}
-				st->depth = (uint8_t)n;
-			}
-			if (chain_used > n) {
-				memset(ev.chain + n, 0, (chain_used - n) * sizeof(ev.chain[0]));
-				chain_used = n;
-			}
-			if (ctl_dirty) {
-				ev.count = ev.ticks = ev.taken = ev.recorded = ev.lost = 0;
-				ev.reason = 0;
-				ev.state = ev.status = 0;
-				memset(ev.name, 0, sizeof(ev.name));
-				ev.name_len = 0;
-				ctl_dirty = 0;
-			}
-			prev_tsc += weight + (uint64_t)cap_unzigzag(dts);
-			ev.kind = PV_EV_SAMPLE;
-			ev.depth = (int)n;
-			ev.tsc = prev_tsc;
-			ev.ip = st->ip;
-			ev.weight = weight;
-			if (st->have_ctx) {
-				ev.cr3 = st->cr3;
-				ev.cpl = CAP_CTX_CPL(st->ctx);
-				ev.mode = CAP_CTX_MODE(st->ctx);
-				ev.vcpu = CAP_CTX_VCPU(st->ctx);
-			} else {
-				ev.cr3 = 0;
-				ev.cpl = ev.mode = ev.vcpu = 0;
-			}
-		} else {
-			ev.tsc = prev_tsc;
-			ev.ip = ev.cr3 = ev.weight = 0;
-			ev.cpl = ev.mode = ev.vcpu = ev.depth = 0;
-			if (chain_used) {
-				memset(ev.chain, 0, chain_used * sizeof(ev.chain[0]));
-				chain_used = 0;
-			}
-			if (ctl_dirty) {
-				memset(ev.name, 0, sizeof(ev.name));
-				ev.name_len = 0;
-			}
-			ev.count = ev.ticks = ev.taken = ev.recorded = ev.lost = 0;
-			ev.reason = 0;
-			ev.state = ev.status = 0;
-			ctl_dirty = 1;
-			switch (CAP_TAG_TYPE(tag)) {
-			case CAP_R_LOST:
-				ev.kind = PV_EV_LOST;
-				if (rd_varint(&r, &ev.count))
-					goto malformed;
-				break;
-			case CAP_R_PROCESS: {
-				uint8_t n;
-				const uint8_t *b;
-				ev.kind = PV_EV_PROCESS;
-				if (rd_varint(&r, &ev.cr3) || rd_u8(&r, &n) || rd_bytes(&r, n, &b))
-					goto malformed;
-				size_t keep = n < sizeof(ev.name) - 1 ? n : sizeof(ev.name) - 1;
-				memcpy(ev.name, b, keep);
-				ev.name[keep] = '\0';
-				ev.name_len = (int)keep;
-				break;
-			}
-			case CAP_R_HV_TIME:
-				ev.kind = PV_EV_HV_TIME;
-				if (rd_varint(&r, &v) || rd_varint(&r, &ev.count) || rd_varint(&r, &ev.ticks))
-					goto malformed;
-				if (v > UINT32_MAX) {
-					why = "exit reason out of range";
-					goto malformed;
-				}
-				ev.reason = (uint32_t)v;
-				break;
-			case CAP_R_GUEST_TIME:
-				ev.kind = PV_EV_GUEST_TIME;
-				if (rd_varint(&r, &ev.ticks))
-					goto malformed;
-				break;
-			case CAP_R_DOMAIN_END: {
-				uint8_t a, b;
-				ev.kind = PV_EV_DOMAIN_END;
-				if (rd_u8(&r, &a) || rd_u8(&r, &b))
-					goto malformed;
-				ev.state = a;
-				ev.status = b;
-				break;
-			}
-			case CAP_R_TOTALS:
-				ev.kind = PV_EV_TOTALS;
-				if (rd_varint(&r, &ev.taken) || rd_varint(&r, &ev.recorded) || rd_varint(&r, &ev.lost))
-					goto malformed;
-				break;
-			default:
-				why = "unknown control record type";
-				goto malformed;
-			}
-		}
-		if (emit(s, &ev))
+		x.ev.domain = d;
+		if (tag & CAP_TAG_CONTROL ? dec_control(&x, tag) : dec_sample(&x, tag, d))
+			goto malformed;
+		if (emit(s, &x.ev))
 			return;
 	}
 	return;
@@ -447,7 +502,7 @@ static void decode_records(struct pv_stream *s, const uint8_t *pl, size_t len, u
 malformed:
 	s->diag.records_malformed++;
 	note_error(s, offset, "malformed record in the frame at offset %llu: %s (tag 0x%02x)",
-		   (unsigned long long)offset, why, tag);
+		   (unsigned long long)offset, x.why, tag);
 }
 
 /* ---------------------------------------------------------------- frames */

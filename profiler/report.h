@@ -130,8 +130,14 @@ struct report {
 	struct report_gw gw[CAP_MAX_DOMAINS];
 	/* Software backend with samples lost: a domain's samples are scaled by its exact guest
 	 * ticks / the weight of the samples that arrived, so that the rows keep their true share
-	 * against the hypervisor's exact ticks (0: not scaled). */
+	 * against the hypervisor's exact ticks (0: not scaled).  Set by report_finish, which
+	 * applies them through the scale log (report_aggregate.c): the capture is read once. */
 	double scale[CAP_MAX_DOMAINS];
+	struct report_scale_log {
+		uint32_t *v;
+		size_t n, cap;
+	} scale_log;
+	uint64_t nevents;        /* report_add_event calls: each event of the capture once */
 };
 
 void report_init(struct report *r, const struct report_opts *o, const struct report_resolver *res);
@@ -140,9 +146,17 @@ void report_free(struct report *r);
 int report_add_event(void *r, const struct pv_header *h, const struct pv_event *ev);
 /* Total lost samples over all domains (TOTALS where present, else LOST records). */
 uint64_t report_lost(const struct report *r);
-/* After a first pass over a capture with losses: the per-domain scale factors (see
- * report.scale) for a second pass; returns 1 if any domain needs one. */
+/* The per-domain scale factors of a capture with losses (see report.scale), from the
+ * events aggregated so far; returns 1 if any domain needs one. */
 int report_loss_scales(const struct report *r, double scale[CAP_MAX_DOMAINS]);
+/* After the last event: scales the rows of the domains that lost samples (report.scale), each
+ * sample's weight rounded as it is scaled, and frees the scale log. */
+void report_finish(struct report *r);
+/* Reads a whole capture into r in one pass of the parser (pv_capture_parse: h and diag as
+ * there, never NULL), with report_text_line when text_lines, then report_finish; takes the
+ * last header seen when no event carried one.  Returns pv_capture_parse's result. */
+int report_load(struct report *r, const uint8_t *data, size_t len, bool text_lines, struct pv_header *h,
+		struct pv_diag *diag);
 /* --guest-wide: the pv_parse_cb text_line callback.  Takes "[<id>:<name>] gprof-sample <sym>
  * <count>" console lines (the guest-wide profile a guest printed of itself; the last count per
  * (domain, symbol) wins) and ignores every other line. */

@@ -76,6 +76,7 @@ void report_free(struct report *r)
 	free(r->entries);
 	free(r->nodes);
 	free(r->cache);
+	free(r->scale_log.v);
 	for (int d = 0; d < CAP_MAX_DOMAINS; d++)
 		free(r->gw[d].syms);
 	memset(r, 0, sizeof(*r));
@@ -214,13 +215,36 @@ static inline uint32_t sample_entry(struct report *r, int d, char level, uint64_
 	return c->entry;
 }
 
+/* The scale log (report.scale_log): per guest sample of the software backend, what it added its
+ * weight to, so that report_finish can scale the rows of domains that lost samples without a
+ * second pass over the capture:
+ *   domain | SCALE_LOG_WEIGHT, [weight low, high 32 bits: only with that flag, else the
+ *   period], entry, loc,
+ *   with --children: n, the n distinct entries of the chain (the sample's own first),
+ *   with -g:         n, the n call-graph nodes from the root down. */
+#define SCALE_LOG_MAX (5 + 2 * (CAP_MAX_CHAIN + 2)) /* u32s one sample may add */
+#define SCALE_LOG_WEIGHT 0x100u                      /* the weight is not the period */
+
+static bool may_scale(const struct report *r, int d)
+{
+	return d > 0 && r->have_hdr && r->hdr.backend == CAP_BACKEND_SOFTWARE;
+}
+
+static uint32_t *scale_log_reserve(struct report *r)
+{
+	struct report_scale_log *l = &r->scale_log;
+	if (l->cap - l->n < SCALE_LOG_MAX) {
+		l->cap = l->cap ? l->cap * 2 : 1 << 18;
+		l->v = xrealloc(l->v, l->cap * sizeof(*l->v));
+	}
+	return l->v + l->n;
+}
+
 static void add_sample(struct report *r, const struct pv_event *ev)
 {
 	int d = ev->domain;
 	char level = d == 0 ? 'k' : ev->cpl == 3 ? '.' : 'g';
 	uint64_t w = ev->weight;
-	if (r->scale[d] > 0)
-		w = (uint64_t)((double)w * r->scale[d] + 0.5);
 	if (!r->cache)
 		r->cache = memset(xmalloc(REPORT_CACHE_SLOTS * sizeof(*r->cache)), 0, REPORT_CACHE_SLOTS * sizeof(*r->cache));
 	uint32_t loc;
@@ -233,8 +257,23 @@ static void add_sample(struct report *r, const struct pv_event *ev)
 	r->total += w;
 	if (d == 0)
 		r->hv_rows_weight += w;
-	if (!r->opts.children && !r->opts.callgraph)
+	uint32_t *lg = NULL, nl = 0;
+	if (may_scale(r, d)) {
+		lg = scale_log_reserve(r);
+		if (w == r->hdr.period) {
+			lg[nl++] = (uint32_t)d;
+		} else {
+			lg[nl++] = (uint32_t)d | SCALE_LOG_WEIGHT;
+			lg[nl++] = (uint32_t)w;
+			lg[nl++] = (uint32_t)(w >> 32);
+		}
+		lg[nl++] = ei;
+		lg[nl++] = loc;
+	}
+	if (!r->opts.children && !r->opts.callgraph) {
+		r->scale_log.n += nl;
 		return;
+	}
 	int depth = ev->depth < 0 ? 0 : ev->depth > CAP_MAX_CHAIN ? CAP_MAX_CHAIN : ev->depth;
 	uint32_t locs[CAP_MAX_CHAIN], ents[CAP_MAX_CHAIN];
 	for (int i = 0; i < depth; i++)
@@ -256,6 +295,11 @@ static void add_sample(struct report *r, const struct pv_event *ev)
 				r->entries[ci].children += w;
 			}
 		}
+		if (lg) {
+			lg[nl++] = (uint32_t)nseen;
+			memcpy(lg + nl, seen, (size_t)nseen * sizeof(seen[0]));
+			nl += (uint32_t)nseen;
+		}
 	}
 	if (r->opts.callgraph) {
 		if (r->entries[ei].graph == HMAP_NONE) {
@@ -264,11 +308,71 @@ static void add_sample(struct report *r, const struct pv_event *ev)
 		}
 		uint32_t node = r->entries[ei].graph;
 		r->nodes[node].weight += w;
+		if (lg) {
+			lg[nl++] = (uint32_t)depth + 1;
+			lg[nl++] = node;
+		}
 		for (int i = 0; i < depth; i++) {
 			node = child_of(r, node, r->locs[locs[i]].sym);
 			r->nodes[node].weight += w;
+			if (lg)
+				lg[nl++] = node;
 		}
 	}
+	r->scale_log.n += nl;
+}
+
+/* Adds to what each logged sample of a scaled domain added to the difference between its
+ * scaled weight (rounded per sample, as if it had been aggregated scaled) and its weight. */
+static void apply_scales(struct report *r)
+{
+	const uint32_t *p = r->scale_log.v, *end = p + r->scale_log.n;
+	while (p < end) {
+		int d = (int)(p[0] & 0xff);
+		uint64_t w = r->hdr.period;
+		if (p[0] & SCALE_LOG_WEIGHT) {
+			w = p[1] | (uint64_t)p[2] << 32;
+			p += 2;
+		}
+		uint64_t delta = r->scale[d] > 0 ? (uint64_t)((double)w * r->scale[d] + 0.5) - w : 0;
+		r->entries[p[1]].self += delta;
+		r->locs[p[2]].weight += delta;
+		r->total += delta;
+		p += 3;
+		if (r->opts.children) {
+			for (uint32_t i = 1; i <= p[0]; i++)
+				r->entries[p[i]].children += delta;
+			p += 1 + p[0];
+		}
+		if (r->opts.callgraph) {
+			for (uint32_t i = 1; i <= p[0]; i++)
+				r->nodes[p[i]].weight += delta;
+			p += 1 + p[0];
+		}
+	}
+}
+
+void report_finish(struct report *r)
+{
+	if (report_loss_scales(r, r->scale))
+		apply_scales(r);
+	free(r->scale_log.v);
+	memset(&r->scale_log, 0, sizeof(r->scale_log));
+}
+
+int report_load(struct report *r, const uint8_t *data, size_t len, bool text_lines, struct pv_header *h,
+		struct pv_diag *diag)
+{
+	struct pv_parse_cb cb = { .ctx = r, .event = report_add_event, .text_line = text_lines ? report_text_line : NULL };
+	memset(h, 0, sizeof(*h));
+	memset(diag, 0, sizeof(*diag));
+	int rc = pv_capture_parse(data, len, h, &cb, diag);
+	report_finish(r);
+	if (!r->have_hdr && h->valid) {
+		r->hdr = *h;
+		r->have_hdr = true;
+	}
+	return rc;
 }
 
 /* Software backend: the hypervisor's time for domain d, one row per exit reason. */
@@ -303,6 +407,7 @@ static void add_hv_time(struct report *r, const struct pv_event *ev)
 int report_add_event(void *ctx, const struct pv_header *h, const struct pv_event *ev)
 {
 	struct report *r = ctx;
+	r->nevents++;
 	if (h && h->valid && !r->have_hdr) {
 		r->hdr = *h;
 		r->have_hdr = true;

@@ -848,6 +848,57 @@ static void malformed_records_in_a_good_frame(void **state)
 	}
 }
 
+/* Each record decoder (docs/capture-format.md, one per record type) refuses every truncation
+ * of its record and takes the whole record: a good sample first, then the record cut at each
+ * length from its tag alone to one byte short. */
+static void each_record_decoder_refuses_its_truncations(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *what;
+		uint8_t bytes[16];
+		size_t n;
+		enum pv_event_kind kind;
+	} records[] = {
+		{ "sample", { 0x01, 0x00, 0x02 }, 3, PV_EV_SAMPLE },
+		{ "sample, context", { 0x42, 0x00, 0x05, 0x03, 0x02 }, 5, PV_EV_SAMPLE },
+		{ "sample, weight", { 0x11, 0x00, 0x04, 0x02 }, 4, PV_EV_SAMPLE },
+		{ "sample, chain", { 0x21, 0x00, 0x02, 0x02, 0x04, 0x06 }, 6, PV_EV_SAMPLE },
+		{ "lost", { 0x81, 0x03 }, 2, PV_EV_LOST },
+		{ "process", { 0x91, 0x05, 0x02, 'a', 'b' }, 5, PV_EV_PROCESS },
+		{ "hv_time", { 0xA1, 0x0c, 0x01, 0x10 }, 4, PV_EV_HV_TIME },
+		{ "guest_time", { 0xB1, 0x10 }, 2, PV_EV_GUEST_TIME },
+		{ "domain_end", { 0xC1, 0x01, 0x00 }, 3, PV_EV_DOMAIN_END },
+		{ "totals", { 0xD1, 0x01, 0x01, 0x00 }, 4, PV_EV_TOTALS },
+	};
+	for (size_t k = 0; k < sizeof(records) / sizeof(records[0]); k++) {
+		for (size_t cut = 1; cut <= records[k].n; cut++) {
+			uint8_t payload[64], frame[2 * CAP_ENC_FRAME_MAX];
+			size_t n = 0;
+			payload[n++] = 100;                /* base_tsc */
+			payload[n++] = 0x01;               /* a good sample: domain 1, dts 0, ip +1 */
+			payload[n++] = 0x00;
+			payload[n++] = 0x02;
+			memcpy(payload + n, records[k].bytes, cut);
+			n += cut;
+			size_t fl = records_frame(payload, n, frame);
+			struct got g;
+			struct pv_diag d;
+			assert_int_equal(parse(frame, fl, &g, &d, NULL), 0);
+			int whole = cut == records[k].n;
+			if (d.records_malformed != (whole ? 0u : 1u) || g.nev != (whole ? 2u : 1u))
+				fail_msg("%s cut to %zu bytes: records_malformed %llu, %zu events", records[k].what, cut,
+					 (unsigned long long)d.records_malformed, g.nev);
+			assert_int_equal(g.ev[0].kind, PV_EV_SAMPLE);
+			if (whole)
+				assert_int_equal(g.ev[1].kind, records[k].kind);
+			else
+				assert_non_null(strstr(d.first_error, "truncated record"));
+			free(g.ev);
+		}
+	}
+}
+
 /* ---------------------------------------------------------------- headers, sequence */
 
 static void records_before_the_header_wait_for_it(void **state)
@@ -1239,6 +1290,7 @@ int main(void)
 		cmocka_unit_test(garbage_and_text_around_frames),
 		cmocka_unit_test(oversized_frame_is_rejected),
 		cmocka_unit_test(malformed_records_in_a_good_frame),
+		cmocka_unit_test(each_record_decoder_refuses_its_truncations),
 		cmocka_unit_test(records_before_the_header_wait_for_it),
 		cmocka_unit_test(header_that_does_not_fit_is_refused),
 		cmocka_unit_test(header_change_and_version_are_noticed),

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "report.h"
+#include "../../pmu/sampling/cap_encode.h"
 
 /* Fake images: 0x1000.. "main", 0x2000.. "work", 0x3000.. "spin"; anything else unknown. */
 static void fake_resolve(void *ctx, const struct pv_header *h, int domain, uint64_t ip, struct report_sym *out)
@@ -523,6 +524,88 @@ static void guest_wide_without_symbols_says_so(void **state)
 	report_free(&r);
 }
 
+/* A capture with lost samples is read once (one parser callback per event), and the lost
+ * domain's rows come out as if each sample had been scaled as it was aggregated: per-sample
+ * rounding of weight x guest ticks / weight that arrived, here with jittered weights, children
+ * and call graphs. */
+static void a_lossy_capture_is_decoded_once(void **state)
+{
+	(void)state;
+	static uint8_t buf[1 << 16];
+	size_t len = 0;
+	struct cap_encoder e;
+	struct cap_header_desc hd;
+	memset(&hd, 0, sizeof(hd));
+	hd.backend = CAP_BACKEND_SOFTWARE;
+	hd.period = 1000;
+	hd.max_depth = 4;
+	hd.ndomains = 2;
+	hd.domains[0].id = 1;
+	hd.domains[1].id = 2;
+	cap_enc_init(&e, 1000);
+	len += cap_enc_header_frame(&e, &hd, buf + len);
+	cap_enc_begin(&e, 1);
+	uint64_t weight1 = 0, tsc = 1;
+	size_t nevents = 0;
+	for (int i = 0; i < 30; i++) {
+		struct cap_sample cs;
+		memset(&cs, 0, sizeof(cs));
+		cs.domain = (uint8_t)(1 + i % 2);
+		cs.weight = 1000 + (uint64_t)(i * 7 % 13);   /* jitter: weights differ */
+		cs.tsc = tsc += cs.weight;
+		cs.ip = i % 3 ? 0x3000 : 0x2000;
+		cs.depth = 1;
+		cs.chain[0] = 0x1001;
+		if (cs.domain == 1)
+			weight1 += cs.weight;
+		assert_int_equal(cap_enc_sample(&e, &cs), 0);
+		nevents++;
+	}
+	assert_int_equal(cap_enc_lost(&e, 1, 5), 0);
+	assert_int_equal(cap_enc_guest_time(&e, 1, 20000), 0);  /* > weight1: domain 1 scales */
+	assert_int_equal(cap_enc_guest_time(&e, 2, 15000), 0);
+	nevents += 3;
+	len += cap_enc_finish(&e, buf + len);
+	len += cap_enc_end_frame(&e, buf + len);
+
+	struct report r;
+	struct pv_header h;
+	struct pv_diag d;
+	setup_report(&r, "domain,sym", true, true);
+	report_load(&r, buf, len, false, &h, &d);
+	assert_int_equal(d.records_malformed, 0);
+	assert_int_equal(r.nevents, nevents);            /* not twice: one pass */
+	double s = 20000.0 / (double)weight1;
+	assert_true(r.scale[1] == s);
+	assert_true(r.scale[2] == 0);
+
+	/* The same events aggregated one by one with the weights scaled beforehand. */
+	struct report want;
+	setup_report(&want, "domain,sym", true, true);
+	tsc = 1;
+	for (int i = 0; i < 30; i++) {
+		int dom = 1 + i % 2;
+		uint64_t w = 1000 + (uint64_t)(i * 7 % 13);
+		uint64_t chain[1] = { 0x1001 };
+		if (dom == 1)
+			w = (uint64_t)((double)w * s + 0.5);
+		add_sample(&want, &h, dom, i % 3 ? 0x3000 : 0x2000, w, 1, chain);
+	}
+	assert_int_equal(r.total, want.total);
+	assert_int_equal(r.nentries, want.nentries);
+	assert_int_equal(r.nnodes, want.nnodes);
+	for (size_t i = 0; i < r.nentries; i++) {
+		assert_int_equal(r.entries[i].self, want.entries[i].self);
+		assert_int_equal(r.entries[i].children, want.entries[i].children);
+	}
+	for (size_t i = 0; i < r.nnodes; i++)
+		assert_int_equal(r.nodes[i].weight, want.nodes[i].weight);
+	for (size_t i = 0; i < r.nlocs; i++)
+		assert_int_equal(r.locs[i].weight, want.locs[i].weight);
+	report_free(&want);
+	report_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -539,6 +622,7 @@ int main(void)
 		cmocka_unit_test(exit_reason_names_cover_the_table),
 		cmocka_unit_test(guest_wide_sets_guest_counts_beside_system_samples),
 		cmocka_unit_test(guest_wide_without_symbols_says_so),
+		cmocka_unit_test(a_lossy_capture_is_decoded_once),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -4,6 +4,7 @@
  *
  *   gen-capture basic|callchain|damaged|hardware|mismatch|gprof > FILE
  *   gen-capture big N > FILE      N samples with call chains, for timing perfvisor report
+ *   gen-capture big-lossy N > FILE  the same with lost samples (report scales the rows)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -233,8 +234,10 @@ static void gprof(struct gen *g)
 	text("perfvisor: end status=0");
 }
 
-/* N samples over every function of guest.asm, most with call chains, two domains. */
-static void big(struct gen *g, long n)
+/* N samples over every function of guest.asm, most with call chains, two domains; lossy: with
+ * lost samples and the guests' exact times, so that report scales the rows (report speed when
+ * samples were lost). */
+static void big(struct gen *g, long n, int lossy)
 {
 	static const char *const names[] = { "alpha", "beta" };
 	static const uint64_t ips[] = { MAIN, WORK_A, WORK_B, SPIN_HEAVY, HELPER, 0x200000 };
@@ -251,6 +254,11 @@ static void big(struct gen *g, long n)
 		       chains[c]);
 		if (i % 1000 == 999)
 			REC(g, cap_enc_hv_time(&g->e, (uint8_t)(1 + (i & 1)), 52, 10, 50000));
+	}
+	if (lossy) {
+		REC(g, cap_enc_lost(&g->e, 1, (uint64_t)n / 20));
+		REC(g, cap_enc_guest_time(&g->e, 1, (uint64_t)n * 53000));
+		REC(g, cap_enc_guest_time(&g->e, 2, (uint64_t)n * 50000));
 	}
 	end(g, 1);
 }
@@ -275,7 +283,9 @@ int main(int argc, char **argv)
 	else if (!strcmp(s, "gprof"))
 		gprof(&g);
 	else if (!strcmp(s, "big") && argc > 2)
-		big(&g, atol(argv[2]));
+		big(&g, atol(argv[2]), 0);
+	else if (!strcmp(s, "big-lossy") && argc > 2)
+		big(&g, atol(argv[2]), 1);
 	else {
 		fprintf(stderr, "usage: gen-capture basic|callchain|damaged|hardware|mismatch|gprof > FILE\n");
 		return 2;
