@@ -16,40 +16,14 @@
 #include "pmu/sampling/prof.h"
 
 #define PERFVISOR_VERSION "0.1"
-#define LOW_MEMORY_END  0x100000ull    /* below 1 MiB: BIOS, EBDA, real-mode leftovers */
-#define ALLOC_LIMIT     0xC0000000ull  /* stay clear of the 32-bit MMIO hole; 1:1 mapped */
-#define GUEST_MEM_ALIGN 0x200000ull    /* 2 MiB, so EPT can use large pages */
 
 extern char __image_start[], __image_end[];
-struct frame_allocator hv_frames;
 static struct boot_info bi;
-
-void *page_alloc_zeroed(uint64_t size, uint64_t align)
-{
-    uint64_t pa = frames_alloc(&hv_frames, size, align);
-    if (!pa)
-        panic("page_alloc_zeroed: out of memory for %lu bytes", size);
-    memset((void *)(uintptr_t)pa, 0, (size + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1));
-    return (void *)(uintptr_t)pa;
-}
 
 static __attribute__((noreturn)) void finish(int status)
 {
     hv_printf("perfvisor: end status=%d\n", status);
     platform_shutdown(status);
-}
-
-static void memory_init(void)
-{
-    struct mem_range reserved[BOOT_MAX_MODULES + 2];
-    int n = 0;
-
-    reserved[n++] = (struct mem_range){ (uint64_t)__image_start, (uint64_t)__image_end };
-    reserved[n++] = (struct mem_range){ bi.info_start, bi.info_end };
-    for (int i = 0; i < bi.nmodules; i++)
-        reserved[n++] = (struct mem_range){ bi.modules[i].start, bi.modules[i].end };
-    frames_init(&hv_frames, bi.ram, bi.nram, reserved, n, LOW_MEMORY_END, ALLOC_LIMIT);
-    hv_printf("perfvisor: %lu MiB free for domains\n", frames_free_bytes(&hv_frames) >> 20);
 }
 
 /* The GRUB modules that are data for a domain (perfvisor.module-of=N), by domain. */
@@ -69,14 +43,13 @@ static void domain_build(struct domain *d, int id, const struct boot_module *m)
         domain_stop(d, "bad command line: %s", err);
         return;
     }
-    d->mem_host = frames_alloc(&hv_frames, d->mem_size, GUEST_MEM_ALIGN);
+    d->mem_host = page_alloc_guest(d->mem_size);
     if (!d->mem_host) {
         domain_stop(d, "cannot start: no %lu MiB of free memory left (%lu MiB free); lower mem=",
-                    d->mem_size >> 20, frames_free_bytes(&hv_frames) >> 20);
+                    d->mem_size >> 20, page_alloc_free_bytes() >> 20);
         return;
     }
     uint8_t *gmem = (uint8_t *)(uintptr_t)d->mem_host;
-    memset(gmem, 0, d->mem_size);
     if (mbkernel_load((const uint8_t *)(uintptr_t)m->start, m->end - m->start, gmem, d->mem_size,
                       &ld, err, sizeof(err))) {
         domain_stop(d, "cannot load its kernel: %s", err);
@@ -139,7 +112,7 @@ void kmain(uint32_t magic, uint64_t info)
         hv_printf("perfvisor: slice= must be a number of TSC ticks, at least %lu\n", (unsigned long)PV_MIN_SLICE);
         finish(1);
     }
-    memory_init();
+    page_alloc_init(&bi, (uint64_t)__image_start, (uint64_t)__image_end);
     if (arch_virt_init())
         finish(1);
     if (prof_init(bi.cmdline))

@@ -25,8 +25,17 @@ uint64_t frames_alloc(struct frame_allocator *fa, uint64_t size, uint64_t align)
 
 uint64_t frames_free_bytes(const struct frame_allocator *fa);
 
-/* The hypervisor's allocator; pages come back zeroed. */
+/* The hypervisor's allocator (hv/page_alloc.c), over RAM in [1 MiB, 3 GiB). */
 extern struct frame_allocator hv_frames;
+/* Sets it up from the loader's RAM map minus the image [image_start, image_end), the loader's
+ * information and every module, and prints how much is free. */
+void page_alloc_init(const struct boot_info *bi, uint64_t image_start, uint64_t image_end);
+/* Zeroed pages for the hypervisor's own structures; running out is a panic (they are sized at
+ * start-up, before any guest runs). */
 void *page_alloc_zeroed(uint64_t size, uint64_t align);
+/* A domain's guest memory: `size` bytes, zeroed, 2 MiB aligned (EPT large pages); 0 when no
+ * free block is large enough (the caller refuses that domain). */
+uint64_t page_alloc_guest(uint64_t size);
+uint64_t page_alloc_free_bytes(void);
 
 #endif

@@ -33,10 +33,10 @@ void prof_start(void)
     if (!prof.enabled)
         return;
     uint64_t need = (uint64_t)(ndomains + 1) * prof.ring * sizeof(struct cap_sample);
-    if (need > frames_free_bytes(&hv_frames) / 2) {
+    if (need > page_alloc_free_bytes() / 2) {
         hv_printf("perfvisor: profiling: ring=%u needs %lu MiB for %d rings of %lu-byte samples; "
                   "only %lu MiB are free: lower ring=\n", prof.ring, need >> 20, ndomains + 1,
-                  (uint64_t)sizeof(struct cap_sample), frames_free_bytes(&hv_frames) >> 20);
+                  (uint64_t)sizeof(struct cap_sample), page_alloc_free_bytes() >> 20);
         hv_printf("perfvisor: end status=1\n");
         platform_shutdown(1);
     }
