@@ -13,7 +13,7 @@ struct vcpu;
 
 /* Queues text ('\n' becomes "\r\n"); waits for room when the queue is full: text is never lost. */
 void console_write(const char *s, size_t len);
-/* Queues binary bytes (a capture frame) if they fit whole; 0, or -1 when the queue is too full
+/* Queues binary bytes (a capture frame) if they fit whole; 0, or -ENOSPC when the queue is too full
  * (the caller keeps its samples and tries later).  Never waits. */
 int console_try_binary(const uint8_t *p, size_t len);
 /* Bytes the queue can take now. */

@@ -7,6 +7,7 @@
  * slice, the time charged to the vCPU as export work (never to an exit reason). */
 #include "hv/console.h"
 #include "hv/domain.h"
+#include "hv/errno.h"
 #include "hv/platform.h"
 #include "pmu/sampling/prof.h"
 
@@ -51,7 +52,7 @@ void console_write(const char *s, size_t len)
 int console_try_binary(const uint8_t *p, size_t len)
 {
     if (txq_room() < len)
-        return -1;
+        return -ENOSPC;
     for (size_t i = 0; i < len; i++)
         txq_put(p[i]);
     console_queued = txq_head - txq_tail;

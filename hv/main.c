@@ -3,6 +3,7 @@
 #include "hv/boot_info.h"
 #include "hv/cmdline.h"
 #include "hv/domain.h"
+#include "hv/errno.h"
 #include "hv/guest_mbinfo.h"
 #include "hv/guest_modules.h"
 #include "hv/mbkernel.h"
@@ -153,7 +154,11 @@ void kmain(uint32_t magic, uint64_t info)
         domain_build(&domains[ndomains++], i + 1, kernels[i]);
 
     hv_printf("perfvisor: running %d domain(s), time slice %lu ticks\n", ndomains, slice);
-    prof_start();
+    int err = prof_start();
+    if (err < 0) {
+        hv_printf("perfvisor: profiling cannot start: %s: nothing was run\n", hv_strerror(err));
+        finish(1);
+    }
     sched_run(slice);
     prof_finish();
     finish(summary_print());

@@ -23,11 +23,14 @@ extern struct prof_config prof;
 
 /* Reads prof=, event=, period=, freq=, jitter=, callchain=, ring= from the hypervisor command
  * line and chooses the backend by probing.  Prints what it chose; on a bad option or an event
- * the backend cannot count, prints why and returns -1. */
+ * the backend cannot count, prints why and returns -EINVAL, or -ENODEV when backend=hardware
+ * was asked for and there is no usable PMU (hv/errno.h). */
 int prof_init(const char *cmdline);
 
-/* Sets up the rings and sends the capture header (after the domains are built). */
-void prof_start(void);
+/* Sets up the rings and sends the capture header (after the domains are built).  0, or
+ * -ENOMEM (hv/errno.h) with a message when the rings do not fit in free memory: nothing is
+ * started, and the caller ends the run. */
+int prof_start(void);
 
 /* Software backend: guest events until the next sample of v, and the sample itself, taken
  * by the architecture when that many guest ticks have run. */
@@ -47,7 +50,7 @@ void prof_drain(void);
 void prof_finish(void);
 
 /* A guest named an address space (HC_NAME_CR3). */
-/* Returns the hypercall's result: 0, or HC_ENOSPC when the domain's table of names is full. */
+/* Returns the hypercall's result: 0, or -ENOSPC (= HC_ENOSPC, hv/errno.h) when the domain's table of names is full. */
 int prof_name_process(struct domain *d, uint64_t cr3, const char *name, uint32_t len);
 /* A domain finished or was stopped. */
 void prof_domain_end(struct domain *d);

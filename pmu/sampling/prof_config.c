@@ -13,6 +13,7 @@
 #include "arch/x86/cpu.h"
 #include "hv/cmdline.h"
 #include "hv/platform.h"
+#include "hv/errno.h"
 #include "hv/printf.h"
 #include "hv/string.h"
 #include "perfvisor/capture.h"
@@ -40,7 +41,7 @@ static const struct {
 static int bad(const char *what)
 {
     hv_printf("perfvisor: profiling: %s\n", what);
-    return -1;
+    return -EINVAL;
 }
 
 int prof_init(const char *cmdline)
@@ -110,7 +111,7 @@ int prof_init(const char *cmdline)
         if (!strcmp(want, "hardware")) {
             hv_printf("perfvisor: profiling: backend=hardware, but %s\n",
                       !hw ? why : prof.jitter ? "jitter= needs the software backend" : why_hw);
-            return -1;
+            return -ENODEV;
         }
         prof.backend = CAP_BACKEND_SOFTWARE;
         hv_printf("perfvisor: profiling: software backend (TSC + VMX-preemption timer): %s\n",
@@ -120,7 +121,7 @@ int prof_init(const char *cmdline)
             hv_printf("perfvisor: profiling: event '%s' needs the hardware PMU; the software "
                       "backend counts only cycles and ref-cycles (TSC ticks of guest time)\n",
                       events[prof.event].name);
-            return -1;
+            return -EINVAL;
         }
     }
     hv_printf("perfvisor: profiling: event %s, period %lu", events[prof.event].name, prof.period);

@@ -1,5 +1,6 @@
 /* Per-domain tables of process names (pmu/sampling/prof_names.h). */
 #include "pmu/sampling/prof_names.h"
+#include "hv/errno.h"
 #include "hv/string.h"
 
 void prof_names_reset(struct prof_names *t)
@@ -12,14 +13,14 @@ int prof_names_set(struct prof_names *t, int domain, uint64_t cr3, const char *n
     struct prof_name *n = 0;
 
     if (domain < 1 || domain >= CAP_MAX_DOMAINS || len > HC_NAME_MAX)
-        return HC_EINVAL;
+        return -EINVAL;
     for (uint32_t i = 0; i < t->count[domain]; i++)
         if (t->names[domain][i].cr3 == cr3)
             n = &t->names[domain][i];
     if (!n) {
         if (t->count[domain] == PROF_NAMES_PER_DOMAIN) {
             t->dropped[domain]++;
-            return HC_ENOSPC;
+            return -ENOSPC;
         }
         n = &t->names[domain][t->count[domain]++];
     }

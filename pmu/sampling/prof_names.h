@@ -24,9 +24,9 @@ struct prof_names {
 };
 
 void prof_names_reset(struct prof_names *t);
-/* Names (or renames) domain's address space cr3; len <= HC_NAME_MAX.  Returns 0, or HC_ENOSPC
+/* Names (or renames) domain's address space cr3; len <= HC_NAME_MAX.  Returns 0, or -ENOSPC
  * if the domain already named PROF_NAMES_PER_DOMAIN other address spaces (counted in
- * dropped[domain]), or HC_EINVAL for a domain id out of range. */
+ * dropped[domain]), or -EINVAL for a domain id out of range. */
 int prof_names_set(struct prof_names *t, int domain, uint64_t cr3, const char *name, uint32_t len);
 /* Marks every name as to be sent again (a new header: late readers learn them). */
 void prof_names_mark_all(struct prof_names *t);

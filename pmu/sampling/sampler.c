@@ -4,6 +4,7 @@
 #include "pmu/sampling/prof_state.h"
 #include "pmu/sampling/hw_backend.h"
 #include "hv/arch.h"
+#include "hv/errno.h"
 #include "hv/mm.h"
 #include "hv/printf.h"
 #include "hv/string.h"
@@ -28,17 +29,16 @@ static uint64_t next_period(void)
     return prof.period - prof.jitter + x % (2 * prof.jitter + 1);
 }
 
-void prof_start(void)
+int prof_start(void)
 {
     if (!prof.enabled)
-        return;
+        return 0;
     uint64_t need = (uint64_t)(ndomains + 1) * prof.ring * sizeof(struct cap_sample);
     if (need > page_alloc_free_bytes() / 2) {
         hv_printf("perfvisor: profiling: ring=%u needs %lu MiB for %d rings of %lu-byte samples; "
                   "only %lu MiB are free: lower ring=\n", prof.ring, need >> 20, ndomains + 1,
                   (uint64_t)sizeof(struct cap_sample), page_alloc_free_bytes() >> 20);
-        hv_printf("perfvisor: end status=1\n");
-        platform_shutdown(1);
+        return -ENOMEM;
     }
     prof_state.rng = 0x9E3779B97F4A7C15ull;
     prof_export_init();
@@ -56,6 +56,7 @@ void prof_start(void)
         hv_printf("perfvisor: profiling: cannot start the hardware PMU (local APIC disabled?): "
                   "no samples will be taken\n");
     }
+    return 0;
 }
 
 int prof_guest_nmi(struct vcpu *v, uint64_t tsc)

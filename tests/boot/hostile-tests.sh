@@ -126,6 +126,16 @@ PERFVISOR_SKIP_CLI_LIMITS=1 timeout 300 "$PV" run --emulator bochs --timeout 240
 rc=$?
 expect_rc 1
 expect '^perfvisor: slice= must be a number of TSC ticks, at least 10000$'
+# rings that do not fit in memory: prof_start returns -ENOMEM and kmain ends the run cleanly
+cur=hv-limit-ring-memory log="$OUT/$cur.log"
+PERFVISOR_SKIP_CLI_LIMITS=1 timeout 300 "$PV" run --emulator bochs --timeout 240 \
+    --hv-cmdline "prof=1 ring=1048576" "$G/hello.elf" >"$log" 2>&1
+rc=$?
+expect_rc 1
+expect '^perfvisor: profiling: ring=1048576 needs [0-9]+ MiB for 2 rings of [0-9]+-byte samples; only [0-9]+ MiB are free: lower ring=$'
+expect '^perfvisor: profiling cannot start: out of memory \(ENOMEM\): nothing was run$'
+expect '^perfvisor: end status=1$'
+expect_no '^\[1:|PANIC'
 # an a.out-kludge image (not ELF, load addresses in its multiboot header) is accepted and runs
 nasm -f bin -o "$OUT/aout.bin" tests/aout/kernel.asm
 run_pv aout "$OUT/aout.bin:name=aout"

@@ -10,6 +10,7 @@
 
 #include "hv/console.h"
 #include "hv/domain.h"
+#include "hv/errno.h"
 #include "hv/platform.h"
 #include "pmu/sampling/prof.h"
 
@@ -138,7 +139,7 @@ static void test_binary_goes_whole_or_not_at_all(void **state)
     memset(big, 0xAB, sizeof(big));
     assert_int_equal(console_try_binary(big, CONSOLE_QUEUE_SIZE - 10), 0);
     assert_int_equal(console_queue_room(), 10);
-    assert_int_equal(console_try_binary(big, 11), -1);      /* does not fit: nothing queued */
+    assert_int_equal(console_try_binary(big, 11), -ENOSPC);      /* does not fit: nothing queued */
     assert_int_equal(console_queue_room(), 10);
     assert_int_equal(console_try_binary(big, 10), 0);
     assert_int_equal(console_queue_room(), 0);
