@@ -2,7 +2,8 @@
 ; general-purpose registers and executes VMLAUNCH or VMRESUME; the VM exit lands in
 ; vmx_exit_stub (the VMCS host RIP) on the stack vmx_enter left (the VMCS host RSP), which
 ; stores the guest registers and returns from vmx_enter with 0.
-; struct guest_regs offsets (arch/x86/vmx/vmx.h):
+; struct guest_regs offsets (arch/x86/vmx/vmx.h), checked against the struct at compile time by
+; arch/x86/vmx/vmx_entry_layout.c (as is VMCS_HOST_RSP): change both together.
 %define R_RAX 0
 %define R_RBX 8
 %define R_RCX 16
