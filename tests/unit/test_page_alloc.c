@@ -27,6 +27,14 @@ static struct boot_info bi_with_ram(uint64_t start, uint64_t end)
     return bi;
 }
 
+/* Every byte of the arena 0xFF, so that zeroing shows. */
+static int dirty_arena(void **state)
+{
+    (void)state;
+    memset(arena, 0xFF, sizeof(arena));
+    return 0;
+}
+
 static void test_init_keeps_out_low_memory_image_info_and_modules(void **state)
 {
     (void)state;
@@ -64,7 +72,6 @@ static void test_zeroed_pages_are_zero_and_page_aligned(void **state)
     (void)state;
     uint64_t base = (uint64_t)(uintptr_t)arena;
     struct boot_info bi = bi_with_ram(base, base + 64 * KiB);
-    memset(arena, 0xFF, 64 * KiB);
     page_alloc_init(&bi, 0, 0);
     uint8_t *a = page_alloc_zeroed(100, PAGE_SIZE);
     uint8_t *b = page_alloc_zeroed(PAGE_SIZE + 1, PAGE_SIZE);      /* two pages */
@@ -81,7 +88,6 @@ static void test_guest_memory_is_2mib_aligned_and_zeroed(void **state)
     (void)state;
     uint64_t base = (uint64_t)(uintptr_t)arena;
     struct boot_info bi = bi_with_ram(base, base + sizeof(arena));
-    memset(arena, 0xFF, sizeof(arena));
     page_alloc_init(&bi, 0, 0);
     assert_non_null(page_alloc_zeroed(PAGE_SIZE, PAGE_SIZE));      /* arena's first page */
     uint64_t g = page_alloc_guest(2 * MiB);
@@ -109,9 +115,10 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_init_keeps_out_low_memory_image_info_and_modules),
-        cmocka_unit_test(test_zeroed_pages_are_zero_and_page_aligned),
-        cmocka_unit_test(test_guest_memory_is_2mib_aligned_and_zeroed),
-        cmocka_unit_test(test_guest_memory_that_does_not_fit_is_refused_and_nothing_is_taken),
+        cmocka_unit_test_setup(test_zeroed_pages_are_zero_and_page_aligned, dirty_arena),
+        cmocka_unit_test_setup(test_guest_memory_is_2mib_aligned_and_zeroed, dirty_arena),
+        cmocka_unit_test_setup(test_guest_memory_that_does_not_fit_is_refused_and_nothing_is_taken,
+                               dirty_arena),
     };
     return cmocka_run_group_tests_name("page_alloc", tests, NULL, NULL);
 }
