@@ -35,7 +35,6 @@ struct vcpu {
     struct vpmu vpmu;                  /* guest-wide profiling: the virtual PMU */
     struct vlapic vlapic;              /* the virtual local APIC its PMIs go through */
     int events_pending;                /* the vLAPIC may have something to deliver */
-    int vpmu_active;                   /* some virtual counter is enabled (set on PMU WRMSR) */
     uint64_t misc_enable_flip;         /* IA32_MISC_ENABLE writable bits changed since RESET */
     uint64_t export_count, export_ticks; /* ring drains after its slices and serial pumping
                                           * in its exits, and their cost */

@@ -208,6 +208,16 @@ void vlapic_set_x2apic(struct vlapic *a, int on);
  * LVTPC mask bit, as the CPU does on PMI delivery, so the guest's handler must unmask it. */
 int vlapic_pmi(struct vlapic *a);
 
+/* Whether anything waits in the IRR or as an NMI: after an access that leaves this 0, there
+ * is nothing for the lead to deliver (what was pending before is already being delivered). */
+static inline int vlapic_has_events(const struct vlapic *a)
+{
+    uint32_t any = (uint32_t)a->nmi_pending;
+    for (int i = 0; i < 8; i++)
+        any |= a->irr[i];
+    return any != 0;
+}
+
 /* The highest IRR vector whose priority class beats the PPR's: 1 and *vec, else 0. */
 int vlapic_pending(const struct vlapic *a, int *vec);
 /* The lead injected vec: IRR -> ISR. */

@@ -35,12 +35,9 @@ static uint64_t *reg(struct pmu_state *s, enum pmu_msr_kind k, unsigned idx)
     }
 }
 
-int pmu_state_rdmsr(const struct pmu_state *s, uint32_t msr, uint64_t *v)
+int pmu_state_read(const struct pmu_state *s, enum pmu_msr_kind k, unsigned idx, uint64_t *v)
 {
-    enum pmu_msr_kind k;
-    unsigned idx;
-
-    if (!pmu_msr_lookup(msr, &k, &idx) || !pmu_msr_exists(&s->caps, k, idx))
+    if (!pmu_msr_exists(&s->caps, k, idx))
         return -1;
     if (k == PMU_MSR_PERF_CAPABILITIES) {
         *v = pmu_state_perf_capabilities(s);
@@ -51,13 +48,20 @@ int pmu_state_rdmsr(const struct pmu_state *s, uint32_t msr, uint64_t *v)
     return 0;
 }
 
-int pmu_state_wrmsr(struct pmu_state *s, uint32_t msr, uint64_t v)
+int pmu_state_rdmsr(const struct pmu_state *s, uint32_t msr, uint64_t *v)
 {
     enum pmu_msr_kind k;
     unsigned idx;
 
-    if (!pmu_msr_lookup(msr, &k, &idx) || !pmu_msr_exists(&s->caps, k, idx) ||
-        pmu_msrs[k].access == PMU_RO || (v & pmu_msr_reserved(&s->caps, k)))
+    if (!pmu_msr_lookup(msr, &k, &idx))
+        return -1;
+    return pmu_state_read(s, k, idx, v);
+}
+
+int pmu_state_write(struct pmu_state *s, enum pmu_msr_kind k, unsigned idx, uint64_t v)
+{
+    if (!pmu_msr_exists(&s->caps, k, idx) || pmu_msrs[k].access == PMU_RO ||
+        (v & pmu_msr_reserved(&s->caps, k)))
         return -1;
     switch (k) {
     case PMU_MSR_PMC:
@@ -74,6 +78,16 @@ int pmu_state_wrmsr(struct pmu_state *s, uint32_t msr, uint64_t v)
         break;
     }
     return 0;
+}
+
+int pmu_state_wrmsr(struct pmu_state *s, uint32_t msr, uint64_t v)
+{
+    enum pmu_msr_kind k;
+    unsigned idx;
+
+    if (!pmu_msr_lookup(msr, &k, &idx))
+        return -1;
+    return pmu_state_write(s, k, idx, v);
 }
 
 int pmu_state_rdpmc(const struct pmu_state *s, uint32_t ecx, uint64_t *v)
@@ -162,50 +176,78 @@ static int fixed_counting(const struct pmu_state *s, unsigned event, unsigned cp
     return i;
 }
 
-void pmu_state_count(struct pmu_state *s, unsigned event, unsigned cpl, uint64_t n,
-                     pmu_pmi_fn *pmi, void *ctx)
+uint64_t pmu_state_counting(const struct pmu_state *s, unsigned event, unsigned cpl,
+                            uint64_t *unmodelled)
 {
-    if (event >= PMU_ARCH_EVENTS)
-        return;
-    for (unsigned i = 0; i < s->caps.ngp; i++) {
-        enum counts c = gp_counts(s, i, event, cpl);
-        if (c == COUNTS_UNMODELLED)
-            s->unmodelled++;
-        if (c != COUNTS)
-            continue;
-        uint64_t wraps = advance(&s->pmc[i], s->caps.gp_width, n);
-        if (wraps) {
-            s->global_status |= PERF_GLOBAL_PMC(i);
-            if ((s->evtsel[i] & PERFEVTSEL_INT) && pmi)
-                pmi(ctx, wraps);
+    uint64_t mask = 0, skipped = 0;
+
+    if (event < PMU_ARCH_EVENTS) {
+        for (unsigned i = 0; i < s->caps.ngp; i++) {
+            enum counts c = gp_counts(s, i, event, cpl);
+            if (c == COUNTS)
+                mask |= PERF_GLOBAL_PMC(i);
+            else if (c == COUNTS_UNMODELLED)
+                skipped |= PERF_GLOBAL_PMC(i);
         }
+        int f = fixed_counting(s, event, cpl);
+        if (f >= 0)
+            mask |= PERF_GLOBAL_FIXED(f);
     }
-    int f = fixed_counting(s, event, cpl);
-    if (f >= 0) {
-        uint64_t wraps = advance(&s->fixed[f], s->caps.fixed_width, n);
+    if (unmodelled)
+        *unmodelled = skipped;
+    return mask;
+}
+
+/* Whether the counter at `bit` (IA32_PERF_GLOBAL_* order) raises a PMI when it wraps. */
+static int pmi_enabled(const struct pmu_state *s, unsigned bit)
+{
+    if (bit < 32)
+        return (s->evtsel[bit] & PERFEVTSEL_INT) != 0;
+    return (fixed_ctrl_field(s->fixed_ctrl, bit - 32) & FIXED_CTRL_PMI) != 0;
+}
+
+void pmu_state_advance(struct pmu_state *s, uint64_t mask, uint64_t n, pmu_pmi_fn *pmi,
+                       void *ctx)
+{
+    while (mask) {
+        unsigned bit = (unsigned)__builtin_ctzll(mask);
+        mask &= mask - 1;
+        uint64_t wraps = bit < 32 ? advance(&s->pmc[bit], s->caps.gp_width, n)
+                                  : advance(&s->fixed[bit - 32], s->caps.fixed_width, n);
         if (wraps) {
-            s->global_status |= PERF_GLOBAL_FIXED(f);
-            if ((fixed_ctrl_field(s->fixed_ctrl, (unsigned)f) & FIXED_CTRL_PMI) && pmi)
+            s->global_status |= 1ull << bit;
+            if (pmi && pmi_enabled(s, bit))
                 pmi(ctx, wraps);
         }
     }
 }
 
-uint64_t pmu_state_events_to_pmi(const struct pmu_state *s, unsigned event, unsigned cpl)
+uint64_t pmu_state_to_pmi(const struct pmu_state *s, uint64_t mask)
 {
     uint64_t best = UINT64_MAX;
 
-    if (event >= PMU_ARCH_EVENTS)
-        return best;
-    for (unsigned i = 0; i < s->caps.ngp; i++)
-        if ((s->evtsel[i] & PERFEVTSEL_INT) && gp_counts(s, i, event, cpl) == COUNTS) {
-            uint64_t left = to_wrap(s->pmc[i], s->caps.gp_width);
-            best = left < best ? left : best;
-        }
-    int f = fixed_counting(s, event, cpl);
-    if (f >= 0 && (fixed_ctrl_field(s->fixed_ctrl, (unsigned)f) & FIXED_CTRL_PMI)) {
-        uint64_t left = to_wrap(s->fixed[f], s->caps.fixed_width);
+    while (mask) {
+        unsigned bit = (unsigned)__builtin_ctzll(mask);
+        mask &= mask - 1;
+        if (!pmi_enabled(s, bit))
+            continue;
+        uint64_t left = bit < 32 ? to_wrap(s->pmc[bit], s->caps.gp_width)
+                                 : to_wrap(s->fixed[bit - 32], s->caps.fixed_width);
         best = left < best ? left : best;
     }
     return best;
+}
+
+void pmu_state_count(struct pmu_state *s, unsigned event, unsigned cpl, uint64_t n,
+                     pmu_pmi_fn *pmi, void *ctx)
+{
+    uint64_t skipped, mask = pmu_state_counting(s, event, cpl, &skipped);
+
+    s->unmodelled += pmu_mask_count(skipped);
+    pmu_state_advance(s, mask, n, pmi, ctx);
+}
+
+uint64_t pmu_state_events_to_pmi(const struct pmu_state *s, unsigned event, unsigned cpl)
+{
+    return pmu_state_to_pmi(s, pmu_state_counting(s, event, cpl, NULL));
 }

@@ -57,12 +57,41 @@ uint64_t pmu_state_perf_capabilities(const struct pmu_state *s);
 int pmu_state_rdmsr(const struct pmu_state *s, uint32_t msr, uint64_t *v);
 int pmu_state_wrmsr(struct pmu_state *s, uint32_t msr, uint64_t v);
 
+/* The same for an address already looked up (pmu_msr_lookup): instance idx of kind k. */
+int pmu_state_read(const struct pmu_state *s, enum pmu_msr_kind k, unsigned idx, uint64_t *v);
+int pmu_state_write(struct pmu_state *s, enum pmu_msr_kind k, unsigned idx, uint64_t v);
+
 /* RDPMC's counter selection (Vol. 2B RDPMC): ECX[30] = 1 selects fixed counter ECX[29:0],
  * else GP counter ECX[29:0]; ECX[31] ("fast read", 32 bits only) exists only on processors
  * without architectural perfmon and is reserved here.  0 and the counter's full width in *v,
  * or -1 (#GP) for a counter caps does not enumerate.  The CPL/CR4.PCE check is the caller's. */
 int pmu_state_rdpmc(const struct pmu_state *s, uint32_t ecx, uint64_t *v);
 
+/* The counters that count architectural event `event` at privilege level cpl, as bits in
+ * IA32_PERF_GLOBAL_CTRL order (GP i = bit i, fixed i = bit 32 + i): a plan that stays valid
+ * until a control register (PERFEVTSELx, IA32_FIXED_CTR_CTRL, IA32_PERF_GLOBAL_CTRL) changes.
+ * *unmodelled (may be NULL) gets those enabled for it with EDGE, INV or CMASK set. */
+uint64_t pmu_state_counting(const struct pmu_state *s, unsigned event, unsigned cpl,
+                            uint64_t *unmodelled);
+
+/* n occurrences on every counter of `mask` (pmu_state_counting's bits): each wrap sets its
+ * IA32_PERF_GLOBAL_STATUS bit and, with PMI enabled, calls pmi(ctx, wraps), in bit order. */
+void pmu_state_advance(struct pmu_state *s, uint64_t mask, uint64_t n, pmu_pmi_fn *pmi,
+                       void *ctx);
+
+/* Occurrences until the first counter of `mask` with PMI enabled wraps; UINT64_MAX: none. */
+uint64_t pmu_state_to_pmi(const struct pmu_state *s, uint64_t mask);
+
+/* Bits set in a counter mask (no libgcc in the hypervisor: no __builtin_popcountll). */
+static inline unsigned pmu_mask_count(uint64_t m)
+{
+    unsigned n = 0;
+    for (; m; m &= m - 1)
+        n++;
+    return n;
+}
+
+/* pmu_state_count and pmu_state_events_to_pmi are these three together. */
 /* n occurrences of architectural event `event` (CPUID.0AH:EBX bit order) at privilege level
  * cpl.  For each counter with PMI enabled that wraps, calls pmi(ctx, wraps) (pmi may be NULL)
  * after setting its status bit, counters in order GP 0.. then fixed. */

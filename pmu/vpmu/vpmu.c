@@ -52,6 +52,9 @@ void vpmu_init(struct vpmu *p)
     p->mode = VPMU_CPU_SWITCH;
     p->pmi_pending = 0;
     p->overflows = 0;
+    p->counting[0] = p->counting[1] = p->unmodelled[0] = p->unmodelled[1] = 0;
+    p->active = 0;
+    p->moved = 0;
 }
 
 void vpmu_cpuid(const struct vpmu *p, uint32_t leaf, uint32_t subleaf, uint32_t regs[4])
@@ -77,14 +80,56 @@ int vpmu_msr_is_pmu(uint32_t msr)
     return pmu_msr_lookup(msr, &k, &idx);
 }
 
+/* The counting plan (struct vpmu): which counters a tick advances at each CPL. */
+static void plan(struct vpmu *p)
+{
+    for (unsigned c = 0; c < 2; c++) {
+        uint64_t u_core, u_ref, cpl = c ? 3 : 0;
+        p->counting[c] = pmu_state_counting(&p->st, EV_CORE_CYCLES, cpl, &u_core) |
+                         pmu_state_counting(&p->st, EV_REF_CYCLES, cpl, &u_ref);
+        p->unmodelled[c] = u_core | u_ref;
+    }
+    p->active = (p->counting[0] | p->counting[1] | p->unmodelled[0] | p->unmodelled[1]) != 0;
+}
+
+int vpmu_read(struct vpmu *p, enum pmu_msr_kind k, unsigned idx, uint64_t *v)
+{
+    return pmu_state_read(&p->st, k, idx, v);
+}
+
+int vpmu_write(struct vpmu *p, enum pmu_msr_kind k, unsigned idx, uint64_t v)
+{
+    if (pmu_state_write(&p->st, k, idx, v))
+        return -1;
+    switch (k) {
+    case PMU_MSR_PERFEVTSEL:
+    case PMU_MSR_FIXED_CTR_CTRL:
+    case PMU_MSR_GLOBAL_CTRL:
+        plan(p);
+        /* fall through */
+    case PMU_MSR_PMC:
+    case PMU_MSR_A_PMC:
+    case PMU_MSR_FIXED_CTR:
+        p->moved = 1;
+        break;
+    default:                    /* status bits: counting and the next PMI stay as they were */
+        break;
+    }
+    return 0;
+}
+
 int vpmu_rdmsr(struct vpmu *p, uint32_t msr, uint64_t *v)
 {
-    return pmu_state_rdmsr(&p->st, msr, v);
+    enum pmu_msr_kind k;
+    unsigned idx;
+    return pmu_msr_lookup(msr, &k, &idx) ? vpmu_read(p, k, idx, v) : -1;
 }
 
 int vpmu_wrmsr(struct vpmu *p, uint32_t msr, uint64_t v)
 {
-    return pmu_state_wrmsr(&p->st, msr, v);
+    enum pmu_msr_kind k;
+    unsigned idx;
+    return pmu_msr_lookup(msr, &k, &idx) ? vpmu_write(p, k, idx, v) : -1;
 }
 
 int vpmu_rdpmc(struct vpmu *p, uint32_t ecx, int cpl, int cr4_pce, uint64_t *v)
@@ -107,10 +152,15 @@ static unsigned cpl_of(int cpl)
     return cpl == 0 ? 0u : 3u;
 }
 
+/* Both cycle events count TSC ticks, and no counter counts both: one pass over the plan's
+ * counters is pmu_state_count for each event. */
 void vpmu_count(struct vpmu *p, int cpl, uint64_t ticks)
 {
-    pmu_state_count(&p->st, EV_CORE_CYCLES, cpl_of(cpl), ticks, overflow_pmi, p);
-    pmu_state_count(&p->st, EV_REF_CYCLES, cpl_of(cpl), ticks, overflow_pmi, p);
+    unsigned c = cpl_of(cpl) ? 1 : 0;
+
+    if (__builtin_expect(p->unmodelled[c] != 0, 0))
+        p->st.unmodelled += pmu_mask_count(p->unmodelled[c]);
+    pmu_state_advance(&p->st, p->counting[c], ticks, overflow_pmi, p);
 }
 
 void vpmu_count_hypervisor(struct vpmu *p, uint64_t ticks)
@@ -121,9 +171,7 @@ void vpmu_count_hypervisor(struct vpmu *p, uint64_t ticks)
 
 uint64_t vpmu_ticks_to_pmi(const struct vpmu *p, int cpl)
 {
-    uint64_t core = pmu_state_events_to_pmi(&p->st, EV_CORE_CYCLES, cpl_of(cpl));
-    uint64_t ref = pmu_state_events_to_pmi(&p->st, EV_REF_CYCLES, cpl_of(cpl));
-    return core < ref ? core : ref;
+    return pmu_state_to_pmi(&p->st, p->counting[cpl_of(cpl) ? 1 : 0]);
 }
 
 int vpmu_take_pmi(struct vpmu *p)

@@ -44,6 +44,12 @@ struct vpmu {
     enum vpmu_mode mode;      /* VPMU_CPU_SWITCH after vpmu_init */
     int pmi_pending;          /* a counter with INT / fixed PMI overflowed; vpmu_take_pmi */
     uint64_t overflows;       /* wraps that raised a PMI, in all (statistics) */
+    /* The counting plan, recomputed when a control register is written (vpmu_wrmsr): the
+     * counters a TSC tick advances at CPL 0 [0] and CPL > 0 [1] (pmu_state_counting's bits,
+     * both cycle events), and those enabled for them that are not modelled. */
+    uint64_t counting[2], unmodelled[2];
+    int active;               /* some counter counts (or tries to): time must reach them */
+    int moved;                /* a write may have moved the next PMI; vpmu_take_moved */
 };
 
 /* Software-backend caps and RESET values (IA32_PERF_GLOBAL_CTRL: GP enable bits set). */
@@ -57,9 +63,13 @@ void vpmu_cpuid(const struct vpmu *p, uint32_t leaf, uint32_t subleaf, uint32_t 
  * enumerate it: the lead intercepts them all so that the absent ones #GP as on hardware. */
 int vpmu_msr_is_pmu(uint32_t msr);
 
-/* RDMSR/WRMSR: 0, or -1 = inject #GP (not enumerated, reserved bit set, read-only). */
+/* RDMSR/WRMSR: 0, or -1 = inject #GP (not enumerated, reserved bit set, read-only).  The
+ * counters must be current (vpmu_count up to the access) for both. */
 int vpmu_rdmsr(struct vpmu *p, uint32_t msr, uint64_t *v);
 int vpmu_wrmsr(struct vpmu *p, uint32_t msr, uint64_t v);
+/* The same for an address the caller looked up (pmu_msr_lookup). */
+int vpmu_read(struct vpmu *p, enum pmu_msr_kind k, unsigned idx, uint64_t *v);
+int vpmu_write(struct vpmu *p, enum pmu_msr_kind k, unsigned idx, uint64_t v);
 
 /* RDPMC (Vol. 2B): #GP if cpl > 0 and !CR4.PCE (pass cpl 0 in real mode, CR0.PE = 0), if
  * ECX[31] is set, or if ECX[29:0] names no counter of the type ECX[30] selects (1: fixed).
@@ -83,6 +93,34 @@ void vpmu_count_hypervisor(struct vpmu *p, uint64_t ticks);
 /* Ticks at cpl until the first enabled counter with INT / PMI overflows; UINT64_MAX: none.
  * vpmu_count(p, cpl, n) sets pmi_pending for n >= this, not for fewer. */
 uint64_t vpmu_ticks_to_pmi(const struct vpmu *p, int cpl);
+
+/* Whether a counter counts: time must be given to the counters (vpmu_count), else not. */
+static inline int vpmu_counting(const struct vpmu *p) { return p->active; }
+
+/* Whether time must reach the counters at every VM exit, at the CPL of that exit, rather than
+ * only before the guest's next PMU access or the next overflow: when what counts depends on
+ * the CPL (a USR-only or OS-only counter), and in domain-switch mode (the hypervisor's work
+ * counts too).  Otherwise the counters may be settled lazily with the same result. */
+static inline int vpmu_settle_every_exit(const struct vpmu *p)
+{
+    return p->active && (p->mode == VPMU_DOMAIN_SWITCH || p->counting[0] != p->counting[1] ||
+                         p->unmodelled[0] || p->unmodelled[1]);
+}
+
+/* Whether the CPL matters to vpmu_count / vpmu_ticks_to_pmi (else any cpl may be passed). */
+static inline int vpmu_cpl_matters(const struct vpmu *p)
+{
+    return p->counting[0] != p->counting[1] || p->unmodelled[0] != p->unmodelled[1];
+}
+
+/* 1 if a write since the last call may have moved the next PMI (a counter, a control), and
+ * clears it: the overflow timer must be re-armed. */
+static inline int vpmu_take_moved(struct vpmu *p)
+{
+    int m = p->moved;
+    p->moved = 0;
+    return m;
+}
 
 /* 1 if an overflow PMI is pending, and clears it; 0 if none. */
 int vpmu_take_pmi(struct vpmu *p);

@@ -1,8 +1,13 @@
-/* The guest's xAPIC page (SDM Vol. 3A 11.4.1): nothing is mapped at 0xFEE00000 in its EPT,
+/* The guest's local APIC through its three interfaces: the xAPIC page (EPT violations), the
+ * x2APIC MSRs and IA32_APIC_BASE (RDMSR/WRMSR exits, routed here by exit_msr.c).
+ *
+ * The guest's xAPIC page (SDM Vol. 3A 11.4.1): nothing is mapped at 0xFEE00000 in its EPT,
  * so an access exits as an EPT violation with the guest-physical address; the instruction is
  * fetched through the guest's paging and decoded (arch/x86/insn_decode.c) for its register or
  * immediate and its length, and the access goes to the virtual LAPIC (hv/vlapic.c). */
 #include "arch/x86/insn_decode.h"
+#include "arch/x86/msr.h"
+#include "arch/x86/vmx/exit_vpmu.h"
 #include "arch/x86/vmx/exits.h"
 #include "arch/x86/vmx/vmcs.h"
 #include "arch/x86/vmx/vmx_vcpu.h"
@@ -54,4 +59,30 @@ bad:
     domain_stop(v->dom, "xAPIC access at offset 0x%x (rip 0x%lx) that the APIC does not define",
                 off, rip);
     return EXIT_END_SLICE;
+}
+
+/* The x2APIC MSRs (800H-8FFH) and IA32_APIC_BASE.  After an access the vLAPIC is asked for a
+ * delivery only if something waits (an EOI or a TPR write that unblocks the IRR, a self-IPI, a
+ * timer expiry the access brought due): an LVTPC unmask or an EOI with an empty IRR, the
+ * usual end of a PMI handler, leaves nothing to re-evaluate. */
+int apic_msr_access(struct vcpu *v, uint32_t msr, int write, uint64_t *value)
+{
+    struct vmx_vcpu *x = v->arch;
+    int r;
+
+    if (msr >= X2APIC_MSR_BASE && msr <= X2APIC_MSR_LAST) {
+        r = write ? vlapic_msr_write(&v->vlapic, msr, *value, x->regs.exit_tsc)
+                  : vlapic_msr_read(&v->vlapic, msr, value, x->regs.exit_tsc);
+    } else if (msr == MSR_IA32_APIC_BASE) {     /* the state transitions of SDM 11.12.5 */
+        if (!write) {
+            *value = vlapic_base_read(&v->vlapic);
+            return 0;
+        }
+        r = vlapic_base_write(&v->vlapic, *value);   /* a disable drops what was pending */
+    } else {
+        return 1;                              /* not ours */
+    }
+    if (vlapic_has_events(&v->vlapic))
+        v->events_pending = 1;
+    return r;
 }

@@ -151,6 +151,14 @@ void msr_bitmap_build(uint8_t *bitmap)
     }
 }
 
+/* The frequent MSRs first (a guest's PMI handler writes a counter, the overflow status, the
+ * LVTPC and EOI): the vLAPIC's, then the vPMU's; 1: neither, the rules decide. */
+static inline int msr_access_apic_pmu(struct vcpu *v, uint32_t msr, int write, uint64_t *value)
+{
+    int r = apic_msr_access(v, msr, write, value);
+    return r > 0 ? vpmu_msr_access(v, msr, write, value) : r;
+}
+
 static enum exit_action msr_fault(struct vcpu *v, const char *op, uint32_t msr)
 {
     char why[64];
@@ -162,11 +170,11 @@ static enum exit_action msr_fault(struct vcpu *v, const char *op, uint32_t msr)
 enum exit_action exit_rdmsr(struct vcpu *v, struct vmx_vcpu *x)
 {
     uint32_t msr = (uint32_t)x->regs.rcx;
-    const struct msr_rule *r = msr_rule_find(msr);
+    const struct msr_rule *r;
     uint64_t value = 0;
-    int vr = vpmu_msr_access(v, msr, 0, &value);
+    int vr = msr_access_apic_pmu(v, msr, 0, &value);
 
-    if (vr < 0 || (vr > 0 && (!r || (r->read && r->read(v, &value)))))
+    if (vr < 0 || (vr > 0 && (!(r = msr_rule_find(msr)) || (r->read && r->read(v, &value)))))
         return msr_fault(v, "RDMSR", msr);
     set32(&x->regs.rax, value);
     set32(&x->regs.rdx, value >> 32);
@@ -178,10 +186,10 @@ enum exit_action exit_wrmsr(struct vcpu *v, struct vmx_vcpu *x)
 {
     uint32_t msr = (uint32_t)x->regs.rcx;
     uint64_t value = (x->regs.rdx << 32) | (uint32_t)x->regs.rax;
-    const struct msr_rule *r = msr_rule_find(msr);
-    int vr = vpmu_msr_access(v, msr, 1, &value);
+    const struct msr_rule *r;
+    int vr = msr_access_apic_pmu(v, msr, 1, &value);
 
-    if (vr < 0 || (vr > 0 && (!r || (r->write && r->write(v, value)))))
+    if (vr < 0 || (vr > 0 && (!(r = msr_rule_find(msr)) || (r->write && r->write(v, value)))))
         return msr_fault(v, "WRMSR", msr);
     vmx_skip_instruction();
     return EXIT_RESUME;

@@ -139,10 +139,30 @@ enum vmcs_field_nat {                  /* B.4 */
     VMCS_HOST_RIP                = 0x6C16,
 };
 
-/* Checked VMREAD/VMWRITE (arch/x86/vmx/vmx_ops.c): a failure is a hypervisor bug and panics
- * with the field and the VM-instruction error. */
-uint64_t vmcs_read(uint32_t field);
-void vmcs_write(uint32_t field, uint64_t value);
+/* Checked VMREAD/VMWRITE: a failure is a hypervisor bug and panics with the field and the
+ * VM-instruction error (arch/x86/vmx/vmx_ops.c).  Inline, because the exit path makes a dozen
+ * of them: the call, not the instruction, was most of their cost. */
+__attribute__((noreturn, cold)) void vmcs_read_failed(uint32_t field, int cf);
+__attribute__((noreturn, cold)) void vmcs_write_failed(uint32_t field, uint64_t value, int cf);
+
+static inline uint64_t vmcs_read(uint32_t field)
+{
+    uint64_t v;
+    uint8_t cf, zf;
+    __asm__ volatile("vmread %3, %0" : "=rm"(v), "=@ccc"(cf), "=@ccz"(zf) : "r"((uint64_t)field));
+    if (__builtin_expect(cf | zf, 0))
+        vmcs_read_failed(field, cf);
+    return v;
+}
+
+static inline void vmcs_write(uint32_t field, uint64_t value)
+{
+    uint8_t cf, zf;
+    __asm__ volatile("vmwrite %2, %3" : "=@ccc"(cf), "=@ccz"(zf) : "rm"(value), "r"((uint64_t)field)
+                     : "memory");
+    if (__builtin_expect(cf | zf, 0))
+        vmcs_write_failed(field, value, cf);
+}
 
 static inline uint16_t vmcs_read16(enum vmcs_field_16 f) { return (uint16_t)vmcs_read(f); }
 static inline uint64_t vmcs_read64(enum vmcs_field_64 f) { return vmcs_read(f); }

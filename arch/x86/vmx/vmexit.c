@@ -112,22 +112,10 @@ static enum exit_action dispatch(struct vcpu *v, struct vmx_vcpu *x, uint32_t re
  * sample, the virtual PMU's next overflow and the virtual APIC timer's next expiry: it is
  * armed for whichever comes first.  Exits
  * that need none of them do not touch it (the VMCS saves what is left); what it counted is
- * settled when it expires, when the vCPU leaves, and on every exit while the guest's virtual
- * PMU counts — so a guest counter advances by exactly the guest ticks that ran. */
+ * settled when it expires, when the vCPU leaves, before the guest's PMU accesses, and on every
+ * exit while what the guest's virtual PMU counts depends on the CPL (or in domain-switch
+ * mode) — so a guest counter advances by exactly the guest ticks that ran. */
 static uint64_t sub_floor(uint64_t a, uint64_t b) { return a > b ? a - b : 0; }
-
-/* Whether a virtual counter runs: recomputed when the guest writes a PMU MSR, read from
- * v->vpmu_active on the exit path. */
-int vmx_vpmu_counting(const struct vcpu *v)
-{
-    const struct pmu_state *s = &v->vpmu.st;
-    if (!v->dom->vpmu_enabled || !s->global_ctrl)
-        return 0;
-    for (int i = 0; i < PMU_MAX_GP; i++)
-        if (s->evtsel[i] & PERFEVTSEL_EN)
-            return 1;
-    return s->fixed_ctrl != 0;
-}
 
 static inline void timer_arm(struct vcpu *v)
 {
@@ -135,8 +123,8 @@ static inline void timer_arm(struct vcpu *v)
     uint64_t t = x->slice_left, apic;
     if (prof_samples_guests() && v->sample_left < t)
         t = v->sample_left;
-    if (v->vpmu_active) {
-        uint64_t p = vpmu_ticks_to_pmi(&v->vpmu, vmx_guest_cpl());
+    if (vpmu_counting(&v->vpmu)) {
+        uint64_t p = vpmu_ticks_to_pmi(&v->vpmu, vpmu_cpl_matters(&v->vpmu) ? vmx_guest_cpl() : 0);
         if (p < t)
             t = p;
     }
@@ -174,10 +162,11 @@ static inline void timer_settle(struct vcpu *v, int expired, uint64_t tsc)
         prof_sample_guest(v, tsc);
         x->rearm = 1;
     }
-    if (v->vpmu_active) {
+    if (vpmu_counting(&v->vpmu)) {
         /* The timer keeps counting toward the same overflow, so it needs no re-arm for this;
-         * the CPL is the one at the exit (a ring change without an exit is not seen). */
-        vpmu_count(&v->vpmu, vmx_guest_cpl(), ran);
+         * the CPL is the one at the exit (a ring change without an exit is not seen), and
+         * matters only when what counts depends on it (then every exit settles). */
+        vpmu_count(&v->vpmu, vpmu_cpl_matters(&v->vpmu) ? vmx_guest_cpl() : 0, ran);
         if (vpmu_take_pmi(&v->vpmu)) {
             if (vlapic_pmi(&v->vlapic))
                 v->events_pending = 1;       /* delivered before the guest's next instruction */
@@ -248,7 +237,7 @@ void arch_vcpu_run(struct vcpu *v, uint64_t ticks)
         if (x->last_reason >= 0) {
             uint64_t hv = x->regs.entry_tsc - x->mark_tsc;
             v->exit_ticks[x->last_reason] += hv;
-            if (v->vpmu.mode == VPMU_DOMAIN_SWITCH && v->vpmu_active) {
+            if (v->vpmu.mode == VPMU_DOMAIN_SWITCH && vpmu_counting(&v->vpmu)) {
                 vpmu_count_hypervisor(&v->vpmu, hv);   /* the hypervisor's work for it */
                 if (vpmu_take_pmi(&v->vpmu) && vlapic_pmi(&v->vlapic))
                     v->events_pending = 1;
@@ -259,7 +248,7 @@ void arch_vcpu_run(struct vcpu *v, uint64_t ticks)
 
         uint32_t reason = vmcs_read32(VMCS_EXIT_REASON);
         int basic = reason & 0xFFFF;
-        if (basic == EXIT_PREEMPTION_TIMER || v->vpmu_active)
+        if (basic == EXIT_PREEMPTION_TIMER || vpmu_settle_every_exit(&v->vpmu))
             timer_settle(v, basic == EXIT_PREEMPTION_TIMER, x->regs.exit_tsc);
         if (basic < HV_MAX_EXIT_REASONS)
             v->exits[basic]++;

@@ -67,28 +67,15 @@ static int invept(uint64_t type, uint64_t eptp)
 int invept_single(uint64_t eptp) { return invept(1, eptp); }   /* single-context */
 int invept_all(void) { return invept(2, 0); }                  /* all-context */
 
-uint64_t vmcs_read(uint32_t field)
+void vmcs_read_failed(uint32_t field, int cf)
 {
-    uint64_t v;
-    uint8_t cf, zf;
-    __asm__ volatile("vmread %3, %0" : "=rm"(v), "=@ccc"(cf), "=@ccz"(zf) : "r"((uint64_t)field));
-    int r = VMX_RESULT(cf, zf);
-    if (r) {
-        if (field != VMCS_VM_INSTRUCTION_ERROR)
-            vmx_report_failure("VMREAD", r);
-        panic("vmcs_read: VMREAD of field 0x%x failed", field);
-    }
-    return v;
+    if (field != VMCS_VM_INSTRUCTION_ERROR)
+        vmx_report_failure("VMREAD", cf ? 1 : 2);
+    panic("vmcs_read: VMREAD of field 0x%x failed", field);
 }
 
-void vmcs_write(uint32_t field, uint64_t value)
+void vmcs_write_failed(uint32_t field, uint64_t value, int cf)
 {
-    uint8_t cf, zf;
-    __asm__ volatile("vmwrite %2, %3" : "=@ccc"(cf), "=@ccz"(zf) : "rm"(value), "r"((uint64_t)field)
-                     : "memory");
-    int r = VMX_RESULT(cf, zf);
-    if (r) {
-        vmx_report_failure("VMWRITE", r);
-        panic("vmcs_write: VMWRITE of 0x%lx to field 0x%x failed", value, field);
-    }
+    vmx_report_failure("VMWRITE", cf ? 1 : 2);
+    panic("vmcs_write: VMWRITE of 0x%lx to field 0x%x failed", value, field);
 }
