@@ -1,19 +1,19 @@
-/* msrfuzz-oracle.c - guest-stub/msrfuzz.c run on the host against the vPMU itself: the
+/* msrfuzz-oracle.c - guest-stub/msrfuzz.c run on the host against the SDM's rules: the
  * answer perfvisor's guest must get, fault for fault.
  *
  * guest-stub/msrfuzz.c is #included unchanged, after shims for what it takes from
  * guest-stub/lib, so the oracle runs the very loops, value shapes, index lists and checksums
- * of the guest.  Its RDMSR/WRMSR/RDPMC/CPUID go to one `struct vpmu` set up by vpmu_init (the
- * state of a fresh guest vCPU, pmu/vpmu/vpmu.c + pmu/vpmu/pmu_state.c + pmu/vpmu/pmu_msr.h, linked in as
- * they are): safe_rdmsr/safe_wrmsr -> vpmu_rdmsr/vpmu_wrmsr, safe_rdpmc -> vpmu_rdpmc at
- * CPL 0 (the guest stubs run in ring 0, so CR4.PCE does not matter), -1 = #GP (vector 13;
- * the vPMU never raises #UD).  CPUID: leaf 1 and 0AH are vpmu_cpuid's answer over zeros (all
- * pmu_discover looks at in leaf 1 besides PDCM is the APIC bits, which msrfuzz never uses),
- * leaf 0 reports maximum leaf 0AH (perfvisor's contract: >= 0AH), 40000000H the perfvisor
- * signature.  No counter ever advances: the oracle has no time (vpmu_count is never called),
- * which is exactly why msrfuzz only checksums what does not depend on time.
+ * of the guest.  Its RDMSR/WRMSR/RDPMC/CPUID go to tests/boot/msrfuzz-sdm.c, a table of the
+ * PMU MSRs written from the SDM for the CPUID 0AH the guest sees, which shares no code with
+ * the hypervisor's vPMU (pmu/vpmu/): safe_rdmsr/safe_wrmsr -> sdm_pmu_rdmsr/sdm_pmu_wrmsr,
+ * safe_rdpmc -> sdm_pmu_rdpmc at CPL 0 (the guest stubs run in ring 0, so CR4.PCE does not
+ * matter), -1 = #GP (vector 13; the PMU never raises #UD).  CPUID: leaves 1 and 0AH are
+ * sdm_pmu_cpuid's over zeros (all pmu_discover looks at in leaf 1 besides PDCM is the APIC
+ * bits, which msrfuzz never uses), leaf 0 reports maximum leaf 0AH (perfvisor's contract:
+ * >= 0AH), 40000000H the perfvisor signature.  No counter ever advances: the oracle has no
+ * time, which is exactly why msrfuzz only checksums what does not depend on time.
  *
- * What is not the vPMU's: the NMI handler never runs (nmis=0, a line the test ignores), the
+ * What is not the PMU's: the NMI handler never runs (nmis=0, a line the test ignores), the
  * IDT is not needed, guest_start (start.c) has no UART; the command line is parsed by the
  * guest's own guest-stub/lib/multiboot.c.
  *
@@ -23,7 +23,7 @@
  *
  * Build (tests/boot/msrfuzz-test.sh):
  *   gcc -std=gnu11 -O1 -I. -Iinclude -Iguest-stub/lib tests/boot/msrfuzz-oracle.c \
- *       pmu/vpmu/vpmu.c pmu/vpmu/pmu_state.c guest-stub/lib/multiboot.c -o build/tests/msrfuzz/msrfuzz-oracle */
+ *       tests/boot/msrfuzz-sdm.c guest-stub/lib/multiboot.c -o build/tests/msrfuzz/msrfuzz-oracle */
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -31,32 +31,10 @@
 #include <sys/mman.h>
 #include <string.h>     /* -Iguest-stub/lib: the guest's string.h, whose prototypes are libc's */
 
-/* ---- the hypervisor's side: the vPMU ------------------------------------------------------
- * pmu/vpmu/pmu_msr.h and the guest's pmu.h both define pmu_width_mask, pmu_event_available,
- * struct pmu_arch_event and pmu_arch_events[] (differently) and a few identical MSR macros:
- * in this file the vPMU's are renamed / undone (pmu/vpmu/vpmu.c and pmu/vpmu/pmu_state.c are compiled on
- * their own, untouched) so that the guest's header below is compiled exactly as in the guest. */
-#define pmu_width_mask      hv_pmu_width_mask
-#define pmu_event_available hv_pmu_event_available
-#define pmu_arch_event      hv_pmu_arch_event
-#define pmu_arch_events     hv_pmu_arch_events
-#include "pmu/vpmu/vpmu.h"
-#undef pmu_width_mask
-#undef pmu_event_available
-#undef pmu_arch_event
-#undef pmu_arch_events
-#undef FIXED_CTRL_OS
-#undef FIXED_CTRL_USR
-#undef FIXED_CTRL_PMI
-#undef MSR_IA32_FIXED_CTR_CTRL
-#undef MSR_IA32_PERF_CAPABILITIES
-#undef MSR_IA32_PERF_GLOBAL_CTRL
-#undef MSR_IA32_PERF_GLOBAL_OVF_CTRL
-#undef MSR_IA32_PERF_GLOBAL_STATUS
-#undef PERF_CAP_FW_WRITE
+#include "tests/boot/msrfuzz-sdm.h"
 
-static struct vpmu oracle_vpmu;     /* the fresh vCPU's vPMU */
-static unsigned long oracle_accesses[3]; /* rdmsr, wrmsr, rdpmc reaching the vPMU */
+static struct sdm_pmu oracle_pmu;   /* the fresh vCPU's PMU */
+static unsigned long oracle_accesses[3]; /* rdmsr, wrmsr, rdpmc reaching the PMU */
 
 /* ---- guest-stub/lib shims -----------------------------------------------------------------
  * x86.h (inline asm) and idt.h (the IDT and the safe_* instructions) are replaced; guest.h,
@@ -78,7 +56,8 @@ static void cpuid(uint32_t leaf, uint32_t subleaf, uint32_t *a, uint32_t *b, uin
         r[2] = 0x6f736976;
         r[3] = 'r';
     }
-    vpmu_cpuid(&oracle_vpmu, leaf, subleaf, r); /* leaves 1 (PDCM) and 0AH */
+    (void)subleaf;                          /* leaf 0AH has no subleaves */
+    sdm_pmu_cpuid(leaf, r);                 /* leaves 1 (PDCM) and 0AH */
     *a = r[0];
     *b = r[1];
     *c = r[2];
@@ -99,7 +78,7 @@ static int safe_rdmsr(uint32_t msr, uint64_t *value)
 {
     uint64_t v = 0;
     oracle_accesses[0]++;
-    if (vpmu_rdmsr(&oracle_vpmu, msr, &v)) {
+    if (sdm_pmu_rdmsr(&oracle_pmu, msr, &v)) {
         idt_fault_vector = 13;
         return -1;
     }
@@ -111,7 +90,7 @@ static int safe_rdmsr(uint32_t msr, uint64_t *value)
 static int safe_wrmsr(uint32_t msr, uint64_t value)
 {
     oracle_accesses[1]++;
-    if (vpmu_wrmsr(&oracle_vpmu, msr, value)) {
+    if (sdm_pmu_wrmsr(&oracle_pmu, msr, value)) {
         idt_fault_vector = 13;
         return -1;
     }
@@ -122,7 +101,7 @@ static int safe_rdpmc(uint32_t counter, uint64_t *value)
 {
     uint64_t v = 0;
     oracle_accesses[2]++;
-    if (vpmu_rdpmc(&oracle_vpmu, counter, 0 /* CPL 0 */, 0 /* CR4.PCE */, &v)) {
+    if (sdm_pmu_rdpmc(&oracle_pmu, counter, &v))    /* CPL 0 */ {
         idt_fault_vector = 13;
         return -1;
     }
@@ -170,7 +149,7 @@ int main(int argc, char **argv)
     mbi.flags = MB_INFO_CMDLINE;
     mbi.cmdline = (uint32_t)(uintptr_t)cmd;
 
-    vpmu_init(&oracle_vpmu);
+    sdm_pmu_reset(&oracle_pmu);
     int rc = msrfuzz_main(MB_BOOTLOADER_MAGIC, &mbi);
     fprintf(stderr, "msrfuzz-oracle: exit %d; vPMU calls: rdmsr %lu wrmsr %lu rdpmc %lu\n", rc,
             oracle_accesses[0], oracle_accesses[1], oracle_accesses[2]);

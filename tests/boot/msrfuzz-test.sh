@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The vPMU's #GP boundary end to end: guest-stub/msrfuzz.c under perfvisor in Bochs must see
 # exactly what tests/boot/msrfuzz-oracle.c (the same guest source, compiled for the host
-# against a fresh `struct vpmu` from vpmu_init) computes: every "msrfuzz: " line equal, the
-# nmis= line aside (PMIs depend on time, the oracle has none).  Also: the number of RDMSR,
+# against tests/boot/msrfuzz-sdm.c, the SDM's rules as a table, no code of pmu/vpmu/)
+# computes: every "msrfuzz: " line equal, the nmis= line aside (PMIs depend on time, the oracle has none).  Also: the number of RDMSR,
 # WRMSR and RDPMC exits equals the oracle's vPMU calls (every access was intercepted, none ran
 # on the real MSRs); the fuzzer never disturbs other domains (a hello and a compute guest
 # beside it, with short time slices, exit 0 and compute's checksum is the one it has alone).
@@ -34,7 +34,7 @@ for f in "$PV" "$G/msrfuzz.elf" "$G/hello.elf" "$G/compute.elf"; do
 done
 log="$OUT/oracle-build.log"
 if gcc -std=gnu11 -O1 -Wall -I. -Iinclude -Iguest-stub/lib tests/boot/msrfuzz-oracle.c \
-       pmu/vpmu/vpmu.c pmu/vpmu/pmu_state.c guest-stub/lib/multiboot.c -o "$ORACLE" >"$log" 2>&1; then
+       tests/boot/msrfuzz-sdm.c guest-stub/lib/multiboot.c -o "$ORACLE" >"$log" 2>&1; then
     ok "oracle built"
 else
     not_ok "oracle did not build"; finish
