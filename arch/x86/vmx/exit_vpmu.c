@@ -6,6 +6,7 @@
 #include "arch/x86/msr.h"
 #include "arch/x86/vmx/exits.h"
 #include "arch/x86/vmx/vmcs.h"
+#include "arch/x86/vmx/vmx_timer.h"
 #include "arch/x86/vmx/vmx_vcpu.h"
 #include "hv/domain.h"
 #include "pmu/vpmu/vpmu.h"

@@ -1,8 +1,11 @@
-/* The vCPU run loop and the exit dispatch table (one entry per exit reason, SDM Appendix C). */
+/* The vCPU run loop, its accounting, and the exit dispatch table (one entry per exit reason,
+ * SDM Appendix C).  The preemption timer that bounds each guest run is vmx_timer.c's; the
+ * exit handlers (exit_*.c) return what to do next and never call back into this loop. */
 #include "arch/x86/cpu.h"
 #include "arch/x86/vmx/exits.h"
 #include "arch/x86/vmx/vmcs.h"
 #include "arch/x86/vmx/vmx_ops.h"
+#include "arch/x86/vmx/vmx_timer.h"
 #include "arch/x86/vmx/vmx_vcpu.h"
 #include "hv/arch.h"
 #include "hv/console.h"
@@ -107,99 +110,6 @@ static enum exit_action dispatch(struct vcpu *v, struct vmx_vcpu *x, uint32_t re
     return EXIT_END_SLICE;
 }
 
-/* The VMX-preemption timer counts guest time only (it runs in VMX non-root operation), in
- * units of 2^rate TSC ticks.  One timer serves the time slice, the software sampler's next
- * sample, the virtual PMU's next overflow and the virtual APIC timer's next expiry: it is
- * armed for whichever comes first.  Exits
- * that need none of them do not touch it (the VMCS saves what is left); what it counted is
- * settled when it expires, when the vCPU leaves, before the guest's PMU accesses, and on every
- * exit while what the guest's virtual PMU counts depends on the CPL (or in domain-switch
- * mode) — so a guest counter advances by exactly the guest ticks that ran. */
-static uint64_t sub_floor(uint64_t a, uint64_t b) { return a > b ? a - b : 0; }
-
-static inline void timer_arm(struct vcpu *v)
-{
-    struct vmx_vcpu *x = v->arch;
-    uint64_t t = x->slice_left, apic;
-    if (prof_samples_guests() && v->sample_left < t)
-        t = v->sample_left;
-    if (vpmu_counting(&v->vpmu)) {
-        uint64_t p = vpmu_ticks_to_pmi(&v->vpmu, vpmu_cpl_matters(&v->vpmu) ? vmx_guest_cpl() : 0);
-        if (p < t)
-            t = p;
-    }
-    x->apic_bound = 0;
-    if (__builtin_expect(!vlapic_timer_next(&v->vlapic, &apic), 1)) {
-        x->apic_deadline = VMX_APIC_NONE;
-    } else {
-        /* wall time (TSC) to the expiry: guest time runs no faster, so the timer cannot
-         * expire early; apic_timer_poll corrects for the exits in between */
-        uint64_t now = rdtsc(), left = apic > now ? apic - now : 0;
-        x->apic_deadline = apic;
-        if (left < t) {
-            t = left;
-            x->apic_bound = 1;
-        }
-    }
-    t >>= vmx_caps.preempt_rate;
-    x->armed = t > 0xFFFFFFFFull ? 0xFFFFFFFFu : t ? (uint32_t)t : 1;
-    vmcs_write32(VMCS_GUEST_PREEMPTION_TIMER, x->armed);
-    x->rearm = 0;
-}
-
-/* Takes what the timer counted since the last settle off the slice and the next sample, and
- * gives it to the guest's counters (at its current CPL) when they count.  expired: the timer
- * ran out (no need to read it). */
-static inline void timer_settle(struct vcpu *v, int expired, uint64_t tsc)
-{
-    struct vmx_vcpu *x = v->arch;
-    uint32_t remaining = expired ? 0 : vmcs_read32(VMCS_GUEST_PREEMPTION_TIMER);
-    uint64_t ran = (uint64_t)(x->armed - remaining) << vmx_caps.preempt_rate;
-
-    x->armed = remaining;
-    x->slice_left = sub_floor(x->slice_left, ran);
-    if (prof_samples_guests() && (v->sample_left = sub_floor(v->sample_left, ran)) == 0) {
-        prof_sample_guest(v, tsc);
-        x->rearm = 1;
-    }
-    if (vpmu_counting(&v->vpmu)) {
-        /* The timer keeps counting toward the same overflow, so it needs no re-arm for this;
-         * the CPL is the one at the exit (a ring change without an exit is not seen), and
-         * matters only when what counts depends on it (then every exit settles). */
-        vpmu_count(&v->vpmu, vpmu_cpl_matters(&v->vpmu) ? vmx_guest_cpl() : 0, ran);
-        if (vpmu_take_pmi(&v->vpmu)) {
-            if (vlapic_pmi(&v->vlapic))
-                v->events_pending = 1;       /* delivered before the guest's next instruction */
-            x->rearm = 1;
-        }
-    }
-    if (expired)
-        x->rearm = 1;
-}
-
-/* The virtual APIC timer counts the TSC (wall time), the preemption timer guest time only.
- * Before each entry while it counts (or just stopped): an expiry due by now goes to the IRR;
- * if the expiry moved (the guest wrote a timer register, a periodic reload, a stop), or it was
- * the nearest event and hypervisor time has passed since the timer was armed, the timer is
- * settled and re-armed from the TSC.  Nothing happens here while the APIC timer is idle. */
-static inline void apic_timer_poll(struct vcpu *v, uint64_t now)
-{
-    struct vmx_vcpu *x = v->arch;
-    uint64_t d;
-
-    if (vlapic_timer_next(&v->vlapic, &d) && now >= d && vlapic_timer_update(&v->vlapic, now))
-        v->events_pending = 1;           /* delivered at this entry if the guest can take it */
-    if (!vlapic_timer_next(&v->vlapic, &d))
-        d = VMX_APIC_NONE;
-    if (d != x->apic_deadline || x->apic_bound) {
-        timer_settle(v, 0, now);
-        x->rearm = 1;
-    }
-}
-
-void vmx_timer_arm(struct vcpu *v) { timer_arm(v); }
-void vmx_timer_settle(struct vcpu *v, int expired, uint64_t tsc) { timer_settle(v, expired, tsc); }
-
 /* Accounting (in TSC ticks, which Bochs advances one per instruction): guest time is
  * entry -> exit; hypervisor time for an exit is exit -> the next entry of the same vCPU,
  * not counting other domains that ran in between.
@@ -219,7 +129,7 @@ void arch_vcpu_run(struct vcpu *v, uint64_t ticks)
     /* wall time passed while other domains ran: an expiry due meanwhile fires now, once */
     if (v->vlapic.timer.armed && vlapic_timer_update(&v->vlapic, slice_start))
         v->events_pending = 1;
-    timer_arm(v);
+    vmx_timer_arm(v);
 
     while (v->dom->state == DOMAIN_RUNNING) {
         if (v->events_pending)
@@ -249,7 +159,7 @@ void arch_vcpu_run(struct vcpu *v, uint64_t ticks)
         uint32_t reason = vmcs_read32(VMCS_EXIT_REASON);
         int basic = reason & 0xFFFF;
         if (basic == EXIT_PREEMPTION_TIMER || vpmu_settle_every_exit(&v->vpmu))
-            timer_settle(v, basic == EXIT_PREEMPTION_TIMER, x->regs.exit_tsc);
+            vmx_timer_settle(v, basic == EXIT_PREEMPTION_TIMER, x->regs.exit_tsc);
         if (basic < HV_MAX_EXIT_REASONS)
             v->exits[basic]++;
         x->last_reason = basic < HV_MAX_EXIT_REASONS ? basic : -1;
@@ -265,12 +175,12 @@ void arch_vcpu_run(struct vcpu *v, uint64_t ticks)
         if (action == EXIT_END_SLICE || now >= slice_end)
             break;
         if (__builtin_expect(v->vlapic.timer.armed || x->apic_deadline != VMX_APIC_NONE, 0))
-            apic_timer_poll(v, now);
+            vmx_timer_apic_poll(v, now);
         if (x->rearm)
-            timer_arm(v);
+            vmx_timer_arm(v);
     }
     if (x->armed && v->dom->state == DOMAIN_RUNNING) {   /* leaving early: keep countdowns */
-        timer_settle(v, 0, rdtsc());
+        vmx_timer_settle(v, 0, rdtsc());
         if (prof_samples_guests() && !v->sample_left)
             v->sample_left = 1;
     }

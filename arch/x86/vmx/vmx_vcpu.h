@@ -33,9 +33,6 @@ static inline void set32(uint64_t *reg, uint64_t v) { *reg = v & 0xFFFFFFFFull; 
 /* Where a guest's xAPIC registers are (IA32_APIC_BASE, fixed: the guest cannot move them). */
 #define GUEST_XAPIC_BASE 0xFEE00000ull
 
-/* The preemption timer (vmexit.c): settle what it counted, arm it for the next event. */
-void vmx_timer_settle(struct vcpu *v, int expired, uint64_t tsc);
-void vmx_timer_arm(struct vcpu *v);
 /* Delivers what the virtual LAPIC has pending, or opens a window exit (vmx_events.c). */
 void vmx_deliver_events(struct vcpu *v);
 
