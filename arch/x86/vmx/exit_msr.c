@@ -10,6 +10,7 @@
 #include "hv/printf.h"
 #include "hv/string.h"
 #include "hv/vlapic.h"
+#include "pmu/vpmu/pmu_msr.h"
 
 /* IA32_MISC_ENABLE (SDM Vol. 4 Table 2-2, architectural bits).  Writable, with no effect a
  * guest could see: fast strings (0; REP MOVS/STOS run natively either way), automatic thermal
@@ -130,25 +131,54 @@ const struct msr_rule *msr_rule_find(uint32_t msr)
 
 /* Bitmap layout: read-low (MSRs 0-1FFFH) at 0, read-high (C0000000H-C0001FFFH) at 1024,
  * write-low at 2048, write-high at 3072.  A set bit makes the access exit. */
-static void bitmap_clear(uint8_t *bitmap, uint32_t msr, int write)
+static void bitmap_set(uint8_t *bitmap, uint32_t msr, int write, int exits)
 {
     uint32_t base = write ? 2048 : 0;
     if (msr >= 0xC0000000u) {
         base += 1024;
         msr -= 0xC0000000u;
     }
-    bitmap[base + msr / 8] &= (uint8_t)~(1u << (msr % 8));
+    if (exits)
+        bitmap[base + msr / 8] |= (uint8_t)(1u << (msr % 8));
+    else
+        bitmap[base + msr / 8] &= (uint8_t)~(1u << (msr % 8));
+}
+
+/* One row of the bitmap's policy: `count` consecutive MSRs from `first`. */
+struct msr_row {
+    uint32_t first, count;
+    enum msr_access access;
+};
+
+#define MSR_ROWS (sizeof(rules) / sizeof(rules[0]) + PMU_MSR_KINDS + 2)
+
+/* The policy as data: the rules above, the vPMU's rows from pmu_msrs[] (every architectural
+ * PMU MSR exits, enumerated or not, so that the absent ones #GP as on hardware), the vLAPIC's
+ * x2APIC range and IA32_APIC_BASE (always emulated). */
+static unsigned msr_rows(struct msr_row *rows)
+{
+    unsigned n = 0;
+    for (unsigned i = 0; i < sizeof(rules) / sizeof(rules[0]); i++)
+        rows[n++] = (struct msr_row){ rules[i].msr, 1, rules[i].access };
+    for (unsigned k = 0; k < PMU_MSR_KINDS; k++)
+        rows[n++] = (struct msr_row){ pmu_msrs[k].base, pmu_msrs[k].slots, MSR_EMULATE };
+    rows[n++] = (struct msr_row){ X2APIC_MSR_BASE, X2APIC_MSR_LAST - X2APIC_MSR_BASE + 1,
+                                  MSR_EMULATE };
+    rows[n++] = (struct msr_row){ MSR_IA32_APIC_BASE, 1, MSR_EMULATE };
+    return n;
 }
 
 void msr_bitmap_build(uint8_t *bitmap)
 {
-    memset(bitmap, 0xFF, 4096);
-    for (unsigned i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
-        if (rules[i].access == MSR_PASS || rules[i].access == MSR_PASS_READ)
-            bitmap_clear(bitmap, rules[i].msr, 0);
-        if (rules[i].access == MSR_PASS)
-            bitmap_clear(bitmap, rules[i].msr, 1);
-    }
+    struct msr_row rows[MSR_ROWS];
+    unsigned n = msr_rows(rows);
+
+    memset(bitmap, 0xFF, 4096);            /* an MSR no row names exits, and #GPs */
+    for (unsigned i = 0; i < n; i++)
+        for (uint32_t msr = rows[i].first; msr - rows[i].first < rows[i].count; msr++) {
+            bitmap_set(bitmap, msr, 0, rows[i].access == MSR_EMULATE);
+            bitmap_set(bitmap, msr, 1, rows[i].access != MSR_PASS);
+        }
 }
 
 /* The frequent MSRs first (a guest's PMI handler writes a counter, the overflow status, the
