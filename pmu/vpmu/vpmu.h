@@ -17,9 +17,10 @@
  *   - RDPMC exiting on; vpmu_rdpmc; #GP(0) on -1, else EDX:EAX = value, RIP advanced;
  *   - CPUID: vpmu_cpuid after the rest of the policy, for every leaf (it only touches 01H and
  *     0AH); leaf 0 must report a maximum leaf >= 0AH for the guest to look;
- *   - vpmu_count with the unhalted TSC ticks the guest ran, at the CPL it ran at: every VM
- *     exit (CPU switch mode), plus vpmu_count_hypervisor for the hypervisor's work on its
- *     behalf (domain switch mode);
+ *   - vpmu_count with the unhalted TSC ticks the guest ran, at the CPL it ran at: at every VM
+ *     exit while vpmu_settle_every_exit(), else at least before every PMU access and RDPMC
+ *     and at the overflow (the result is the same), plus vpmu_count_hypervisor for the
+ *     hypervisor's work on its behalf (domain switch mode);
  *   - before VM entry, arm the VMX-preemption timer for vpmu_ticks_to_pmi(guest CPL) ticks
  *     (scaled by the timer's rate) so an overflow exits exactly when it happens;
  *   - after vpmu_count, if vpmu_take_pmi() is 1, deliver the PMI through the vLAPIC's LVTPC
