@@ -56,7 +56,7 @@
 #define APIC_ICR_HI     0x310   /* xAPIC only: MSR 830H holds both halves */
 #define APIC_LVT_TIMER  0x320
 #define APIC_LVT_THERM  0x330
-#define APIC_LVT_PMC    0x340
+#define APIC_LVT_PMC    0x340   /* LVT performance-monitoring counters (11.5.1); x2APIC MSR 834H */
 #define APIC_LVT_LINT0  0x350
 #define APIC_LVT_LINT1  0x360
 #define APIC_LVT_ERROR  0x370

@@ -1,11 +1,10 @@
 #include "arch/x86/lapic.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/msr.h"
-#include "pmu/vpmu/pmu_msr.h"
+#include "hv/vlapic.h"               /* the APIC's register map and IA32_APIC_BASE bits, once */
+#include "pmu/vpmu/pmu_msr.h"         /* the LVTPC's layout */
 
-#define APIC_BASE_EXTD    (1ull << 10)   /* x2APIC mode: registers are MSRs 800H-8FFH */
-#define APIC_BASE_ENABLE  (1ull << 11)   /* the APIC is globally enabled */
-#define APIC_BASE_ADDR    0xFFFFFF000ull /* xAPIC page (identity-mapped, uncached) */
+#define APIC_BASE_ADDR    0xFFFFFF000ull /* xAPIC page (identity-mapped, uncached; Figure 11-5) */
 
 static int x2apic;
 static volatile uint32_t *lvtpc;
@@ -13,7 +12,7 @@ static volatile uint32_t *lvtpc;
 static void lvtpc_write(uint32_t v)
 {
     if (x2apic)
-        wrmsr(MSR_X2APIC_LVTPC, v);
+        wrmsr(X2APIC_MSR(APIC_LVT_PMC), v);
     else
         *lvtpc = v;
 }
@@ -21,10 +20,10 @@ static void lvtpc_write(uint32_t v)
 int lapic_pmi_as_nmi(void)
 {
     uint64_t base = rdmsr(MSR_IA32_APIC_BASE);
-    if (!(base & APIC_BASE_ENABLE))
+    if (!(base & APIC_BASE_EN))
         return -1;
     x2apic = (base & APIC_BASE_EXTD) != 0;
-    lvtpc = (volatile uint32_t *)(uintptr_t)((base & APIC_BASE_ADDR) + LAPIC_LVTPC);
+    lvtpc = (volatile uint32_t *)(uintptr_t)((base & APIC_BASE_ADDR) + APIC_LVT_PMC);
     lvtpc_write(LVT_DELIVERY_NMI);
     return 0;
 }

@@ -120,9 +120,9 @@ static inline uint64_t fixed_ctrl_with(uint64_t v, unsigned i, unsigned field)
 /* ---- IA32_PERF_CAPABILITIES (Vol. 4 Table 2-2) ---- */
 #define PERF_CAP_FW_WRITE       (1ull << 13)  /* IA32_A_PMCx exist: full-width counter writes */
 
-/* ---- the LVT performance-counter register (Vol. 3A 11.5.1): where a PMI goes ---- */
-#define LAPIC_LVTPC             0x340   /* offset in the xAPIC page */
-#define MSR_X2APIC_LVTPC        0x834   /* x2APIC MSR */
+/* ---- the LVT performance-counter register (Vol. 3A 11.5.1): where a PMI goes ----
+ * Its address is the local APIC's, defined with the others in hv/vlapic.h: APIC_LVT_PMC (offset
+ * 340H in the xAPIC page) and X2APIC_MSR(APIC_LVT_PMC) (MSR 834H, Table 11-6). */
 #define LVT_VECTOR_MASK         0xFFu
 #define LVT_DELIVERY_SHIFT      8
 #define LVT_DELIVERY_MASK       (7u << 8)

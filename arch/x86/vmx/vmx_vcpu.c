@@ -1,6 +1,7 @@
 /* VMX set-up: VMXON, one VMCS per vCPU with its host and initial guest state, switching the
  * loaded vCPU, and the helpers exit handlers share. */
 #include "arch/x86/vmx/vmx_vcpu.h"
+#include "boot/multiboot.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/gdt.h"
 #include "arch/x86/msr.h"
@@ -15,14 +16,15 @@
 #include "hv/printf.h"
 #include "hv/string.h"
 
-#define MB1_LOADER_MAGIC 0x2BADB002u
-#define AR_UNUSABLE      (1u << 16)   /* segment access rights: unusable (SDM 25.4.1) */
+/* Guest segment access rights in the VMCS format (SDM Vol. 3C 25.4.1, Table 25-2; descriptor
+ * types from Vol. 3A 3.4.5.1 Table 3-1 and 7.2.2): */
+#define AR_UNUSABLE      (1u << 16)   /* segment unusable */
 #define AR_CODE32        0xC09Bu      /* G, D/B, P, S, type 11 (code exec/read accessed) */
 #define AR_DATA32        0xC093u      /* G, D/B, P, S, type 3 (data read/write accessed) */
 #define AR_TSS32_BUSY    0x008Bu      /* P, type 11 (busy 32-bit TSS) */
-#define PAT_POWER_ON     0x0007040600070406ull
-#define FXSAVE_FCW_INIT  0x037F       /* x87 control word after FNINIT */
-#define MXCSR_INIT       0x1F80       /* all SSE exceptions masked */
+#define PAT_POWER_ON     0x0007040600070406ull  /* IA32_PAT after RESET (Vol. 3A 13.12.4, Table 13-11) */
+#define FXSAVE_FCW_INIT  0x037F       /* x87 control word after FNINIT (Vol. 1 8.1.5) */
+#define MXCSR_INIT       0x1F80       /* all SSE exceptions masked, after RESET (Vol. 1 10.2.3) */
 
 static uint8_t *msr_bitmap;
 static struct vcpu *loaded;            /* the vCPU whose VMCS is current */
@@ -177,7 +179,7 @@ static void setup_guest_state(struct domain *d, struct vmx_vcpu *x)
     vmcs_writenat(VMCS_GUEST_PENDING_DBG_EXCEPTIONS, 0);
     vmcs_write32(VMCS_GUEST_PREEMPTION_TIMER, 0);
 
-    x->regs.rax = MB1_LOADER_MAGIC;
+    x->regs.rax = MB1_BOOTLOADER_MAGIC;         /* what a multiboot1 loader leaves in EAX */
     x->regs.rbx = d->mbinfo;
     *(uint16_t *)&x->fxsave[0] = FXSAVE_FCW_INIT;
     *(uint32_t *)&x->fxsave[24] = MXCSR_INIT;
