@@ -1,9 +1,12 @@
 /* The guest's virtual PMU (guest-wide profiling, docs: DESIGN.md "Two kinds of profiling"):
  * one per vCPU, an Intel architectural PMU whose registers and SDM rules are pmu/vpmu/pmu_state.c
- * (the same code the host tests' PMU model runs) and whose events come from the software
- * backend: TSC ticks.
+ * (the same code the host tests' PMU model runs) and whose events come from a backend chosen
+ * once per vCPU, reached only through struct vpmu_backend_ops (pmu/vpmu/vpmu_backend.h): the
+ * software backend (TSC ticks, pmu/vpmu/vpmu_sw.c), which every vCPU uses today, or the
+ * hardware backend (real counters, pmu/vpmu/vpmu_hw.c, not wired into VMX yet).
  *
- * What the guest sees (CPUID leaf 0AH, IA32_PERF_CAPABILITIES; reasons in pmu/vpmu/vpmu.c):
+ * What the guest sees with the software backend (CPUID leaf 0AH, IA32_PERF_CAPABILITIES;
+ * reasons in pmu/vpmu/vpmu_sw.c):
  *   version 5; 4 GP counters of 48 bits; EBX: only UnHalted Core Cycles (3CH/00H) and
  *   UnHalted Reference Cycles (3CH/01H) available; fixed counters 1 (core cycles) and 2
  *   (reference cycles) of 48 bits, enumerated by ECX = 110b with EDX[4:0] = 0, so fixed
@@ -24,7 +27,8 @@
  *   - before VM entry, arm the VMX-preemption timer for vpmu_ticks_to_pmi(guest CPL) ticks
  *     (scaled by the timer's rate) so an overflow exits exactly when it happens;
  *   - after vpmu_count, if vpmu_take_pmi() is 1, deliver the PMI through the vLAPIC's LVTPC
- *     before the guest runs another instruction.
+ *     before the guest runs another instruction;
+ *   - vpmu_save when the vCPU leaves the CPU for another one, vpmu_restore when it comes back.
  * Errors: 0, or -1 where the real CPU raises #GP. */
 #ifndef PMU_VPMU_H
 #define PMU_VPMU_H
@@ -32,6 +36,7 @@
 #include <stdint.h>
 
 #include "pmu/vpmu/pmu_state.h"
+#include "pmu/vpmu/vpmu_backend.h"
 
 /* The VEE 2011 paper's two guest-wide modes: when the vPMU's counters run. */
 enum vpmu_mode {
@@ -41,20 +46,34 @@ enum vpmu_mode {
 };
 
 struct vpmu {
-    struct pmu_state st;      /* caps and registers; no pointers, embeddable per vCPU */
+    struct pmu_state st;      /* caps and registers, as the guest sees them */
+    const struct vpmu_backend_ops *ops;   /* the backend, chosen at init, never changed */
+    const void *backend_ctx;  /* its context (NULL: software; struct vpmu_hw_ctx: hardware) */
+    unsigned backend_errors;  /* backend operations that failed (real MSRs faulted) */
     enum vpmu_mode mode;      /* VPMU_CPU_SWITCH after vpmu_init */
     int pmi_pending;          /* a counter with INT / fixed PMI overflowed; vpmu_take_pmi */
     uint64_t overflows;       /* wraps that raised a PMI, in all (statistics) */
     /* The counting plan, recomputed when a control register is written (vpmu_wrmsr): the
      * counters a TSC tick advances at CPL 0 [0] and CPL > 0 [1] (pmu_state_counting's bits,
-     * both cycle events), and those enabled for them that are not modelled. */
+     * both cycle events), and those enabled for them that are not modelled.  The software
+     * backend's (its program operation); all 0 with the hardware backend, whose counters
+     * need no time from the hypervisor. */
     uint64_t counting[2], unmodelled[2];
     int active;               /* some counter counts (or tries to): time must reach them */
     int moved;                /* a write may have moved the next PMI; vpmu_take_moved */
 };
 
-/* Software-backend caps and RESET values (IA32_PERF_GLOBAL_CTRL: GP enable bits set). */
+/* The backend's caps and RESET values (IA32_PERF_GLOBAL_CTRL: GP enable bits set); ops and
+ * ctx stay the vCPU's backend for good. */
+void vpmu_init_backend(struct vpmu *p, const struct vpmu_backend_ops *ops, const void *ctx);
+
+/* vpmu_init_backend with the software backend. */
 void vpmu_init(struct vpmu *p);
+
+/* vCPU switches (backend save / restore): nothing to do for the software backend; the hardware
+ * backend moves the counters off and onto the real PMU. */
+void vpmu_save(struct vpmu *p);
+void vpmu_restore(struct vpmu *p);
 
 /* Rewrites leaf 0AH entirely (any subleaf) and leaf 01H ECX[15] (PDCM); other leaves and
  * registers are left as the caller filled them. regs = EAX, EBX, ECX, EDX. */
@@ -65,7 +84,8 @@ void vpmu_cpuid(const struct vpmu *p, uint32_t leaf, uint32_t subleaf, uint32_t 
 int vpmu_msr_is_pmu(uint32_t msr);
 
 /* RDMSR/WRMSR: 0, or -1 = inject #GP (not enumerated, reserved bit set, read-only).  The
- * counters must be current (vpmu_count up to the access) for both. */
+ * counters must be current (software backend: vpmu_count up to the access) for both; the
+ * backend's read brings in what it holds itself, its program takes a write to the counters. */
 int vpmu_rdmsr(struct vpmu *p, uint32_t msr, uint64_t *v);
 int vpmu_wrmsr(struct vpmu *p, uint32_t msr, uint64_t v);
 /* The same for an address the caller looked up (pmu_msr_lookup). */
@@ -77,7 +97,9 @@ int vpmu_write(struct vpmu *p, enum pmu_msr_kind k, unsigned idx, uint64_t v);
  * The value is the counter's full 48 bits. */
 int vpmu_rdpmc(struct vpmu *p, uint32_t ecx, int cpl, int cr4_pce, uint64_t *v);
 
-/* `ticks` unhalted TSC ticks at privilege level cpl (0 = OS, else USR): every counter enabled
+/* The software backend's event source (pmu/vpmu/vpmu_sw.c); with the hardware backend
+ * vpmu_counting() is 0 and nothing calls it.
+ * `ticks` unhalted TSC ticks at privilege level cpl (0 = OS, else USR): every counter enabled
  * for UnHalted Core Cycles or UnHalted Reference Cycles at that CPL advances (PERFEVTSELx.EN
  * and OS/USR, or FIXED_CTR_CTRL's OS/USR for fixed 1 and 2, and IA32_PERF_GLOBAL_CTRL).
  * Not counted: other events, and a GP counter with INV, EDGE or a non-zero CMASK (those
@@ -91,7 +113,8 @@ void vpmu_count(struct vpmu *p, int cpl, uint64_t ticks);
  * CPU switch mode. */
 void vpmu_count_hypervisor(struct vpmu *p, uint64_t ticks);
 
-/* Ticks at cpl until the first enabled counter with INT / PMI overflows; UINT64_MAX: none.
+/* The backend's arm_overflow: ticks at cpl until the first enabled counter with INT / PMI
+ * overflows; UINT64_MAX: none (or the backend's counters raise it themselves).
  * vpmu_count(p, cpl, n) sets pmi_pending for n >= this, not for fewer. */
 uint64_t vpmu_ticks_to_pmi(const struct vpmu *p, int cpl);
 

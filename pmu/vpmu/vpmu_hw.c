@@ -1,6 +1,7 @@
 /* The guest vPMU's hardware backend: guest counters on real ones (pmu/vpmu/vpmu_hw.h). */
 #include "pmu/vpmu/vpmu_hw.h"
 #include "hv/printf.h"
+#include "pmu/vpmu/vpmu.h"
 
 #define LEGACY_WRITE_MASK 0xFFFFFFFFull   /* IA32_PMCx takes EAX only (Vol. 3B 20.2.6) */
 
@@ -208,6 +209,57 @@ int vpmu_hw_pmi(const struct hwpmu_ops *o, const struct vpmu_hw_host *h, struct 
         if ((g & PERF_GLOBAL_FIXED(i)) && (fixed_ctrl_field(guest->fixed_ctrl, i) & FIXED_CTRL_PMI))
             return 1;
     return 0;
+}
+
+/* ---- the backend interface ---- */
+
+static const struct vpmu_hw_ctx *ctx_of(const struct vpmu *p)
+{
+    return p->backend_ctx;
+}
+
+static void hw_caps(const void *ctx, struct pmu_caps *caps)
+{
+    vpmu_hw_guest_caps(((const struct vpmu_hw_ctx *)ctx)->h, caps);
+}
+
+static int hw_load(struct vpmu *p)
+{
+    int r = vpmu_hw_load(ctx_of(p)->o, ctx_of(p)->h, &p->st);
+    return r < 0 ? r : 0;       /* > 0: counters restored through IA32_PMCx, not an error */
+}
+
+static int hw_program(struct vpmu *p, enum pmu_msr_kind k)
+{
+    (void)k;                    /* every counter and control is rewritten: a few WRMSRs */
+    return hw_load(p);
+}
+
+static int hw_save(struct vpmu *p)
+{
+    return vpmu_hw_save(ctx_of(p)->o, ctx_of(p)->h, &p->st);
+}
+
+static uint64_t hw_arm_overflow(const struct vpmu *p, int cpl)
+{
+    (void)p;
+    (void)cpl;
+    return UINT64_MAX;          /* the real counter overflows and raises the PMI itself */
+}
+
+const struct vpmu_backend_ops vpmu_hw_backend = {
+    .name = "hardware", .caps = hw_caps, .program = hw_program, .read = hw_save,
+    .arm_overflow = hw_arm_overflow, .save = hw_save, .restore = hw_load,
+};
+
+int vpmu_hw_overflow(struct vpmu *p)
+{
+    int r = vpmu_hw_pmi(ctx_of(p)->o, ctx_of(p)->h, &p->st);
+    if (r == 1) {
+        p->pmi_pending = 1;     /* one PMI, however many counters overflowed */
+        p->overflows++;
+    }
+    return r;
 }
 
 static void msr_entry(struct vpmu_hw_msr_entry *e, uint32_t msr, uint64_t v)

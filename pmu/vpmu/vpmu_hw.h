@@ -121,6 +121,26 @@ uint64_t vpmu_hw_exit_global_ctrl(const struct vpmu_hw_host *h, const struct pmu
  * HWPMU_EIO if an MSR faulted. */
 int vpmu_hw_pmi(const struct hwpmu_ops *o, const struct vpmu_hw_host *h, struct pmu_state *guest);
 
+/* ---- the backend interface (pmu/vpmu/vpmu_backend.h): vpmu_hw_backend ----
+ * A vCPU on real counters: vpmu_init_backend(p, &vpmu_hw_backend, ctx) with ctx a struct
+ * vpmu_hw_ctx that outlives it.  The operations are the functions above on p->st:
+ *   caps: vpmu_hw_guest_caps;  program: vpmu_hw_load (the real counters take the write);
+ *   read: vpmu_hw_save (values and overflow bits from the real counters);
+ *   arm_overflow: UINT64_MAX (the real counter raises its own PMI, see vpmu_hw_overflow);
+ *   save: vpmu_hw_save;  restore: vpmu_hw_load.
+ * A load that cannot restore a GP counter exactly (no full-width writes) is not an error. */
+struct vpmu;
+
+struct vpmu_hw_ctx {
+    const struct hwpmu_ops *o;          /* the real PMU's MSRs and CPUID */
+    const struct vpmu_hw_host *h;       /* as vpmu_hw_probe found it */
+};
+
+/* The NMI of a real PMI arrived while this vCPU's counters were loaded: vpmu_hw_pmi on p->st;
+ * a guest counter with PMI enabled overflowed -> pmi_pending (vpmu_take_pmi), as the software
+ * backend's vpmu_count sets it.  Returns vpmu_hw_pmi's result. */
+int vpmu_hw_overflow(struct vpmu *p);
+
 /* ---- the MSR-load-list form (Vol. 3C 25.7.2, 25.8.2, table "Format of an MSR Entry") ---- */
 
 /* One entry of a VM-entry/VM-exit MSR-load (or VM-exit MSR-store) area.  The area is an array

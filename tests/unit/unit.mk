@@ -35,9 +35,10 @@ UNIT_SRC_ring         := pmu/sampling/ring.c
 UNIT_SRC_prof_names   := pmu/sampling/prof_names.c
 UNIT_SRC_pmu_model    := $(UNIT_DIR)/pmu_model.c pmu/vpmu/pmu_state.c
 UNIT_SRC_hw_pmu       := pmu/sampling/hw_pmu.c hv/printf.c $(UNIT_DIR)/pmu_model.c pmu/vpmu/pmu_state.c
-UNIT_SRC_vpmu         := pmu/vpmu/vpmu.c pmu/vpmu/pmu_state.c
+UNIT_SRC_vpmu         := pmu/vpmu/vpmu.c pmu/vpmu/vpmu_sw.c pmu/vpmu/pmu_state.c
 UNIT_SRC_vpmu_hw      := pmu/vpmu/vpmu_hw.c pmu/sampling/hw_pmu.c hv/printf.c $(UNIT_DIR)/pmu_model.c \
                          pmu/vpmu/pmu_state.c
+UNIT_SRC_vpmu_backend := pmu/vpmu/vpmu.c pmu/vpmu/vpmu_sw.c $(UNIT_SRC_vpmu_hw)
 
 # -fno-pie/-no-pie everywhere: boot_info reads multiboot1 structures through 32-bit
 # addresses, so the test's static buffers must lie below 4 GiB.

@@ -200,7 +200,9 @@ int arch_vcpu_init(struct vcpu *v)
         return -1;
     }
     loaded = NULL;                     /* force a full load before the first entry */
-    vpmu_init(&v->vpmu);
+    /* the vPMU's backend, once per vCPU: software (TSC + preemption timer); the hardware
+     * backend (vpmu_hw_backend) is not wired into VMX yet (GLOBAL_CTRL load controls, NMIs) */
+    vpmu_init_backend(&v->vpmu, &vpmu_sw_backend, NULL);
     v->vpmu.mode = v->dom->vpmu_mode;
     vlapic_init(&v->vlapic, (uint32_t)v->id);
     setup_controls(v->dom, x);
@@ -222,6 +224,7 @@ void vmx_vcpu_load(struct vcpu *v)
         old->cr2 = read_cr2();
         vmx_debug_regs_save(old);
         fxsave(old->fxsave);
+        vpmu_save(&loaded->vpmu);
     }
     int r = vmptrld(x->vmcs_pa);
     if (r) {
@@ -233,6 +236,7 @@ void vmx_vcpu_load(struct vcpu *v)
     write_cr2(x->cr2);
     vmx_debug_regs_load(x);
     fxrstor(x->fxsave);
+    vpmu_restore(&v->vpmu);
     loaded = v;
 }
 
