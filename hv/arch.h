@@ -27,13 +27,6 @@ int arch_vcpu_init(struct vcpu *v);
  * when the time is used up or the domain is no longer running. */
 void arch_vcpu_run(struct vcpu *v, uint64_t ticks);
 
-/* What a sample needs from the loaded vCPU. */
-struct guest_sample_state {
-    uint64_t ip, cr3, fp;              /* RIP, CR3, frame pointer (RBP/EBP) */
-    uint8_t cpl, mode, word64;         /* mode: enum cap_mode; word64: 64-bit code (CS.L) */
-};
-void arch_vcpu_sample_state(struct vcpu *v, struct guest_sample_state *s);
-
 /* Reads guest linear memory of the loaded vCPU through its page tables; 0 or -1 (unmapped). */
 int arch_guest_read(struct vcpu *v, uint64_t gva, void *buf, uint64_t len);
 

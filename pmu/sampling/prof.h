@@ -32,14 +32,33 @@ int prof_init(const char *cmdline);
  * started, and the caller ends the run. */
 int prof_start(void);
 
-/* Software backend: guest events until the next sample of v, and the sample itself, taken
- * by the architecture when that many guest ticks have run. */
-static inline int prof_samples_guests(void) { return prof.enabled && prof.backend == 0; }
-void prof_sample_guest(struct vcpu *v, uint64_t tsc);
+/* A guest memory reader: copies len bytes of the sampled vCPU's linear memory at gva,
+ * through the guest's own paging, into buf; 0, or -1 when any of it is unmapped.  ctx is
+ * the architecture's (the sampler only passes it back). */
+struct guest_mem_reader {
+    int (*read)(void *ctx, uint64_t gva, void *buf, uint64_t len);
+    void *ctx;
+};
 
-/* Hardware backend: an NMI arrived while v ran (or, for prof_host_nmi, while the hypervisor
- * ran at rip); returns 1 if it was the PMU's overflow, now sampled. */
-int prof_guest_nmi(struct vcpu *v, uint64_t tsc);
+/* What a sample records of the guest, as the architecture saw it at the exit: the sampler
+ * takes it as given and never asks the architecture for more (docs/ARCHITECTURE.md "The
+ * sample"). */
+struct guest_sample_state {
+    uint64_t ip, cr3, fp;              /* instruction pointer, address space, frame pointer */
+    uint8_t cpl, mode, word64;         /* mode: enum cap_mode; word64: 64-bit code (a word is
+                                        * 8 bytes in the call chain's frames, else 4) */
+    struct guest_mem_reader mem;       /* for the call-chain walk from fp */
+};
+
+/* Software backend: guest events until the next sample of v, and the sample itself, taken
+ * by the architecture when that many guest ticks have run, with the guest's state then. */
+static inline int prof_samples_guests(void) { return prof.enabled && prof.backend == 0; }
+void prof_sample_guest(struct vcpu *v, uint64_t tsc, const struct guest_sample_state *st);
+
+/* Hardware backend: an NMI arrived while v ran (its state st at the exit; or, for
+ * prof_host_nmi, while the hypervisor ran at rip); returns 1 if it was the PMU's overflow,
+ * now sampled. */
+int prof_guest_nmi(struct vcpu *v, uint64_t tsc, const struct guest_sample_state *st);
 int prof_host_nmi(uint64_t rip);
 
 /* Moves ring contents and accounting into capture frames, as far as the console queue has

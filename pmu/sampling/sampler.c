@@ -3,7 +3,6 @@
 #include "pmu/sampling/callchain.h"
 #include "pmu/sampling/prof_state.h"
 #include "pmu/sampling/hw_backend.h"
-#include "hv/arch.h"
 #include "hv/errno.h"
 #include "hv/mm.h"
 #include "hv/printf.h"
@@ -59,11 +58,11 @@ int prof_start(void)
     return 0;
 }
 
-int prof_guest_nmi(struct vcpu *v, uint64_t tsc)
+int prof_guest_nmi(struct vcpu *v, uint64_t tsc, const struct guest_sample_state *st)
 {
     if (!prof.enabled || prof.backend != CAP_BACKEND_HARDWARE || !hw_backend_overflowed())
         return 0;
-    prof_sample_guest(v, tsc);
+    prof_sample_guest(v, tsc, st);
     return 1;
 }
 
@@ -75,29 +74,22 @@ int prof_host_nmi(uint64_t rip)
     return 1;
 }
 
-static int guest_read(void *ctx, uint64_t addr, void *buf, uint64_t len)
-{
-    return arch_guest_read(ctx, addr, buf, len);
-}
-
-void prof_sample_guest(struct vcpu *v, uint64_t tsc)
+void prof_sample_guest(struct vcpu *v, uint64_t tsc, const struct guest_sample_state *st)
 {
     struct domain *d = v->dom;
     struct cap_sample *s = ring_reserve(&prof_state.rings[d->id]);
-    struct guest_sample_state st;
 
     if (s) {
-        arch_vcpu_sample_state(v, &st);
         s->domain = (uint8_t)d->id;
         s->vcpu = (uint8_t)v->id;
-        s->cpl = st.cpl;
-        s->mode = st.mode;
+        s->cpl = st->cpl;
+        s->mode = st->mode;
         s->tsc = tsc;
-        s->ip = st.ip;
-        s->cr3 = st.cr3;
+        s->ip = st->ip;
+        s->cr3 = st->cr3;
         s->weight = v->sample_weight;
-        s->depth = prof.callchain ? (uint8_t)callchain_walk(st.fp, st.word64, (int)prof.callchain,
-                                                           s->chain, guest_read, v) : 0;
+        s->depth = prof.callchain ? (uint8_t)callchain_walk(st->fp, st->word64, (int)prof.callchain,
+                                                           s->chain, st->mem.read, st->mem.ctx) : 0;
         ring_commit(&prof_state.rings[d->id]);
     }
     v->sample_left = v->sample_weight = next_period();

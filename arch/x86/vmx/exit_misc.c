@@ -2,6 +2,7 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/vmx/exits.h"
 #include "arch/x86/vmx/vmcs.h"
+#include "arch/x86/vmx/vmx_guest.h"
 #include "arch/x86/vmx/vmx_vcpu.h"
 #include "hv/domain.h"
 #include "hv/hypercall.h"
@@ -69,7 +70,9 @@ enum exit_action exit_exception_nmi(struct vcpu *v, struct vmx_vcpu *x)
     uint32_t info = vmcs_read32(VMCS_EXIT_INTR_INFO);
     (void)x;
     if ((info & INTR_TYPE_MASK) == INTR_TYPE_NMI) {
-        prof_guest_nmi(v, x->regs.exit_tsc);   /* a PMU overflow samples the guest */
+        struct guest_sample_state st;
+        vmx_guest_sample_state(v, &st);
+        prof_guest_nmi(v, x->regs.exit_tsc, &st);   /* a PMU overflow samples the guest */
         return EXIT_RESUME;
     }
     vmx_dump_guest(v, EXIT_EXCEPTION_NMI);

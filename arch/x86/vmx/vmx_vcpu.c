@@ -270,11 +270,6 @@ void vmx_inject_exception(struct vcpu *v, int vector, int has_error_code, uint32
                 vmcs_readnat(VMCS_GUEST_RIP), why);
 }
 
-int vmx_guest_cpl(void)
-{
-    return (vmcs_read32(VMCS_GUEST_SS_AR) >> 5) & 3;   /* DPL, bits 6:5 of access rights */
-}
-
 /* Register numbering of exit qualifications: 0 RAX, 1 RCX, 2 RDX, 3 RBX, 4 RSP, 5 RBP, 6 RSI,
  * 7 RDI, 8-15 R8-R15 (SDM Vol. 3C Table 28-3). */
 static uint64_t *gpr_slot(struct vmx_vcpu *x, int index)
@@ -287,11 +282,6 @@ static uint64_t *gpr_slot(struct vmx_vcpu *x, int index)
 }
 
 /* In 64-bit mode (CS.L, access-rights bit 13) a register operand is 64 bits, else 32. */
-int vmx_guest_64bit(void)
-{
-    return (vmcs_read32(VMCS_GUEST_CS_AR) >> 13) & 1;
-}
-
 uint64_t vmx_gpr_read(struct vmx_vcpu *x, int index)
 {
     uint64_t *p = gpr_slot(x, index);
