@@ -17,6 +17,7 @@
 #include "apic.h"
 #include "div64.h"
 #include "guest.h"
+#include "check.h"
 #include "idt.h"
 
 #define VEC             0x40
@@ -58,15 +59,9 @@ static void check(int ok, const char *mode, const char *rule, const char *fmt, .
 static void check(int ok, const char *mode, const char *rule, const char *fmt, ...)
 {
     va_list ap;
-    printf("apictimer: %s %s%s%s", ok ? "PASS" : "FAIL", mode, *mode ? "-" : "", rule);
-    if (!ok) {
-        failures++;
-        printf(": ");
-        va_start(ap, fmt);
-        vprintf(fmt, ap);
-        va_end(ap);
-    }
-    printf("\n");
+    va_start(ap, fmt);
+    failures += check_line("apictimer", mode, ok, rule, fmt, ap);
+    va_end(ap);
 }
 
 /* Give up the rest of the slice (perfvisor: HLT with IF=1); back here on a fresh one. */

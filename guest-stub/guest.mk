@@ -8,7 +8,7 @@ GUEST_NAMES   := hello compute exitbench bad hotspot pmu procs chain pmucheck gp
 GUEST_DIR     := $(BUILD)/guest-stub
 GUEST_OBJDIR  := $(GUEST_DIR)/obj
 
-GUEST_CFLAGS  := -m32 -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-builtin \
+GUEST_CFLAGS  := -m32 -std=gnu11 -O2 -g -ffile-prefix-map=$(CURDIR)=. -Wall -Wextra -Werror -ffreestanding -fno-builtin \
 	-fno-pic -fno-pie -fno-stack-protector -fno-omit-frame-pointer \
 	-fno-asynchronous-unwind-tables -mno-sse -mno-mmx -mno-80387 \
 	-nostdinc -isystem $(shell $(CC) -print-file-name=include) -Iguest-stub/lib
@@ -32,7 +32,7 @@ $(GUEST_OBJDIR)/%.o: guest-stub/%.c
 
 $(GUEST_OBJDIR)/lib/%.o: guest-stub/lib/%.asm
 	@mkdir -p $(dir $@)
-	$(NASM) -f elf32 -g -o $@ $<
+	$(NASM) -f elf32 -o $@ $<   # no -g: nasm 2.16 writes the absolute build directory into DWARF
 
 $(GUEST_DIR)/%.elf: $(GUEST_OBJDIR)/%.o $(GUEST_LIB_OBJ) guest-stub/linker.ld
 	$(CC) $(GUEST_LDFLAGS) -o $@ $(GUEST_LIB_OBJ) $<

@@ -14,6 +14,7 @@
  * kernel does when it gives up. */
 #include "fault.h"
 #include "guest.h"
+#include "check.h"
 
 #define MSR_APIC_BASE   0x1B
 #define MSR_MCG_CAP     0x179
@@ -57,15 +58,9 @@ static void check(int ok, const char *rule, const char *fmt, ...)
 static void check(int ok, const char *rule, const char *fmt, ...)
 {
     va_list ap;
-    printf("qemutest: %s %s", ok ? "PASS" : "FAIL", rule);
-    if (!ok) {
-        failures++;
-        printf(": ");
-        va_start(ap, fmt);
-        vprintf(fmt, ap);
-        va_end(ap);
-    }
-    printf("\n");
+    va_start(ap, fmt);
+    failures += check_line("qemutest", "", ok, rule, fmt, ap);
+    va_end(ap);
 }
 
 static volatile uint32_t *xapic(uint32_t off)
