@@ -21,6 +21,7 @@ UNIT_SRC_boot_info    := boot/boot_info.c hv/printf.c hv/console.c $(UNIT_DIR)/f
 UNIT_SRC_vuart        := hv/vuart.c
 UNIT_SRC_console_queue := hv/console_queue.c
 UNIT_SRC_fwcfg        := hv/fwcfg.c
+UNIT_SRC_acpi         := hv/acpi.c
 UNIT_SRC_vdev         := hv/vdev.c hv/domain.c hv/vuart.c hv/fwcfg.c hv/cmdline.c hv/printf.c \
                          hv/console.c $(UNIT_DIR)/fake_console.c $(UNIT_DIR)/fake_prof.c
 UNIT_SRC_domain       := $(UNIT_SRC_vdev)
