@@ -54,10 +54,14 @@ static void reset_registers(struct vlapic *a)
 {
     uint32_t id = a->id;
     uint64_t base = a->base;
+    void (*level_eoi)(void *, int) = a->level_eoi;
+    void *level_eoi_ctx = a->level_eoi_ctx;
 
     memset(a, 0, sizeof(*a));
     a->id = id;
     a->base = base;
+    a->level_eoi = level_eoi;
+    a->level_eoi_ctx = level_eoi_ctx;
     a->svr = 0xFF;
     a->dfr = 0xFFFFFFFF;
     for (int i = 0; i < VLAPIC_NLVT; i++)
@@ -147,11 +151,29 @@ int vlapic_local_fixed(struct vlapic *a, enum vlapic_lvt lvt)
     return accept_fixed(a, e & LVT_VECTOR_MASK);
 }
 
+int vlapic_deliver(struct vlapic *a, int vec, int level)
+{
+    if (!accept_fixed(a, (uint32_t)vec & 0xFF))
+        return 0;
+    if (level)
+        set_bit(a->tmr, vec);
+    else
+        clear_bit(a->tmr, vec);
+    return 1;
+}
+
+/* 11.8.5: the EOI of a level-triggered vector (TMR set) is broadcast to the I/O APICs. */
 static void eoi(struct vlapic *a)
 {
     int v = highest(a->isr);
-    if (v >= 0)
-        clear_bit(a->isr, v);
+    if (v < 0)
+        return;
+    clear_bit(a->isr, v);
+    if (test_bit(a->tmr, v)) {
+        clear_bit(a->tmr, v);
+        if (a->level_eoi)
+            a->level_eoi(a->level_eoi_ctx, v);
+    }
 }
 
 /* An IPI from the ICR: only those this vCPU sends to itself are delivered. */
@@ -206,7 +228,7 @@ static int reg_read(struct vlapic *a, uint32_t off, uint32_t *v, uint64_t now)
         return REG_OK;
     }
     if (off >= APIC_TMR0 && off < APIC_TMR0 + 0x80) {
-        *v = 0;                                 /* every interrupt is edge-triggered */
+        *v = a->tmr[(off - APIC_TMR0) >> 4];    /* level: only from the I/O APIC */
         return REG_OK;
     }
     switch (off) {

@@ -29,7 +29,10 @@
  * at the access, and the lead calls vlapic_timer_update when vlapic_timer_next's deadline has
  * passed.
  *
- * Not modelled: level-triggered interrupts (TMR reads 0), LVT CMCI (max LVT is 5),
+ * Level-triggered interrupts come only from the I/O APIC (vlapic_deliver): their vector's TMR
+ * bit is set, and the EOI that retires it is broadcast to the level_eoi hook (11.8.5).
+ *
+ * Not modelled: level-triggered local interrupts (LINT0/1), LVT CMCI (max LVT is 5),
  * EOI-broadcast suppression, IPIs to other CPUs (dropped and counted in ipi_dropped),
  * SMI/INIT/ExtINT delivery modes. */
 #ifndef HV_VLAPIC_H
@@ -123,6 +126,11 @@ struct vlapic {
     int disabled;               /* IA32_APIC_BASE.EN = 0: globally disabled (11.4.3) */
     uint64_t base;              /* IA32_APIC_BASE's address and BSP bits (fixed) */
     uint64_t ipi_dropped;       /* ICR writes that target another CPU or an unsupported mode */
+    uint32_t tmr[8];            /* level-triggered vectors in the ISR/IRR (vlapic_deliver) */
+    /* EOI of a level-triggered vector, broadcast to the I/O APIC (hv/vioapic.h); kept across
+     * a reset like the ID */
+    void (*level_eoi)(void *ctx, int vec);
+    void *level_eoi_ctx;
 };
 
 /* RESET/INIT state (11.4.7.1): LVTs masked, SVR 0FFH (software-disabled), DFR all ones; xAPIC
@@ -207,6 +215,11 @@ void vlapic_set_x2apic(struct vlapic *a, int on);
  * than fixed/NMI), else 1 after: fixed -> IRR[vector] set; NMI -> nmi_pending set.  Sets the
  * LVTPC mask bit, as the CPU does on PMI delivery, so the guest's handler must unmask it. */
 int vlapic_pmi(struct vlapic *a);
+
+/* An interrupt message from the I/O APIC (fixed delivery, already addressed to this APIC):
+ * IRR[vec] as for any fixed interrupt, and TMR[vec] set for level (cleared for edge).
+ * 1 if it reached the IRR; a software-disabled APIC or a vector below 16 refuses it. */
+int vlapic_deliver(struct vlapic *a, int vec, int level);
 
 /* Whether anything waits in the IRR or as an NMI: after an access that leaves this 0, there
  * is nothing for the lead to deliver (what was pending before is already being delivered). */

@@ -31,6 +31,7 @@ UNIT_SRC_guest_paging := arch/x86/guest_paging.c
 UNIT_SRC_insn_decode  := arch/x86/insn_decode.c
 UNIT_SRC_vlapic       := hv/vlapic.c hv/vlapic_timer.c
 UNIT_SRC_vlapic_timer := hv/vlapic.c hv/vlapic_timer.c
+UNIT_SRC_vioapic      := hv/vioapic.c hv/vlapic.c hv/vlapic_timer.c
 UNIT_SRC_callchain    := pmu/sampling/callchain.c
 UNIT_SRC_ring         := pmu/sampling/ring.c
 UNIT_SRC_prof_names   := pmu/sampling/prof_names.c
