@@ -2,12 +2,29 @@
 #include "boot/multiboot.h"
 #include "hv/string.h"
 
+/* Segment descriptors (SDM Vol. 3A 3.4.5): base 0, limit 0xFFFFF in 4 KiB units (G=1), D/B=1
+ * (32-bit), present, DPL 0; type 0xB code execute/read, 0x3 data read/write, accessed as the
+ * hidden parts the VMCS loads at entry say (vmx_vcpu.c AR_CODE32 / AR_DATA32). */
+#define GDT_FLAT_CODE32 0x00CF9B000000FFFFull
+#define GDT_FLAT_DATA32 0x00CF93000000FFFFull
+
+void guest_mbinfo_gdt(uint8_t *gmem)
+{
+    uint64_t *gdt = (uint64_t *)(void *)(gmem + GUEST_GDT_GPA);
+    memset(gdt, 0, GUEST_GDT_SIZE);
+    gdt[GUEST_MB_CS / 8] = GDT_FLAT_CODE32;
+    gdt[GUEST_MB_DS / 8] = GDT_FLAT_DATA32;
+}
+
 int guest_mbinfo_build(uint8_t *gmem, uint64_t gsize, uint64_t at, const char *cmdline,
                        const struct guest_module *mods, int nmods)
 {
     static const char loader[] = "perfvisor";
     const struct { uint64_t base, len; uint32_t type; } map[] = {
-        { 0, GUEST_EBDA_START, MB_MEMORY_AVAILABLE },
+        { 0, GUEST_GDT_GPA, MB_MEMORY_AVAILABLE },
+        { GUEST_GDT_GPA, GUEST_GDT_SIZE, MB_MEMORY_RESERVED },       /* the handoff's GDT */
+        { GUEST_GDT_GPA + GUEST_GDT_SIZE, GUEST_EBDA_START - GUEST_GDT_GPA - GUEST_GDT_SIZE,
+          MB_MEMORY_AVAILABLE },
         { GUEST_EBDA_START, 0x100000 - GUEST_EBDA_START, MB_MEMORY_RESERVED },
         { 0x100000, gsize - 0x100000, MB_MEMORY_AVAILABLE },
     };

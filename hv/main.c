@@ -70,6 +70,7 @@ static void domain_build(struct domain *d, int id, const struct boot_module *m)
         domain_stop(d, "cannot load its modules: %s", err);
         return;
     }
+    guest_mbinfo_gdt(gmem);
     if (guest_mbinfo_build(gmem, d->mem_size, GUEST_MBINFO_GPA, d->cmdline, placed, nmods) < 0) {
         domain_stop(d, "cannot build its multiboot information (command line or module "
                     "strings too long?)");

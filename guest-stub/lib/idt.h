@@ -25,7 +25,9 @@
 
 #define IDT_ISR          __attribute__((interrupt))
 #define IDT_FATAL_STATUS 99     /* exit status after an unexpected exception */
+#ifndef IDT_KERNEL_CS                   /* a guest may define its own before including this */
 #define IDT_KERNEL_CS    0x08   /* entry.asm's code selector */
+#endif
 #define IDT_GATE_INT     0x8E   /* present, DPL 0, 32-bit interrupt gate (clears IF) */
 
 /* What the CPU pushes for an interrupt or exception without a privilege change. */

@@ -5,7 +5,8 @@
 # injected #GP, QEMU's fw_cfg against the truth, a command line without perfvisor's keys,
 # multiboot modules from module= compared with the host files; a kernel that halts after an
 # abort, with and without --halt-fails; and the local APIC timer (guest-stub/apictimer.c: one-shot,
-# periodic, masked, TSC-deadline, xAPIC and x2APIC, wall time beside a busy domain).  Ends with
+# periodic, masked, TSC-deadline, xAPIC and x2APIC, wall time beside a busy domain); and a kernel
+# that keeps the GDT of the multiboot handoff, as under GRUB (guest-stub/gdthandoff.c).  Ends with
 # "peer tests: N passed, N failed".
 set -u
 cd "$(dirname "$0")/../.."
@@ -95,5 +96,18 @@ expect '^\[1:at\] apictimer: 0 failure\(s\)$'
 expect_no 'apictimer: FAIL'
 # compute is undisturbed: xorshift32 over 20,000,000 iterations, computed on the host
 expect '^\[2:compute\] compute: iters=20000000 checksum=cc2881d6 '
+
+# 4. the handoff's GDT, as GRUB and QEMU -kernel leave one: a kernel that loads no GDT of its own
+# builds interrupt gates with the CS it was entered with, and takes and returns from INT 0x80, #DE
+# and #UD (with GDTR limit 0, the first of them triple-faulted)
+run_pv gdthandoff "$G/gdthandoff.elf:name=gdt"
+expect_rc 0
+expect '^\[1:gdt\] gdthandoff: gdtr base=0x5000 limit=0x17 cs=0x8 ds=0x10$'
+for rule in gdtr-covers-handoff-selectors gdt-cs-flat-32bit-code gdt-ds-flat-32bit-data \
+    gdt-reserved-in-memory-map reload-data-segments int80-through-handoff-cs-returns \
+    divide-error-returns invalid-opcode-returns; do
+    expect "^\[1:gdt\] gdthandoff: PASS $rule\$"
+done
+expect '^\[1:gdt\] gdthandoff: 0 failure\(s\)$'
 
 summary peer

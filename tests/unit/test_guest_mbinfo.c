@@ -29,8 +29,8 @@ static void test_info_fields(void **state)
     int n = guest_mbinfo_build(g, gsize, GUEST_MBINFO_GPA, "name=hello mem=16", NULL, 0);
     const struct mb1_info *mi = (const void *)(g + GUEST_MBINFO_GPA);
 
-    /* info, 3 map entries, the command line and "perfvisor", back to back */
-    assert_int_equal(n, sizeof(struct mb1_info) + 3 * sizeof(struct mb1_mmap_entry) +
+    /* info, 5 map entries, the command line and "perfvisor", back to back */
+    assert_int_equal(n, sizeof(struct mb1_info) + 5 * sizeof(struct mb1_mmap_entry) +
                         sizeof("name=hello mem=16") + sizeof("perfvisor"));
     assert_int_equal(mi->flags, MB1_INFO_MEMORY | MB1_INFO_CMDLINE | MB1_INFO_MEM_MAP |
                                 MB1_INFO_LOADER_NAME);
@@ -53,25 +53,45 @@ static void test_memory_map(void **state)
     assert_true(guest_mbinfo_build(g, gsize, GUEST_MBINFO_GPA, "", NULL, 0) > 0);
     const struct mb1_info *mi = (const void *)(g + GUEST_MBINFO_GPA);
     assert_int_equal(mi->mem_upper, 63 * 1024);
-    assert_int_equal(mi->mmap_length, 3 * 24);
+    assert_int_equal(mi->mmap_length, 5 * 24);
 
     /* walk it the way the spec says: size does not count itself */
     const struct { uint64_t addr, len; uint32_t type; } want[] = {
-        { 0, 0x9FC00, MB_MEMORY_AVAILABLE },
+        { 0, 0x5000, MB_MEMORY_AVAILABLE },
+        { 0x5000, 0x1000, MB_MEMORY_RESERVED },                 /* the handoff's GDT */
+        { 0x6000, 0x9FC00 - 0x6000, MB_MEMORY_AVAILABLE },
         { 0x9FC00, 0x100000 - 0x9FC00, MB_MEMORY_RESERVED },
         { 0x100000, 63 * MiB, MB_MEMORY_AVAILABLE },
     };
     int count = 0;
     for (uint32_t p = mi->mmap_addr; p < mi->mmap_addr + mi->mmap_length; count++) {
         const struct mb1_mmap_entry *e = (const void *)(g + p);
-        assert_true(count < 3);
+        assert_true(count < 5);
         assert_int_equal(e->size, 20);
         assert_int_equal(e->addr, want[count].addr);
         assert_int_equal(e->len, want[count].len);
         assert_int_equal(e->type, want[count].type);
         p += e->size + 4;
     }
-    assert_int_equal(count, 3);
+    assert_int_equal(count, 5);
+    free(g);
+}
+
+/* The handoff GDT: GDTR's selectors at entry index flat 32-bit code and data (GRUB's layout). */
+static void test_handoff_gdt(void **state)
+{
+    (void)state;
+    uint64_t gsize = 4 * MiB;
+    uint8_t *g = new_guest(gsize);
+    memset(g + GUEST_GDT_GPA, 0xAA, GUEST_GDT_SIZE);
+    guest_mbinfo_gdt(g);
+    const uint64_t *gdt = (const void *)(g + GUEST_GDT_GPA);
+    assert_int_equal(gdt[0], 0);
+    assert_int_equal(gdt[GUEST_MB_CS / 8], 0x00CF9B000000FFFFull);   /* base 0, 4 GiB, D=1, P, code */
+    assert_int_equal(gdt[GUEST_MB_DS / 8], 0x00CF93000000FFFFull);   /* base 0, 4 GiB, B=1, P, data */
+    assert_true(GUEST_MB_GDT_LIMIT >= (GUEST_MB_CS | 7) && GUEST_MB_GDT_LIMIT >= (GUEST_MB_DS | 7));
+    assert_int_equal(gdt[GUEST_MB_GDT_LIMIT / 8 + 1], 0);            /* the rest of the page zeroed */
+    assert_true(GUEST_GDT_GPA + GUEST_GDT_SIZE <= GUEST_MBINFO_GPA);
     free(g);
 }
 
@@ -94,7 +114,7 @@ static void test_cmdline_must_fit_the_page(void **state)
     (void)state;
     uint64_t gsize = 16 * MiB;
     uint8_t *g = new_guest(gsize);
-    size_t room = GUEST_MBINFO_SIZE - sizeof(struct mb1_info) - 3 * sizeof(struct mb1_mmap_entry) -
+    size_t room = GUEST_MBINFO_SIZE - sizeof(struct mb1_info) - 5 * sizeof(struct mb1_mmap_entry) -
                   sizeof("perfvisor");                       /* for the cmdline and its NUL */
     char *cl = malloc(room + 1);
     memset(cl, 'c', room);
@@ -211,6 +231,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_info_fields),
         cmocka_unit_test(test_memory_map),
+        cmocka_unit_test(test_handoff_gdt),
         cmocka_unit_test(test_placed_at_other_address),
         cmocka_unit_test(test_cmdline_must_fit_the_page),
         cmocka_unit_test(test_guest_too_small),

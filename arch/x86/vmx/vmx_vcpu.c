@@ -134,12 +134,12 @@ static void setup_guest_state(struct domain *d, struct vmx_vcpu *x)
     vmcs_writenat(VMCS_GUEST_CR3, 0);
 
     static const struct { uint32_t sel, base, limit, ar; uint16_t value; uint32_t arv; } segs[] = {
-        { VMCS_GUEST_CS_SEL, VMCS_GUEST_CS_BASE, VMCS_GUEST_CS_LIMIT, VMCS_GUEST_CS_AR, 0x08, AR_CODE32 },
-        { VMCS_GUEST_SS_SEL, VMCS_GUEST_SS_BASE, VMCS_GUEST_SS_LIMIT, VMCS_GUEST_SS_AR, 0x10, AR_DATA32 },
-        { VMCS_GUEST_DS_SEL, VMCS_GUEST_DS_BASE, VMCS_GUEST_DS_LIMIT, VMCS_GUEST_DS_AR, 0x10, AR_DATA32 },
-        { VMCS_GUEST_ES_SEL, VMCS_GUEST_ES_BASE, VMCS_GUEST_ES_LIMIT, VMCS_GUEST_ES_AR, 0x10, AR_DATA32 },
-        { VMCS_GUEST_FS_SEL, VMCS_GUEST_FS_BASE, VMCS_GUEST_FS_LIMIT, VMCS_GUEST_FS_AR, 0x10, AR_DATA32 },
-        { VMCS_GUEST_GS_SEL, VMCS_GUEST_GS_BASE, VMCS_GUEST_GS_LIMIT, VMCS_GUEST_GS_AR, 0x10, AR_DATA32 },
+        { VMCS_GUEST_CS_SEL, VMCS_GUEST_CS_BASE, VMCS_GUEST_CS_LIMIT, VMCS_GUEST_CS_AR, GUEST_MB_CS, AR_CODE32 },
+        { VMCS_GUEST_SS_SEL, VMCS_GUEST_SS_BASE, VMCS_GUEST_SS_LIMIT, VMCS_GUEST_SS_AR, GUEST_MB_DS, AR_DATA32 },
+        { VMCS_GUEST_DS_SEL, VMCS_GUEST_DS_BASE, VMCS_GUEST_DS_LIMIT, VMCS_GUEST_DS_AR, GUEST_MB_DS, AR_DATA32 },
+        { VMCS_GUEST_ES_SEL, VMCS_GUEST_ES_BASE, VMCS_GUEST_ES_LIMIT, VMCS_GUEST_ES_AR, GUEST_MB_DS, AR_DATA32 },
+        { VMCS_GUEST_FS_SEL, VMCS_GUEST_FS_BASE, VMCS_GUEST_FS_LIMIT, VMCS_GUEST_FS_AR, GUEST_MB_DS, AR_DATA32 },
+        { VMCS_GUEST_GS_SEL, VMCS_GUEST_GS_BASE, VMCS_GUEST_GS_LIMIT, VMCS_GUEST_GS_AR, GUEST_MB_DS, AR_DATA32 },
     };
     for (unsigned i = 0; i < sizeof(segs) / sizeof(segs[0]); i++) {
         vmcs_write(segs[i].sel, segs[i].value);
@@ -155,8 +155,8 @@ static void setup_guest_state(struct domain *d, struct vmx_vcpu *x)
     vmcs_writenat(VMCS_GUEST_TR_BASE, 0);
     vmcs_write32(VMCS_GUEST_TR_LIMIT, 0x67);
     vmcs_write32(VMCS_GUEST_TR_AR, AR_TSS32_BUSY);
-    vmcs_writenat(VMCS_GUEST_GDTR_BASE, 0);          /* the kernel loads its own GDT and IDT */
-    vmcs_write32(VMCS_GUEST_GDTR_LIMIT, 0);
+    vmcs_writenat(VMCS_GUEST_GDTR_BASE, GUEST_GDT_GPA); /* the flat GDT the selectors index, */
+    vmcs_write32(VMCS_GUEST_GDTR_LIMIT, GUEST_MB_GDT_LIMIT); /* as GRUB leaves it; no IDT yet */
     vmcs_writenat(VMCS_GUEST_IDTR_BASE, 0);
     vmcs_write32(VMCS_GUEST_IDTR_LIMIT, 0);
 
