@@ -40,6 +40,7 @@ int domain_configure(struct domain *d, int id, const char *cmdline, char *err, i
     }
     d->mem_size = ((mem_mib << 20) + (2 << 20) - 1) & ~((2ull << 20) - 1); /* whole 2 MiB pages */
     fwcfg_init(&d->fwcfg, d->mem_size, 1);
+    legacy_init(&d->legacy);
     char mode[16] = "cpu-switch";
     cmdline_get(cmdline, "vpmu", mode, sizeof(mode));
     d->vpmu_enabled = strcmp(mode, "off") != 0;

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include "perfvisor/limits.h"
 #include "hv/fwcfg.h"
+#include "hv/legacy_ports.h"
 #include "hv/vuart.h"
 #include "hv/vlapic.h"
 #include "pmu/vpmu/vpmu.h"
@@ -58,6 +59,7 @@ struct domain {
     char stop_reason[192];
     struct vuart uart;
     struct fwcfg fwcfg;                /* QEMU's fw_cfg device, for test kernels */
+    struct legacy_ports legacy;        /* PIC, PIT, CMOS/RTC, port 80H, resets: hv/legacy_ports.h */
     uint64_t ignored_io;               /* accesses to ports nobody emulates */
     uint16_t first_ignored_port;
     void *arch;                        /* architecture state (EPT) */

@@ -24,6 +24,15 @@ void vdev_io(struct vcpu *v, uint16_t port, int size, int is_in, uint32_t *value
         domain_exit(d, (int)(*value & 0xFF), "");
         return;
     }
+    switch (legacy_io(&d->legacy, port, size, is_in, value)) {
+    case LEGACY_OK:
+        return;
+    case LEGACY_RESET:                  /* ends this domain, never the machine */
+        domain_stop(d, "the guest asked for a reset");
+        return;
+    case LEGACY_NONE:
+        break;
+    }
     /* Nothing here: reads float high like an empty ISA bus; count it so it shows. */
     if (d->ignored_io++ == 0)
         d->first_ignored_port = port;

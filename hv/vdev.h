@@ -1,5 +1,5 @@
-/* Port I/O of a domain: virtual COM1, the exit-status port, QEMU's fw_cfg (hv/fwcfg.h),
- * everything else ignored. */
+/* Port I/O of a domain: virtual COM1, the exit-status port, QEMU's fw_cfg (hv/fwcfg.h), the
+ * legacy PC ports (hv/legacy_ports.h), everything else ignored. */
 #ifndef HV_VDEV_H
 #define HV_VDEV_H
 

@@ -119,6 +119,27 @@ static void test_other_port_write_leaves_value(void **state)
     assert_int_equal(d.first_ignored_port, 0x70);
 }
 
+/* The legacy ports (hv/legacy_ports.h) are not counted; a reset request through the 8042
+ * or CF9H stops this domain with its reason. */
+static void test_legacy_ports_and_reset(void **state)
+{
+    (void)state;
+    out8(0x70, 0x09);
+    assert_int_equal(in(0x71, 1), 0x25);
+    assert_int_equal(in(0x21, 1), 0xFF);
+    assert_int_equal(d.ignored_io, 0);
+    assert_int_equal(d.state, DOMAIN_RUNNING);
+    out8(0x64, 0xFE);
+    assert_int_equal(d.state, DOMAIN_STOPPED);
+    assert_string_equal(d.stop_reason, "the guest asked for a reset");
+    setup(state);
+    assert_int_equal(d.state, DOMAIN_RUNNING);
+    out8(0xCF9, 0x02);
+    assert_int_equal(d.state, DOMAIN_RUNNING);
+    out8(0xCF9, 0x06);
+    assert_int_equal(d.state, DOMAIN_STOPPED);
+}
+
 /* fw_cfg at 510H/511H (hv/fwcfg.h): the signature byte by byte, the domain's RAM size (mem=8)
  * with one 32-bit read after a 16-bit selector write; neither port counts as ignored. */
 static void test_fwcfg_ports(void **state)
@@ -144,6 +165,7 @@ int main(void)
         cmocka_unit_test_setup(test_exit_port_read_is_ignored_port, setup),
         cmocka_unit_test_setup(test_other_ports_float_high_and_are_counted, setup),
         cmocka_unit_test_setup(test_other_port_write_leaves_value, setup),
+        cmocka_unit_test_setup(test_legacy_ports_and_reset, setup),
         cmocka_unit_test_setup(test_fwcfg_ports, setup),
     };
     return cmocka_run_group_tests_name("hv/vdev.c", tests, NULL, NULL);
