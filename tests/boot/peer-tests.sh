@@ -110,4 +110,20 @@ for rule in gdtr-covers-handoff-selectors gdt-cs-flat-32bit-code gdt-ds-flat-32b
 done
 expect '^\[1:gdt\] gdthandoff: 0 failure\(s\)$'
 
+# the legacy ports a kernel probes (hv/legacy_ports.h): PIC initialised and masked as Linux does,
+# the RTC and CMOS, the PIT's channel 2 through port 61H; a reset request through the keyboard
+# controller or CF9H ends that domain only, the well-behaved one beside them finishes
+run_pv legacy "$G/legacy.elf" "$G/legacy.elf:name=kbc reset=kbc" "$G/legacy.elf:name=cf9 reset=cf9" \
+    "$G/hello.elf:name=fine"
+expect_rc 1
+for rule in pic-imr-reads-back pic-no-request-in-service rtc-status rtc-date cmos-ram pit-out2-expires; do
+    expect "^\[1:legacy\] legacy: PASS $rule\$"
+done
+expect '^perfvisor: domain 1 \(legacy\) exited with status 0$'
+expect '^perfvisor: domain 2 \(kbc\) stopped: the guest asked for a reset$'
+expect '^perfvisor: domain 3 \(cf9\) stopped: the guest asked for a reset$'
+expect_no 'still running after the reset request'
+expect '^perfvisor: domain 4 \(fine\) exited with status 0$'
+expect_no 'unemulated I/O ports'
+
 summary peer
