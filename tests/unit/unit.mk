@@ -16,6 +16,7 @@ UNIT_SRC_cmdline      := hv/cmdline.c
 UNIT_SRC_frames       := hv/frames.c
 UNIT_SRC_page_alloc   := hv/page_alloc.c hv/frames.c hv/printf.c hv/console.c $(UNIT_DIR)/fake_console.c
 UNIT_SRC_mbkernel     := hv/mbkernel.c hv/printf.c
+UNIT_SRC_linux_loader := hv/linux_loader.c hv/printf.c
 UNIT_SRC_guest_mbinfo := hv/guest_mbinfo.c hv/guest_modules.c hv/cmdline.c hv/printf.c
 UNIT_SRC_boot_info    := boot/boot_info.c hv/printf.c hv/console.c $(UNIT_DIR)/fake_console.c
 UNIT_SRC_vuart        := hv/vuart.c
