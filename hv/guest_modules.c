@@ -6,16 +6,40 @@
 
 #define PAGE 0x1000ull
 
-int guest_module_owner(const char *cmdline)
+/* N from "key=N": N >= 1, 0 if there is no key=, -1 if N is not a positive number. */
+static int marker_domain(const char *cmdline, const char *key)
 {
     char buf[16];
     uint64_t n;
 
-    if (!cmdline_get(cmdline, GUEST_MODULE_OF_KEY, buf, sizeof(buf)))
+    if (!cmdline_get(cmdline, key, buf, sizeof(buf)))
         return 0;
     if (parse_u64(buf, &n) || n == 0 || n > 0x7FFFFFFF)
         return -1;
     return (int)n;
+}
+
+int guest_module_owner(const char *cmdline)
+{
+    int mod = marker_domain(cmdline, GUEST_MODULE_OF_KEY);
+    int initrd = marker_domain(cmdline, GUEST_INITRD_OF_KEY);
+
+    if (mod && initrd && mod != initrd)
+        return -1;
+    return mod ? mod : initrd;
+}
+
+int guest_module_initrd_of(const char *cmdline)
+{
+    return marker_domain(cmdline, GUEST_INITRD_OF_KEY);
+}
+
+int guest_modules_initrd(const struct boot_module *const *mods, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (guest_module_initrd_of(mods[i]->cmdline) > 0)
+            return i;
+    return -1;
 }
 
 int guest_modules_place(uint8_t *gmem, uint64_t gsize, uint64_t above,

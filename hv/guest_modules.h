@@ -11,11 +11,22 @@
 #include "hv/guest_mbinfo.h"
 
 #define GUEST_MODULE_OF_KEY "perfvisor.module-of"
-#define GUEST_MAX_MODULES   8         /* per domain */
+/* Domain N's initrd (the CLI's initrd=PATH).  Until the Linux loader is wired into domain_build
+ * it is also one of domain N's multiboot modules, as GRUB and QEMU's -initrd give a multiboot
+ * kernel its initrd; guest_modules_initrd finds it among them for the Linux loader. */
+#define GUEST_INITRD_OF_KEY "perfvisor.initrd-of"
+#define GUEST_MAX_MODULES   8         /* per domain, its initrd included */
 
-/* The domain a GRUB module belongs to: N (>= 1) from perfvisor.module-of=N, 0 if it has no
- * marker (it is a kernel: a domain of its own), -1 if the marker is not a positive number. */
+/* The domain a GRUB module belongs to: N (>= 1) from perfvisor.module-of=N or
+ * perfvisor.initrd-of=N, 0 if it has neither marker (it is a kernel: a domain of its own), -1 if
+ * the marker is not a positive number or the two name different domains. */
 int guest_module_owner(const char *cmdline);
+/* N (>= 1) if the GRUB module is domain N's initrd (perfvisor.initrd-of=N), 0 if it has no
+ * such marker, -1 if the marker is not a positive number. */
+int guest_module_initrd_of(const char *cmdline);
+/* Index among a domain's n modules (in GRUB order, as guest_module_owner assigns them) of its
+ * initrd: the first one marked perfvisor.initrd-of; -1 if none is. */
+int guest_modules_initrd(const struct boot_module *const *mods, int n);
 
 /* Copies the n modules (host bytes at mods[i]->start, identity-mapped) into guest memory gmem
  * of gsize bytes, each at the next page boundary at or above `above`, and fills out[i] (the

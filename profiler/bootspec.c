@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "util.h"
 
@@ -30,7 +31,9 @@ char *boot_spec_find_image(const char *image_opt, const char **source)
 
 #define MAX_GRUB_MODULES PV_MAX_GRUB_MODULES   /* include/perfvisor/limits.h */
 
-static int check_guest(const struct guest_spec *g, bool native, bool check_limits)
+/* The guest's kind, from its file: an ELF, a multiboot a.out-kludge image or a Linux bzImage
+ * (g->bzimage); its initrd= and module= files must exist. */
+static int check_guest(struct guest_spec *g, bool native, bool check_limits)
 {
 	if (check_limits && !native && (g->mem_mib < PV_MIN_MEM_MIB || g->mem_mib > PV_MAX_MEM_MIB)) {
 		pv_error("guest %s: mem=%u: a domain has from %u to %u MiB", g->path, g->mem_mib,
@@ -45,6 +48,17 @@ static int check_guest(const struct guest_spec *g, bool native, bool check_limit
 		}
 		fclose(f);
 	}
+	if (g->initrd) {
+		struct stat st;
+		if (stat(g->initrd, &st) < 0) {
+			pv_error("guest %s: initrd=%s: %s", g->path, g->initrd, strerror(errno));
+			return -1;
+		}
+		if (!S_ISREG(st.st_mode)) {
+			pv_error("guest %s: initrd=%s is not a regular file", g->path, g->initrd);
+			return -1;
+		}
+	}
 	int elf = file_is_elf(g->path);
 	if (elf < 0) {
 		pv_error("guest %s: %s", g->path, strerror(errno));
@@ -55,8 +69,19 @@ static int check_guest(const struct guest_spec *g, bool native, bool check_limit
 		 * header) loads as well, and perfvisor's loader takes it (hv/mbkernel.c) */
 		if (!native && multiboot1_aout_kludge(g->path) == 1)
 			return 0;
-		pv_error("guest %s is neither an ELF file nor a multiboot image with load addresses (the "
-			 "a.out kludge, flags bit 16)", g->path);
+		/* a Linux bzImage: GRUB's linux/initrd boot it natively; the Linux loader
+		 * (hv/linux_loader.c) is perfvisor's side */
+		if (file_is_bzimage(g->path) == 1) {
+			g->bzimage = 1;
+			if (g->nmodules) {
+				pv_error("guest %s is a Linux kernel: it takes one initrd=, not module=",
+					 g->path);
+				return -1;
+			}
+			return 0;
+		}
+		pv_error("guest %s is neither an ELF file, a multiboot image with load addresses (the "
+			 "a.out kludge, flags bit 16) nor a Linux bzImage", g->path);
 		return -1;
 	}
 	if (find_multiboot_header(g->path, 1) < 0) {
@@ -117,7 +142,7 @@ int boot_spec_init(struct boot_spec *bs, bool native, const char *image_opt, con
 	}
 	size_t grub_modules = bs->nguests;
 	for (size_t i = 0; i < bs->nguests; i++)
-		grub_modules += bs->guests[i].nmodules;
+		grub_modules += bs->guests[i].nmodules + (bs->guests[i].initrd != NULL);
 	if (!native && grub_modules > MAX_GRUB_MODULES) {
 		pv_error("%zu guests and modules: perfvisor takes at most %d GRUB modules in all",
 			 grub_modules, MAX_GRUB_MODULES);

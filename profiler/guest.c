@@ -8,7 +8,8 @@
 
 #include "util.h"
 
-const char *const guest_perfvisor_keys[] = { "name", "mem", "budget", "vpmu", "module", NULL };
+const char *const guest_perfvisor_keys[] = { "name", "mem", "budget", "vpmu", "module", "initrd",
+						 NULL };
 
 static int is_space(char c)
 {
@@ -16,7 +17,8 @@ static int is_space(char c)
 }
 
 /* The tokens of args, except those "key=..." of keys (and "perfvisor.*" when drop_ns), joined by
- * one space (new string).  Each module=VALUE met is handed to on_module, if not NULL. */
+ * one space (new string).  Each module=VALUE and initrd=VALUE met is handed to on_module, if not
+ * NULL. */
 static char *args_without(const char *args, const char *const *keys, int drop_ns,
 			  struct guest_spec *on_module)
 {
@@ -41,6 +43,11 @@ static char *args_without(const char *args, const char *const *keys, int drop_ns
 			on_module->modules = xrealloc(on_module->modules,
 						      (on_module->nmodules + 1) * sizeof(char *));
 			on_module->modules[on_module->nmodules++] = strndup(tok + 7, tlen - 7);
+		}
+		if (on_module && tlen >= 7 && !strncmp(tok, "initrd=", 7)) {
+			free(on_module->initrd);
+			on_module->initrd = strndup(tok + 7, tlen - 7);
+			on_module->ninitrd++;
 		}
 		if (drop)
 			continue;
@@ -110,7 +117,7 @@ int guest_parse(const char *arg, struct guest_spec *spec, const char **err)
 	while (alen && is_space(a[alen - 1]))
 		alen--;
 	char *all = strndup(a, alen);
-	static const char *const module_key[] = { "module", NULL };
+	static const char *const module_key[] = { "module", "initrd", NULL };
 	spec->user_args = args_without(all, module_key, 0, spec);
 	free(all);
 	int empty_module = 0;
@@ -118,6 +125,11 @@ int guest_parse(const char *arg, struct guest_spec *spec, const char **err)
 		empty_module |= !*spec->modules[i];
 	if (empty_module) {
 		*err = "module= needs a file name";
+		guest_free(spec);
+		return -1;
+	}
+	if (spec->ninitrd > 1 || (spec->initrd && !*spec->initrd)) {
+		*err = spec->ninitrd > 1 ? "at most one initrd= per guest" : "initrd= needs a file name";
 		guest_free(spec);
 		return -1;
 	}
@@ -199,5 +211,6 @@ void guest_free(struct guest_spec *spec)
 	for (size_t i = 0; i < spec->nmodules; i++)
 		free(spec->modules[i]);
 	free(spec->modules);
+	free(spec->initrd);
 	memset(spec, 0, sizeof(*spec));
 }

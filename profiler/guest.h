@@ -9,7 +9,7 @@
 
 struct guest_spec {
 	char *path;       /* the ELF file on the host */
-	char *user_args;  /* everything after the first ':' ("" if none), without module= */
+	char *user_args;  /* everything after the first ':' ("" if none), without module= and initrd= */
 	char *name;       /* domain name: from name= or derived from the file name */
 	int explicit_name;/* name came from a name= token */
 	char *args;       /* the module command line written to grub.cfg */
@@ -17,15 +17,20 @@ struct guest_spec {
 	char **modules;   /* module=PATH, in order: host files given to the guest as multiboot
 			   * modules (docs/guests.md "Modules") */
 	size_t nmodules;
+	char *initrd;     /* initrd=PATH: the guest's initrd (docs/guests.md "Modules"), or NULL */
+	unsigned ninitrd; /* initrd= tokens met: more than one is an error */
+	int bzimage;      /* the file is a Linux bzImage (set by boot_spec_init's checks) */
 };
 
 /* The multiboot module marker (docs/console-protocol.md "Module command lines"): a GRUB module
  * whose command line has "perfvisor.module-of=N" is not a domain but a module of domain N. */
 #define GUEST_MODULE_OF_KEY "perfvisor.module-of"
+/* The same for a guest's initrd=PATH: "perfvisor.initrd-of=N" marks domain N's initrd. */
+#define GUEST_INITRD_OF_KEY "perfvisor.initrd-of"
 /* The keys of a guest's ARGS that are perfvisor's (the guest never sees them). */
 extern const char *const guest_perfvisor_keys[];
 
-/* Split "path[:args]" into spec->path and spec->user_args, read name=, mem= and module=.
+/* Split "path[:args]" into spec->path and spec->user_args, read name=, mem=, module= and initrd=.
  * Returns 0, or -1 with *err set to a static message. */
 int guest_parse(const char *arg, struct guest_spec *spec, const char **err);
 /* Give every guest without name= a unique name (basename without .elf,

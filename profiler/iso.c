@@ -93,8 +93,21 @@ char *grub_cfg_generate(const struct iso_desc *desc)
 			    "menuentry \"perfvisor\" {\n");
 	if (desc->native) {
 		/* GRUB alone: the guest gets its own keys only, its modules as multiboot modules */
-		char *args = desc->nguests ? guest_native_args(&desc->guests[0]) : xstrdup("");
-		append_line(&cfg, "multiboot", "/boot/g1.elf", args);
+		const struct guest_spec *g = desc->nguests ? &desc->guests[0] : NULL;
+		char *args = g ? guest_native_args(g) : xstrdup("");
+		if (g && g->bzimage) {
+			/* a Linux bzImage: GRUB's Linux boot protocol loader, its initrd= as initrd */
+			append_line(&cfg, "linux", "/boot/g1.elf", args);
+			if (g->initrd)
+				append_line(&cfg, "initrd", "/boot/g1-initrd.bin", NULL);
+		} else {
+			append_line(&cfg, "multiboot", "/boot/g1.elf", args);
+			if (g && g->initrd) {   /* a multiboot kernel's initrd: its first module */
+				char *str = guest_module_string(g->initrd);
+				append_line(&cfg, "module", "/boot/g1-initrd.bin", str);
+				free(str);
+			}
+		}
 		free(args);
 		for (size_t j = 0; desc->nguests && j < desc->guests[0].nmodules; j++) {
 			char path[64];
@@ -109,7 +122,15 @@ char *grub_cfg_generate(const struct iso_desc *desc)
 			char path[64];
 			snprintf(path, sizeof(path), "/boot/g%zu.elf", i + 1);
 			append_line(&cfg, "module2", path, desc->guests[i].args);
-			/* its modules follow it, marked for the hypervisor: domain i + 1 */
+			/* its initrd first, then its modules, marked for the hypervisor: domain i + 1 */
+			if (desc->guests[i].initrd) {
+				char *str = guest_module_string(desc->guests[i].initrd);
+				char *args = xasprintf(GUEST_INITRD_OF_KEY "=%zu %s", i + 1, str);
+				snprintf(path, sizeof(path), "/boot/g%zu-initrd.bin", i + 1);
+				append_line(&cfg, "module2", path, args);
+				free(args);
+				free(str);
+			}
 			for (size_t j = 0; j < desc->guests[i].nmodules; j++) {
 				char *str = guest_module_string(desc->guests[i].modules[j]);
 				char *args = xasprintf(GUEST_MODULE_OF_KEY "=%zu %s", i + 1, str);
@@ -175,6 +196,14 @@ int iso_build(const struct iso_desc *desc, const char *workdir, const char *out_
 		free(dst);
 		if (r)
 			goto out;
+		if (desc->guests[i].initrd) {
+			snprintf(name, sizeof(name), "g%zu-initrd.bin", i + 1);
+			dst = path_join(boot, name);
+			r = copy_file(desc->guests[i].initrd, dst);
+			free(dst);
+			if (r)
+				goto out;
+		}
 		for (size_t j = 0; j < desc->guests[i].nmodules; j++) {
 			snprintf(name, sizeof(name), "g%zu-m%zu.bin", i + 1, j + 1);
 			dst = path_join(boot, name);

@@ -271,6 +271,18 @@ int multiboot1_aout_kludge(const char *path)
 	return n == (ssize_t)sizeof(flags) && (flags & (1u << 16));
 }
 
+int file_is_bzimage(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	unsigned char hdr[8];   /* 0x1FE..0x205: boot_flag, jump, header magic */
+	ssize_t n = pread(fd, hdr, sizeof(hdr), 0x1FE);
+	close(fd);
+	return n == (ssize_t)sizeof(hdr) && hdr[0] == 0x55 && hdr[1] == 0xAA &&
+	       !memcmp(hdr + 4, "HdrS", 4);
+}
+
 char *find_in_path(const char *prog)
 {
 	if (strchr(prog, '/'))

@@ -10,6 +10,7 @@
 
 #include "guest.h"
 #include "iso.h"
+#include "util.h"
 
 static void make_guests(struct guest_spec *g, const char **args, size_t n)
 {
@@ -109,6 +110,57 @@ static void modules_follow_their_guest_marked_with_its_domain(void **state)
 	guest_free(&g[1]);
 }
 
+/* The menu entry generated for d is the usual one around body (its lines before "boot"). */
+static void assert_entry(const struct iso_desc *d, const char *body)
+{
+	char *cfg = grub_cfg_generate(d);
+	char *want = xasprintf("set timeout=0\nset default=0\nmenuentry \"perfvisor\" {\n%s"
+			       "  boot\n}\n", body);
+	assert_string_equal(cfg, want);
+	free(want);
+	free(cfg);
+}
+
+/* initrd=PATH: a module marked perfvisor.initrd-of=<its domain> right after the kernel, before
+ * its module= files; natively, a multiboot kernel's first module. */
+static void initrd_follows_its_guest_marked_with_its_domain(void **state)
+{
+	(void)state;
+	struct guest_spec g[2];
+	const char *args[] = { "a.elf", "b.elf:module=one.bin initrd=d/rd.img x=1" };
+	make_guests(g, args, 2);
+	struct iso_desc d = { .hv_image = "pv.elf", .guests = g, .nguests = 2 };
+	assert_entry(&d, "  multiboot2 /boot/perfvisor.elf\n"
+			 "  module2 /boot/g1.elf name=a\n"
+			 "  module2 /boot/g2.elf name=b x=1\n"
+			 "  module2 /boot/g2-initrd.bin perfvisor.initrd-of=2 rd.img\n"
+			 "  module2 /boot/g2-m1.bin perfvisor.module-of=2 one.bin\n");
+	struct iso_desc n = { .native = true, .guests = &g[1], .nguests = 1 };
+	assert_entry(&n, "  multiboot /boot/g1.elf x=1\n"
+			 "  module /boot/g1-initrd.bin rd.img\n"
+			 "  module /boot/g1-m1.bin one.bin\n");
+	guest_free(&g[0]);
+	guest_free(&g[1]);
+}
+
+/* --native with a bzImage: GRUB's linux and initrd commands instead of multiboot. */
+static void native_bzimage_boots_with_linux_and_initrd(void **state)
+{
+	(void)state;
+	const char *args[] = { "arch/x86/boot/bzImage:console=ttyS0 initrd=rd.img name=l mem=64",
+			       "bzImage:quiet" };
+	struct guest_spec g[2];
+	make_guests(g, args, 2);
+	g[0].bzimage = g[1].bzimage = 1;   /* as boot_spec_init finds from the file */
+	struct iso_desc d = { .native = true, .guests = &g[0], .nguests = 1 };
+	assert_entry(&d, "  linux /boot/g1.elf console=ttyS0\n"
+			 "  initrd /boot/g1-initrd.bin\n");
+	d.guests = &g[1];
+	assert_entry(&d, "  linux /boot/g1.elf quiet\n");
+	guest_free(&g[0]);
+	guest_free(&g[1]);
+}
+
 static void words_grub_would_interpret_are_single_quoted(void **state)
 {
 	(void)state;
@@ -137,6 +189,8 @@ int main(void)
 		cmocka_unit_test(native_entry_boots_the_guest_with_multiboot1),
 		cmocka_unit_test(words_grub_would_interpret_are_single_quoted),
 		cmocka_unit_test(modules_follow_their_guest_marked_with_its_domain),
+		cmocka_unit_test(initrd_follows_its_guest_marked_with_its_domain),
+		cmocka_unit_test(native_bzimage_boots_with_linux_and_initrd),
 	};
 	return cmocka_run_group_tests_name("grub.cfg", tests, NULL, NULL);
 }

@@ -160,6 +160,30 @@ static void module_tokens_are_collected_and_removed(void **state)
 	assert_string_equal(err, "module= needs a file name");
 }
 
+/* initrd=PATH is the CLI's too: at most one, never in the guest's command line. */
+static void initrd_token_is_collected_and_removed(void **state)
+{
+	(void)state;
+	struct guest_spec g;
+	const char *err = NULL;
+	assert_int_equal(guest_parse("bzImage:console=ttyS0 initrd=d/rd.img initrds=keep module=m",
+				     &g, &err), 0);
+	assert_string_equal(g.initrd, "d/rd.img");
+	assert_int_equal(g.nmodules, 1);
+	assert_string_equal(g.user_args, "console=ttyS0 initrds=keep");
+	char *native = guest_native_args(&g);
+	assert_string_equal(native, "console=ttyS0 initrds=keep");
+	free(native);
+	guest_free(&g);
+	assert_int_equal(guest_parse("k.elf", &g, &err), 0);
+	assert_null(g.initrd);
+	guest_free(&g);
+	assert_int_equal(guest_parse("k.elf:initrd=", &g, &err), -1);
+	assert_string_equal(err, "initrd= needs a file name");
+	assert_int_equal(guest_parse("k.elf:initrd=a initrd=b", &g, &err), -1);
+	assert_string_equal(err, "at most one initrd= per guest");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -168,6 +192,7 @@ int main(void)
 		cmocka_unit_test(name_token_is_explicit),
 		cmocka_unit_test(bad_specs_are_rejected),
 		cmocka_unit_test(module_tokens_are_collected_and_removed),
+		cmocka_unit_test(initrd_token_is_collected_and_removed),
 		cmocka_unit_test(default_name_is_basename_without_elf),
 		cmocka_unit_test(same_file_twice_gets_k_and_k_2),
 		cmocka_unit_test(derived_names_avoid_explicit_ones),

@@ -194,6 +194,28 @@ static void test_module_owner(void **state)
     assert_int_equal(guest_module_owner("perfvisor.module-of=two"), -1);
 }
 
+/* perfvisor.initrd-of=N: domain N's initrd, one of its modules (so a multiboot guest lists it
+ * as an ordinary module); guest_modules_initrd finds it among the domain's modules. */
+static void test_initrd_marker(void **state)
+{
+    (void)state;
+    assert_int_equal(guest_module_owner("perfvisor.initrd-of=2 initrd.img"), 2);
+    assert_int_equal(guest_module_initrd_of("perfvisor.initrd-of=2 initrd.img"), 2);
+    assert_int_equal(guest_module_initrd_of("perfvisor.module-of=2 data.bin"), 0);
+    assert_int_equal(guest_module_initrd_of("name=k"), 0);
+    assert_int_equal(guest_module_initrd_of("perfvisor.initrd-of=0"), -1);
+    assert_int_equal(guest_module_owner("perfvisor.initrd-of=x"), -1);
+    assert_int_equal(guest_module_owner("perfvisor.module-of=1 perfvisor.initrd-of=1"), 1);
+    assert_int_equal(guest_module_owner("perfvisor.module-of=1 perfvisor.initrd-of=2"), -1);
+
+    const struct boot_module m1 = { 0, 0, "perfvisor.module-of=1 a.bin" };
+    const struct boot_module rd = { 0, 0, "perfvisor.initrd-of=1 initrd.img" };
+    const struct boot_module *mods[] = { &m1, &rd };
+    assert_int_equal(guest_modules_initrd(mods, 2), 1);
+    assert_int_equal(guest_modules_initrd(mods, 1), -1);
+    assert_int_equal(guest_modules_initrd(mods, 0), -1);
+}
+
 /* Placement: page-aligned from the first page at or above the kernel's end, one after the
  * other, bytes copied, strings without perfvisor.* tokens; too big for mem= is an error. */
 static void test_modules_placed(void **state)
@@ -238,6 +260,7 @@ int main(void)
         cmocka_unit_test(test_modules_listed),
         cmocka_unit_test(test_module_strings_must_fit),
         cmocka_unit_test(test_module_owner),
+        cmocka_unit_test(test_initrd_marker),
         cmocka_unit_test(test_modules_placed),
     };
     return cmocka_run_group_tests_name("hv/guest_mbinfo.c", tests, NULL, NULL);
