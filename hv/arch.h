@@ -19,8 +19,12 @@ int arch_virt_init(void);
 /* Builds the domain's second-level page tables for [0, mem_size) -> mem_host. */
 int arch_domain_init(struct domain *d);
 
-/* Prepares the vCPU to start at d->entry in 32-bit protected mode, paging off,
- * EAX=0x2BADB002, EBX=d->mbinfo, as a multiboot loader does. */
+/* 0 if the start state can be entered as it is (the VM-entry checks on guest state, SDM Vol. 3C
+ * 26.3.1), or -1 with which rule it breaks in err: a failed VM entry never happens. */
+int arch_boot_state_check(const struct domain *d, char *err, int errlen);
+
+/* Prepares the vCPU to start in d->boot: 32-bit protected mode, paging off, EAX=0x2BADB002,
+ * EBX=info for a multiboot kernel, or the 64-bit Linux entry (IA-32e mode, RSI=boot_params). */
 int arch_vcpu_init(struct vcpu *v);
 
 /* Runs the vCPU for about `ticks` TSC ticks of guest time, handling its exits, and returns

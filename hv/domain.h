@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include "perfvisor/limits.h"
 #include "hv/fwcfg.h"
+#include "hv/guest_boot.h"
 #include "hv/legacy_ports.h"
 #include "hv/vuart.h"
 #include "hv/vlapic.h"
@@ -50,8 +51,7 @@ struct domain {
     uint64_t budget;                   /* guest TSC ticks before it is stopped; 0: none */
     int vpmu_enabled;                  /* vpmu=off hides the virtual PMU */
     int vpmu_mode;                     /* enum vpmu_mode: vpmu=cpu-switch (default) | domain-switch */
-    uint64_t entry;                    /* guest-physical entry point */
-    uint64_t mbinfo;                   /* guest-physical multiboot info */
+    struct guest_boot_state boot;      /* the vCPU at its first instruction (hv/guest_load.c) */
     enum domain_state state;
     int exit_status;
     int halted;                        /* ended by HLT with interrupts off: no exit status of its

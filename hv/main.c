@@ -4,7 +4,7 @@
 #include "hv/cmdline.h"
 #include "hv/domain.h"
 #include "hv/errno.h"
-#include "hv/guest_mbinfo.h"
+#include "hv/guest_load.h"
 #include "hv/guest_modules.h"
 #include "hv/mbkernel.h"
 #include "hv/mm.h"
@@ -33,11 +33,12 @@ static int dom_nmods[MAX_DOMAINS];
 static struct guest_module placed[GUEST_MAX_MODULES];
 static char placed_strings[GUEST_MAX_MODULES][BOOT_CMDLINE_MAX];
 
-/* Builds domain `id` from a module: memory, kernel, its modules, multiboot info, EPT, vCPU. */
+/* Builds domain `id` from a module: memory, kernel (multiboot or Linux) with its modules, the
+ * start state, EPT, vCPU. */
 static void domain_build(struct domain *d, int id, const struct boot_module *m)
 {
-    char err[160];
-    struct mbkernel_load ld;
+    char err[192];
+    struct guest_load_info ld;
     int nmods = dom_nmods[id - 1];
 
     if (domain_configure(d, id, m->cmdline, err, sizeof(err))) {
@@ -51,32 +52,12 @@ static void domain_build(struct domain *d, int id, const struct boot_module *m)
         return;
     }
     uint8_t *gmem = (uint8_t *)(uintptr_t)d->mem_host;
-    if (mbkernel_load((const uint8_t *)(uintptr_t)m->start, m->end - m->start, gmem, d->mem_size,
-                      &ld, err, sizeof(err))) {
-        domain_stop(d, "cannot load its kernel: %s", err);
-        return;
-    }
-    if (ld.lo < GUEST_LOW_END) {
-        domain_stop(d, "cannot load its kernel: it loads at 0x%lx, below 0x%llx where its "
-                    "multiboot information and initial stack go", ld.lo, GUEST_LOW_END);
-        return;
-    }
-    if (nmods > GUEST_MAX_MODULES) {
-        domain_stop(d, "cannot start: %d multiboot modules, at most %d", nmods, GUEST_MAX_MODULES);
-        return;
-    }
-    if (guest_modules_place(gmem, d->mem_size, ld.hi, dom_mods[id - 1], nmods, placed,
-                            placed_strings, err, sizeof(err))) {
-        domain_stop(d, "cannot load its modules: %s", err);
-        return;
-    }
-    guest_mbinfo_gdt(gmem);
-    if (guest_mbinfo_build(gmem, d->mem_size, GUEST_MBINFO_GPA, d->cmdline, placed, nmods) < 0) {
-        domain_stop(d, "cannot build its multiboot information (command line or module "
-                    "strings too long?)");
-        return;
-    }
     const uint8_t *img = (const uint8_t *)(uintptr_t)m->start;
+    if (guest_load(gmem, d->mem_size, img, m->end - m->start, d->cmdline, dom_mods[id - 1],
+                   nmods, placed, placed_strings, &d->boot, &ld, err, sizeof(err))) {
+        domain_stop(d, "%s", err);
+        return;
+    }
     d->image_id_len = (uint8_t)mbkernel_build_id(img, m->end - m->start, d->image_id,
                                                  sizeof(d->image_id));
     d->image_id_kind = CAP_IMAGE_ID_BUILD_ID;
@@ -86,16 +67,28 @@ static void domain_build(struct domain *d, int id, const struct boot_module *m)
         d->image_id_len = 4;
         d->image_id_kind = CAP_IMAGE_ID_CRC32;
     }
-    d->entry = ld.entry;
-    d->mbinfo = GUEST_MBINFO_GPA;
+    if (arch_boot_state_check(d, err, sizeof(err))) {
+        domain_stop(d, "cannot start: its start state would fail VM entry: %s", err);
+        return;
+    }
     if (arch_domain_init(d) || arch_vcpu_init(&d->vcpu)) {
         domain_stop(d, "cannot set up its virtual machine");
+        return;
+    }
+    if (ld.kind == GUEST_KIND_LINUX) {
+        hv_printf("perfvisor: domain %d (%s): %lu MiB at 0x%lx, bzImage (boot protocol %u.%02u) "
+                  "kernel [0x%lx, 0x%lx), 64-bit entry 0x%lx\n", d->id, d->name, d->mem_size >> 20,
+                  d->mem_host, ld.linux_version >> 8, ld.linux_version & 0xFF, ld.lo, ld.hi,
+                  ld.entry);
+        if (ld.initrd_hi)
+            hv_printf("perfvisor: domain %d (%s): initrd at [0x%lx, 0x%lx)\n", d->id, d->name,
+                      ld.initrd_lo, ld.initrd_hi);
         return;
     }
     hv_printf("perfvisor: domain %d (%s): %lu MiB at 0x%lx, %s kernel [0x%lx, 0x%lx), entry 0x%lx%s\n",
               d->id, d->name, d->mem_size >> 20, d->mem_host, ld.format, ld.lo, ld.hi, ld.entry,
               ld.has_mb1_header ? "" : " (no multiboot header)");
-    for (int i = 0; i < nmods; i++)
+    for (int i = 0; i < ld.nmods; i++)
         hv_printf("perfvisor: domain %d (%s): module %d \"%s\" at [0x%lx, 0x%lx)\n", d->id,
                   d->name, i + 1, placed[i].string, placed[i].start, placed[i].end);
 }

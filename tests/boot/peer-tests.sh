@@ -6,8 +6,9 @@
 # multiboot modules from module= compared with the host files; a kernel that halts after an
 # abort, with and without --halt-fails; and the local APIC timer (guest-stub/apictimer.c: one-shot,
 # periodic, masked, TSC-deadline, xAPIC and x2APIC, wall time beside a busy domain); and a kernel
-# that keeps the GDT of the multiboot handoff, as under GRUB (guest-stub/gdthandoff.c).  Ends with
-# "peer tests: N passed, N failed".
+# that keeps the GDT of the multiboot handoff, as under GRUB (guest-stub/gdthandoff.c); and a
+# synthesized Linux bzImage entered in 64-bit mode beside a multiboot kernel (tests/boot/bzstub.asm).
+# Ends with "peer tests: N passed, N failed".
 set -u
 cd "$(dirname "$0")/../.."
 B=${BUILD:-build}
@@ -125,5 +126,23 @@ expect '^perfvisor: domain 3 \(cf9\) stopped: the guest asked for a reset$'
 expect_no 'still running after the reset request'
 expect '^perfvisor: domain 4 \(fine\) exited with status 0$'
 expect_no 'unemulated I/O ports'
+
+# 6. a Linux-style bzImage (tests/boot/bzstub.asm: a boot-protocol 2.12 setup header, XLF_KERNEL_64,
+# relocatable) beside a multiboot kernel: perfvisor's Linux loader and the 64-bit entry state
+# (boot.rst "64-bit Boot Protocol"; VM entry in IA-32e mode, SDM Vol. 3C 26.3.1.1)
+nasm -f bin -DMEM_MIB=32 -DWANT='"want=bz"' -DINITRD_LEN=5000 -o "$LOGS/bzstub.bin" tests/boot/bzstub.asm
+{ printf INRD; head -c 4996 /dev/zero; } >"$LOGS/initrd.img"
+run_pv bzimage "$LOGS/bzstub.bin:name=lx mem=32 want=bz initrd=$LOGS/initrd.img" "$G/hello.elf:name=fine"
+expect_rc 0
+expect '^perfvisor: domain 1 \(lx\): 32 MiB at 0x[0-9a-f]+, bzImage \(boot protocol 2\.12\) kernel \[0x200000, 0x210000\), 64-bit entry 0x200200$'
+for rule in 64-bit-code efer-lme-lma cr0-pg cr4-pae cs-boot-cs ds-boot-ds rsi-boot-params \
+    setup-header-copied type-of-loader e820-entries e820-high-ram-start e820-high-ram-size \
+    e820-high-ram-type e820-low-reserved cmdline initrd-size initrd-page-aligned initrd-bytes \
+    loaded-at-pref-address; do
+    expect "^\[1:lx\] bzstub: PASS $rule\$"
+done
+expect_no 'bzstub: FAIL'
+expect '^perfvisor: domain 1 \(lx\) exited with status 0$'
+expect '^perfvisor: domain 2 \(fine\) exited with status 0$'
 
 summary peer

@@ -17,6 +17,8 @@ UNIT_SRC_frames       := hv/frames.c
 UNIT_SRC_page_alloc   := hv/page_alloc.c hv/frames.c hv/printf.c hv/console.c $(UNIT_DIR)/fake_console.c
 UNIT_SRC_mbkernel     := hv/mbkernel.c hv/printf.c
 UNIT_SRC_linux_loader := hv/linux_loader.c hv/printf.c
+UNIT_SRC_guest_load   := hv/guest_load.c hv/linux_loader.c hv/mbkernel.c hv/guest_mbinfo.c \
+                         hv/guest_modules.c hv/cmdline.c hv/printf.c
 UNIT_SRC_guest_mbinfo := hv/guest_mbinfo.c hv/guest_modules.c hv/cmdline.c hv/printf.c
 UNIT_SRC_boot_info    := boot/boot_info.c hv/printf.c hv/console.c $(UNIT_DIR)/fake_console.c
 UNIT_SRC_vuart        := hv/vuart.c

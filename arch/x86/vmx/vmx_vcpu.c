@@ -20,6 +20,7 @@
  * types from Vol. 3A 3.4.5.1 Table 3-1 and 7.2.2): */
 #define AR_UNUSABLE      (1u << 16)   /* segment unusable */
 #define AR_CODE32        0xC09Bu      /* G, D/B, P, S, type 11 (code exec/read accessed) */
+#define AR_CODE64        0xA09Bu      /* G, L, P, S, type 11: 64-bit code (L=1 needs D=0) */
 #define AR_DATA32        0xC093u      /* G, D/B, P, S, type 3 (data read/write accessed) */
 #define AR_TSS32_BUSY    0x008Bu      /* P, type 11 (busy 32-bit TSS) */
 #define PAT_POWER_ON     0x0007040600070406ull  /* IA32_PAT after RESET (Vol. 3A 13.12.4, Table 13-11) */
@@ -98,7 +99,9 @@ static void setup_controls(struct domain *d, struct vmx_vcpu *x)
     x->proc = vmx_caps.proc;
     vmcs_write32(VMCS_PROC_BASED_CTLS2, vmx_caps.proc2);
     vmcs_write32(VMCS_EXIT_CTLS, vmx_caps.exit);
-    vmcs_write32(VMCS_ENTRY_CTLS, vmx_caps.entry);   /* IA-32e mode guest: off at start */
+    /* IA-32e mode guest: set for a 64-bit start (26.3.1.1); later, VM exits store EFER.LMA in
+     * it (28.2), so a guest that enters long mode itself keeps it right. */
+    vmcs_write32(VMCS_ENTRY_CTLS, vmx_caps.entry | (d->boot.long_mode ? ENTRY_IA32E_MODE_GUEST : 0));
     vmcs_write32(VMCS_EXCEPTION_BITMAP, 0);          /* guests handle their own exceptions */
     vmcs_write32(VMCS_PF_ERROR_CODE_MASK, 0);
     vmcs_write32(VMCS_PF_ERROR_CODE_MATCH, 0);
@@ -122,30 +125,77 @@ static void setup_controls(struct domain *d, struct vmx_vcpu *x)
     vmcs_writenat(VMCS_CR4_GUEST_HOST_MASK, x->cr4_shadow_owned);
 }
 
-/* The state a multiboot loader leaves (Multiboot 0.6.96, 3.2 "Machine state"). */
+/* 0 if a start state passes the VM-entry checks on guest state it touches (SDM Vol. 3C
+ * 26.3.1.1 control registers and EFER, 26.3.1.2 segments and GDTR, 26.3.1.4 RIP), else -1 and
+ * the rule broken: a domain whose loader got it wrong is stopped before any VM entry. */
+int arch_boot_state_check(const struct domain *d, char *err, int errlen)
+{
+    const struct guest_boot_state *st = &d->boot;
+    const char *why = NULL;
+    uint64_t cr0 = st->cr0 | (vmx_caps.cr0_fixed0 & ~(CR0_PE | CR0_PG));
+    uint64_t cr4 = st->cr4 | vmx_caps.cr4_fixed0;
+    uint64_t efer_lm = EFER_LME | EFER_LMA;
+    uint32_t entry_may = (uint32_t)(rdmsr(MSR_IA32_VMX_ENTRY_CTLS) >> 32);
+
+    if ((cr0 & ~vmx_caps.cr0_fixed1) || (cr0 >> 32))
+        why = "CR0 sets a bit VMX keeps clear (IA32_VMX_CR0_FIXED1) or a reserved bit";
+    else if ((cr0 & CR0_PG) && !(cr0 & CR0_PE))
+        why = "CR0.PG without CR0.PE";
+    else if (cr4 & ~vmx_caps.cr4_fixed1)
+        why = "CR4 sets a bit VMX keeps clear (IA32_VMX_CR4_FIXED1)";
+    else if (st->cr3 >> 52 || st->cr3 >= d->mem_size)
+        why = "CR3 is outside the domain's memory";
+    else if (st->long_mode && !(entry_may & ENTRY_IA32E_MODE_GUEST))
+        why = "the processor does not allow the IA-32e mode guest VM-entry control";
+    else if (st->long_mode && (!(cr0 & CR0_PG) || !(cr4 & CR4_PAE)))
+        why = "a 64-bit start needs CR0.PG and CR4.PAE";
+    else if (st->long_mode ? (st->efer & efer_lm) != efer_lm : (st->efer & EFER_LMA) != 0)
+        why = "EFER.LMA must equal the IA-32e mode guest control (and EFER.LME with CR0.PG)";
+    else if (st->efer & ~(EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE))
+        why = "EFER sets a reserved bit";
+    else if ((st->cs & 7) || (st->ds & 7) || !st->cs || !st->ds)
+        why = "CS and DS must be non-null GDT selectors with RPL 0";
+    else if (st->gdtr_limit < (st->cs | 7) || st->gdtr_limit < (st->ds | 7))
+        why = "GDTR's limit does not cover the CS and DS selectors";
+    else if (st->long_mode ? ((int64_t)(st->rip << 16) >> 16) != (int64_t)st->rip
+                           : (st->rip >> 32) != 0)
+        why = st->long_mode ? "RIP is not canonical" : "EIP above 4 GiB in 32-bit mode";
+    else if (st->rip >= d->mem_size || st->gdtr_base + st->gdtr_limit >= d->mem_size)
+        why = "RIP or the GDT is outside the domain's memory";
+    if (!why)
+        return 0;
+    hv_snprintf(err, errlen, "%s", why);
+    return -1;
+}
+
+/* The start state the loader left (hv/guest_load.c): a multiboot loader's (Multiboot 0.6.96,
+ * 3.2 "Machine state") or Linux's 64-bit entry (boot.rst "64-bit Boot Protocol"). */
 static void setup_guest_state(struct domain *d, struct vmx_vcpu *x)
 {
-    uint64_t cr0 = CR0_PE | CR0_ET;
+    const struct guest_boot_state *st = &d->boot;
+    /* Unrestricted guest frees PE and PG from the fixed-0 bits (26.3.1.1); the rest are forced
+     * on and the read shadow shows the guest its own value. */
+    vmcs_writenat(VMCS_CR0_READ_SHADOW, st->cr0);
+    vmcs_writenat(VMCS_GUEST_CR0, (st->cr0 | (vmx_caps.cr0_fixed0 & ~(CR0_PE | CR0_PG))) & vmx_caps.cr0_fixed1);
+    vmcs_writenat(VMCS_CR4_READ_SHADOW, st->cr4);
+    vmcs_writenat(VMCS_GUEST_CR4, (st->cr4 | vmx_caps.cr4_fixed0) & vmx_caps.cr4_fixed1);
+    vmcs_writenat(VMCS_GUEST_CR3, st->cr3);
 
-    vmcs_writenat(VMCS_CR0_READ_SHADOW, cr0);
-    vmcs_writenat(VMCS_GUEST_CR0, (cr0 | (vmx_caps.cr0_fixed0 & ~(CR0_PE | CR0_PG))) & vmx_caps.cr0_fixed1);
-    vmcs_writenat(VMCS_CR4_READ_SHADOW, 0);
-    vmcs_writenat(VMCS_GUEST_CR4, vmx_caps.cr4_fixed0);
-    vmcs_writenat(VMCS_GUEST_CR3, 0);
-
-    static const struct { uint32_t sel, base, limit, ar; uint16_t value; uint32_t arv; } segs[] = {
-        { VMCS_GUEST_CS_SEL, VMCS_GUEST_CS_BASE, VMCS_GUEST_CS_LIMIT, VMCS_GUEST_CS_AR, GUEST_MB_CS, AR_CODE32 },
-        { VMCS_GUEST_SS_SEL, VMCS_GUEST_SS_BASE, VMCS_GUEST_SS_LIMIT, VMCS_GUEST_SS_AR, GUEST_MB_DS, AR_DATA32 },
-        { VMCS_GUEST_DS_SEL, VMCS_GUEST_DS_BASE, VMCS_GUEST_DS_LIMIT, VMCS_GUEST_DS_AR, GUEST_MB_DS, AR_DATA32 },
-        { VMCS_GUEST_ES_SEL, VMCS_GUEST_ES_BASE, VMCS_GUEST_ES_LIMIT, VMCS_GUEST_ES_AR, GUEST_MB_DS, AR_DATA32 },
-        { VMCS_GUEST_FS_SEL, VMCS_GUEST_FS_BASE, VMCS_GUEST_FS_LIMIT, VMCS_GUEST_FS_AR, GUEST_MB_DS, AR_DATA32 },
-        { VMCS_GUEST_GS_SEL, VMCS_GUEST_GS_BASE, VMCS_GUEST_GS_LIMIT, VMCS_GUEST_GS_AR, GUEST_MB_DS, AR_DATA32 },
+    /* 64-bit: CS.L=1 and D=0 (26.3.1.2); data segments are the same flat 0xC093 in both modes */
+    uint32_t cs_ar = st->long_mode ? AR_CODE64 : AR_CODE32;
+    static const struct { uint32_t sel, base, limit, ar; int is_cs; } segs[] = {
+        { VMCS_GUEST_CS_SEL, VMCS_GUEST_CS_BASE, VMCS_GUEST_CS_LIMIT, VMCS_GUEST_CS_AR, 1 },
+        { VMCS_GUEST_SS_SEL, VMCS_GUEST_SS_BASE, VMCS_GUEST_SS_LIMIT, VMCS_GUEST_SS_AR, 0 },
+        { VMCS_GUEST_DS_SEL, VMCS_GUEST_DS_BASE, VMCS_GUEST_DS_LIMIT, VMCS_GUEST_DS_AR, 0 },
+        { VMCS_GUEST_ES_SEL, VMCS_GUEST_ES_BASE, VMCS_GUEST_ES_LIMIT, VMCS_GUEST_ES_AR, 0 },
+        { VMCS_GUEST_FS_SEL, VMCS_GUEST_FS_BASE, VMCS_GUEST_FS_LIMIT, VMCS_GUEST_FS_AR, 0 },
+        { VMCS_GUEST_GS_SEL, VMCS_GUEST_GS_BASE, VMCS_GUEST_GS_LIMIT, VMCS_GUEST_GS_AR, 0 },
     };
     for (unsigned i = 0; i < sizeof(segs) / sizeof(segs[0]); i++) {
-        vmcs_write(segs[i].sel, segs[i].value);
+        vmcs_write(segs[i].sel, segs[i].is_cs ? st->cs : st->ds);
         vmcs_write(segs[i].base, 0);
         vmcs_write(segs[i].limit, 0xFFFFFFFF);
-        vmcs_write(segs[i].ar, segs[i].arv);
+        vmcs_write(segs[i].ar, segs[i].is_cs ? cs_ar : AR_DATA32);
     }
     vmcs_write16(VMCS_GUEST_LDTR_SEL, 0);
     vmcs_writenat(VMCS_GUEST_LDTR_BASE, 0);
@@ -155,13 +205,13 @@ static void setup_guest_state(struct domain *d, struct vmx_vcpu *x)
     vmcs_writenat(VMCS_GUEST_TR_BASE, 0);
     vmcs_write32(VMCS_GUEST_TR_LIMIT, 0x67);
     vmcs_write32(VMCS_GUEST_TR_AR, AR_TSS32_BUSY);
-    vmcs_writenat(VMCS_GUEST_GDTR_BASE, GUEST_GDT_GPA); /* the flat GDT the selectors index, */
-    vmcs_write32(VMCS_GUEST_GDTR_LIMIT, GUEST_MB_GDT_LIMIT); /* as GRUB leaves it; no IDT yet */
+    vmcs_writenat(VMCS_GUEST_GDTR_BASE, st->gdtr_base); /* the flat GDT the selectors index, */
+    vmcs_write32(VMCS_GUEST_GDTR_LIMIT, st->gdtr_limit); /* as the loader left it; no IDT yet */
     vmcs_writenat(VMCS_GUEST_IDTR_BASE, 0);
     vmcs_write32(VMCS_GUEST_IDTR_LIMIT, 0);
 
-    vmcs_writenat(VMCS_GUEST_RIP, d->entry);
-    vmcs_writenat(VMCS_GUEST_RSP, GUEST_STACK_GPA);
+    vmcs_writenat(VMCS_GUEST_RIP, st->rip);
+    vmcs_writenat(VMCS_GUEST_RSP, st->rsp);
     vmcs_writenat(VMCS_GUEST_RFLAGS, RFLAGS_RSVD1);   /* IF=0 */
     /* Debug state at RESET (SDM Vol. 3A Table 10-1): DR7 and IA32_DEBUGCTL are loaded from
      * here at every entry and saved at every exit (the debug-controls VM-entry/exit controls);
@@ -169,7 +219,7 @@ static void setup_guest_state(struct domain *d, struct vmx_vcpu *x)
     vmcs_writenat(VMCS_GUEST_DR7, DR7_INIT);
     vmcs_write64(VMCS_GUEST_IA32_DEBUGCTL, 0);
     x->dr6 = DR6_INIT;
-    vmcs_write64(VMCS_GUEST_IA32_EFER, 0);
+    vmcs_write64(VMCS_GUEST_IA32_EFER, st->efer);  /* loaded at entry (ENTRY_LOAD_IA32_EFER) */
     vmcs_write64(VMCS_GUEST_IA32_PAT, PAT_POWER_ON);
     vmcs_write32(VMCS_GUEST_SYSENTER_CS, 0);
     vmcs_writenat(VMCS_GUEST_SYSENTER_ESP, 0);
@@ -179,8 +229,9 @@ static void setup_guest_state(struct domain *d, struct vmx_vcpu *x)
     vmcs_writenat(VMCS_GUEST_PENDING_DBG_EXCEPTIONS, 0);
     vmcs_write32(VMCS_GUEST_PREEMPTION_TIMER, 0);
 
-    x->regs.rax = MB1_BOOTLOADER_MAGIC;         /* what a multiboot1 loader leaves in EAX */
-    x->regs.rbx = d->mbinfo;
+    x->regs.rax = st->rax;             /* multiboot: the magic 0x2BADB002 */
+    x->regs.rbx = st->rbx;             /* multiboot: the information */
+    x->regs.rsi = st->rsi;             /* Linux: boot_params */
     *(uint16_t *)&x->fxsave[0] = FXSAVE_FCW_INIT;
     *(uint32_t *)&x->fxsave[24] = MXCSR_INIT;
     x->last_reason = -1;
