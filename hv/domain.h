@@ -9,6 +9,7 @@
 #include "hv/legacy_ports.h"
 #include "hv/vuart.h"
 #include "hv/vlapic.h"
+#include "hv/vioapic.h"
 #include "pmu/vpmu/vpmu.h"
 
 #define MAX_DOMAINS        PV_MAX_DOMAINS   /* include/perfvisor/limits.h */
@@ -59,6 +60,8 @@ struct domain {
     char stop_reason[192];
     struct vuart uart;
     struct fwcfg fwcfg;                /* QEMU's fw_cfg device, for test kernels */
+    int has_ioapic;                    /* a Linux domain: its I/O APIC at 0xFEC00000 (ACPI MADT) */
+    struct vioapic ioapic;             /* ... routed to vcpu.vlapic; multiboot domains have none */
     struct legacy_ports legacy;        /* PIC, PIT, CMOS/RTC, port 80H, resets: hv/legacy_ports.h */
     uint64_t ignored_io;               /* accesses to ports nobody emulates */
     uint16_t first_ignored_port;
@@ -93,6 +96,14 @@ static inline uint64_t vcpu_charged_ticks(const struct vcpu *v)
 {
     return v->guest_ticks + vcpu_hv_ticks(v);
 }
+
+/* A Linux domain's I/O APIC (hv/domain_ioapic.c): domain_ioapic_init, after the vCPU's vLAPIC
+ * is set up, wires it to the vLAPIC (deliveries, and level_eoi -> vioapic_eoi) and sets
+ * has_ioapic; domain_ioapic_page says whether gpa is on its page; domain_ioapic_access does a
+ * 32-bit read (returned) or write there. */
+void domain_ioapic_init(struct domain *d);
+int domain_ioapic_page(const struct domain *d, uint64_t gpa);
+uint32_t domain_ioapic_access(struct domain *d, uint64_t gpa, int write, uint32_t val);
 
 /* Host pointer to guest-physical [gpa, gpa+len) or NULL if any of it is outside the domain. */
 void *domain_gpa_ptr(struct domain *d, uint64_t gpa, uint64_t len);

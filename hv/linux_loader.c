@@ -1,12 +1,14 @@
 /* The Linux x86 boot protocol, 64-bit entry (Documentation/arch/x86/boot.rst, "64-bit Boot
  * Protocol"): what a boot loader does after reading the bzImage, done into a domain's memory. */
 #include "hv/linux_loader.h"
+#include "hv/acpi.h"
 #include "hv/guest_mbinfo.h"
 #include "hv/printf.h"
 #include "hv/string.h"
 
 /* Offsets in the bzImage's first sector and in struct boot_params (the same for the setup
  * header, which starts at 0x1F1 in both; boot.rst "The Real-Mode Kernel Header", zero-page.rst). */
+#define BP_ACPI_RSDP_ADDR    0x070    /* u64, protocol 2.14+ (zero-page.rst) */
 #define BP_EXT_RAMDISK_IMAGE 0x0C0
 #define BP_EXT_RAMDISK_SIZE  0x0C4
 #define BP_EXT_CMD_LINE_PTR  0x0C8
@@ -202,6 +204,15 @@ int linux_load(const uint8_t *img, size_t len, uint8_t *gmem, uint64_t gsize, co
     wr32(bp + BP_EXT_RAMDISK_SIZE, (uint32_t)((uint64_t)initrd_len >> 32));
     wr32(bp + BP_EXT_CMD_LINE_PTR, 0);
     build_e820(bp, gsize);
+    /* ACPI tables (RSDP first) in the reserved BIOS area: found through acpi_rsdp_addr
+     * (2.14+) and by the 0xE0000-0xFFFFF scan of an older kernel alike. */
+    struct acpi_desc ad = { .lapic_addr = LINUX_XAPIC_ADDR, .apic_id = 0,
+                            .ioapic_id = LINUX_IOAPIC_ID, .ioapic_addr = LINUX_IOAPIC_ADDR };
+    memset(gmem + LINUX_ACPI_GPA, 0, ACPI_TABLES_MAX);
+    if (acpi_build(&ad, gmem + LINUX_ACPI_GPA, LINUX_ACPI_GPA, ACPI_TABLES_MAX) < 0)
+        return refuse(err, errlen, "cannot build its ACPI tables");
+    uint64_t rsdp = LINUX_ACPI_GPA + ad.rsdp_offset;
+    memcpy(bp + BP_ACPI_RSDP_ADDR, &rsdp, 8);
     build_long_mode(gmem, st);
     st->rip = load + ENTRY64_OFFSET;
 

@@ -20,6 +20,12 @@
 #define LINUX_STACK_GPA       0x1FFF0ull  /* RSP at entry (the protocol needs none; it is valid) */
 #define LINUX_LOW_START       0x1000ull
 #define LINUX_LOW_END         0x20000ull
+/* ACPI tables (hv/acpi.h) in the e820's reserved [GUEST_EBDA_START, 1 MiB): the RSDP at their
+ * start, in the BIOS area the kernel scans, and in boot_params.acpi_rsdp_addr. */
+#define LINUX_ACPI_GPA        0xE0000ull
+#define LINUX_XAPIC_ADDR      0xFEE00000u
+#define LINUX_IOAPIC_ADDR     0xFEC00000u
+#define LINUX_IOAPIC_ID       1
 #define LINUX_BOOT_CS         0x10        /* __BOOT_CS: flat 64-bit code */
 #define LINUX_BOOT_DS         0x18        /* __BOOT_DS: flat data */
 

@@ -76,6 +76,7 @@ static void domain_build(struct domain *d, int id, const struct boot_module *m)
         return;
     }
     if (ld.kind == GUEST_KIND_LINUX) {
+        domain_ioapic_init(d);
         hv_printf("perfvisor: domain %d (%s): %lu MiB at 0x%lx, bzImage (boot protocol %u.%02u) "
                   "kernel [0x%lx, 0x%lx), 64-bit entry 0x%lx\n", d->id, d->name, d->mem_size >> 20,
                   d->mem_host, ld.linux_version >> 8, ld.linux_version & 0xFF, ld.lo, ld.hi,

@@ -127,6 +127,47 @@ static void test_loads_for_the_64bit_entry(void **state)
     }
 }
 
+/* ACPI: acpi_rsdp_addr (boot_params 0x070, protocol 2.14+) names a revision-2 RSDP with valid
+ * checksums, 16-byte aligned in the BIOS area the kernel scans, which the e820 reports reserved;
+ * its XSDT lists a FADT and an MADT whose I/O APIC sits at 0xFEC00000. */
+static void test_acpi_rsdp(void **state)
+{
+    (void)state;
+    assert_int_equal(load(GMEM, "x", NULL, 0), 0);
+    const uint8_t *bp = g + LINUX_BOOT_PARAMS_GPA;
+    uint64_t rsdp = get64(bp + 0x070);
+    assert_int_equal(rsdp, LINUX_ACPI_GPA);
+    assert_true(rsdp >= 0xE0000 && rsdp + 36 <= 0x100000 && !(rsdp & 15));
+    const uint8_t *r = g + rsdp;
+    assert_memory_equal(r, "RSD PTR ", 8);
+    uint8_t sum = 0;
+    for (int i = 0; i < 20; i++)
+        sum = (uint8_t)(sum + r[i]);
+    assert_int_equal(sum, 0);
+    sum = 0;
+    for (int i = 0; i < 36; i++)
+        sum = (uint8_t)(sum + r[i]);
+    assert_int_equal(sum, 0);
+    assert_int_equal(r[15], 2);
+    /* in the reserved e820 entry [0x9FC00, 1 MiB) */
+    const uint8_t *e = bp + 0x2D0 + 20 * 3;
+    assert_true(get64(e) <= rsdp && rsdp + 640 <= get64(e) + get64(e + 8));
+    assert_int_equal(get32(e + 16), 2);
+    /* XSDT -> FADT, MADT; the MADT's I/O APIC entry */
+    const uint8_t *x = g + get64(r + 24);
+    assert_memory_equal(x, "XSDT", 4);
+    int found = 0;
+    for (uint32_t off = 36; off + 8 <= get32(x + 4); off += 8) {
+        const uint8_t *t = g + get64(x + off);
+        if (memcmp(t, "APIC", 4))
+            continue;
+        for (uint32_t o = 44; o + 2 <= get32(t + 4); o += t[o + 1])
+            if (t[o] == 1 && get32(t + o + 4) == 0xFEC00000u)
+                found = 1;
+    }
+    assert_true(found);
+}
+
 /* boot.rst: long mode, paging on, an identity map of what the loader placed, __BOOT_CS 0x10 and
  * __BOOT_DS 0x18 flat, interrupts off. */
 static void test_long_mode_state(void **state)
@@ -228,6 +269,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(test_detects_bzimage),
         T(test_loads_for_the_64bit_entry),
+        T(test_acpi_rsdp),
         T(test_long_mode_state),
         T(test_refuses_old_protocol_and_32bit_only),
         T(test_load_address),

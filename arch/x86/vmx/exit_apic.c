@@ -61,6 +61,35 @@ bad:
     return EXIT_END_SLICE;
 }
 
+/* A Linux domain's I/O APIC page (hv/domain_ioapic.c): the same decoding, 32-bit MOVs only. */
+enum exit_action exit_ioapic_mmio(struct vcpu *v, struct vmx_vcpu *x, uint64_t gpa)
+{
+    uint8_t bytes[MAX_INSN] = { 0 };
+    struct insn_mov m;
+    uint32_t ar = vmcs_read32(VMCS_GUEST_CS_AR), off = (uint32_t)(gpa & 0xFFF);
+    uint64_t rip = vmcs_readnat(VMCS_GUEST_RIP);
+    uint64_t linear = rip + ((ar & AR_L) ? 0 : vmcs_readnat(VMCS_GUEST_CS_BASE));
+    int mode = (ar & AR_L) ? 64 : (ar & AR_DB) ? 32 : 16;
+    size_t n = MAX_INSN;
+
+    while (n && arch_guest_read(v, linear, bytes, n))
+        n--;
+    if (!n || insn_decode_mov(bytes, n, mode, &m) || m.size != 4) {
+        domain_stop(v->dom, "I/O APIC access at offset 0x%x by an instruction perfvisor does "
+                    "not emulate (rip 0x%lx, bytes %02x %02x %02x %02x): use 32-bit MOVs",
+                    off, rip, bytes[0], bytes[1], bytes[2], bytes[3]);
+        return EXIT_END_SLICE;
+    }
+    if (m.is_write) {
+        uint32_t val = m.reg < 0 ? (uint32_t)m.imm : (uint32_t)vmx_gpr_read(x, m.reg);
+        domain_ioapic_access(v->dom, gpa, 1, val);
+    } else {
+        vmx_gpr_write(x, m.reg, domain_ioapic_access(v->dom, gpa, 0, 0));
+    }
+    vmx_advance_rip(m.length);
+    return EXIT_RESUME;
+}
+
 /* The x2APIC MSRs (800H-8FFH) and IA32_APIC_BASE.  After an access the vLAPIC is asked for a
  * delivery only if something waits (an EOI or a TPR write that unblocks the IRR, a self-IPI, a
  * timer expiry the access brought due): an LVTPC unmask or an EOI with an empty IRR, the

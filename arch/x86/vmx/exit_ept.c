@@ -78,6 +78,16 @@ enum exit_action exit_ept_violation(struct vcpu *v, struct vmx_vcpu *x)
 
     if (gpa >= GUEST_XAPIC_BASE && gpa < GUEST_XAPIC_BASE + 0x1000 && !v->vlapic.x2apic)
         return xapic_page_violation(v, x, q, gpa);
+    if (domain_ioapic_page(v->dom, gpa)) {     /* a Linux domain's I/O APIC */
+        uint32_t idt = vmcs_read32(VMCS_IDT_VECTORING_INFO);
+        uint64_t lin = q & EPT_VIOL_LINEAR_VALID ? vmcs_readnat(VMCS_GUEST_LINEAR_ADDRESS) : 0;
+        if (ept_violation_cause(q, idt) == EPT_CAUSE_DATA && !descriptor_table_at(lin))
+            return exit_ioapic_mmio(v, x, gpa);
+        domain_stop(v->dom, "EPT violation: an access to the I/O APIC page at guest-physical "
+                    "0x%lx that is not a MOV (rip 0x%lx, qualification 0x%lx)", gpa,
+                    vmcs_readnat(VMCS_GUEST_RIP), q);
+        return EXIT_END_SLICE;
+    }
     const char *what = q & EPT_VIOL_FETCH ? "instruction fetch" : q & EPT_VIOL_WRITE ? "write" : "read";
 
     domain_stop(v->dom, "EPT violation: %s of guest-physical 0x%lx at rip 0x%lx, outside its "

@@ -34,5 +34,6 @@ enum exit_action exit_event_window(struct vcpu *v, struct vmx_vcpu *x);   /* vmx
 enum exit_action exit_rdpmc(struct vcpu *v, struct vmx_vcpu *x);          /* exit_vpmu.c */
 /* An EPT violation on the xAPIC page: the access emulated (exit_apic.c). */
 enum exit_action exit_apic_mmio(struct vcpu *v, struct vmx_vcpu *x, uint64_t gpa);
+enum exit_action exit_ioapic_mmio(struct vcpu *v, struct vmx_vcpu *x, uint64_t gpa);
 
 #endif
