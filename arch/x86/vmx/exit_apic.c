@@ -19,31 +19,47 @@
 #define AR_DB (1u << 14)     /* CS access rights: default operand size 32 */
 #define MAX_INSN 15
 
+/* Fetches the instruction at the guest's RIP through its paging and decodes it as a MOV to or
+ * from memory: 0 for a 32-bit MOV, the only width the APIC pages take; -1 otherwise (bytes then
+ * hold what could be fetched, zeros past it, for the stop message). */
+static int fetch_mov32(struct vcpu *v, uint64_t rip, uint8_t bytes[MAX_INSN], struct insn_mov *m)
+{
+    uint32_t ar = vmcs_read32(VMCS_GUEST_CS_AR);
+    uint64_t linear = rip + ((ar & AR_L) ? 0 : vmcs_readnat(VMCS_GUEST_CS_BASE));
+    int mode = (ar & AR_L) ? 64 : (ar & AR_DB) ? 32 : 16;
+    size_t n = MAX_INSN;
+
+    while (n && arch_guest_read(v, linear, bytes, n))    /* the last page may end early */
+        n--;
+    return !n || insn_decode_mov(bytes, n, mode, m) || m->size != 4 ? -1 : 0;
+}
+
+/* The value a decoded MOV stores: its immediate or its source register. */
+static uint32_t mov_source(struct vmx_vcpu *x, const struct insn_mov *m)
+{
+    return m->reg < 0 ? (uint32_t)m->imm : (uint32_t)vmx_gpr_read(x, m->reg);
+}
+
 enum exit_action exit_apic_mmio(struct vcpu *v, struct vmx_vcpu *x, uint64_t gpa)
 {
     uint8_t bytes[MAX_INSN] = { 0 };
     struct insn_mov m;
-    uint32_t ar = vmcs_read32(VMCS_GUEST_CS_AR), off = (uint32_t)(gpa & 0xFFF), val;
+    uint32_t off = (uint32_t)(gpa & 0xFFF), val;
     uint64_t rip = vmcs_readnat(VMCS_GUEST_RIP);
-    uint64_t linear = rip + ((ar & AR_L) ? 0 : vmcs_readnat(VMCS_GUEST_CS_BASE));
-    int mode = (ar & AR_L) ? 64 : (ar & AR_DB) ? 32 : 16;
-    size_t n = MAX_INSN;
 
     if (v->vlapic.disabled) {            /* IA32_APIC_BASE.EN = 0: no APIC there (11.4.3) */
         domain_stop(v->dom, "access to the xAPIC page (offset 0x%x, rip 0x%lx) with the APIC "
                     "globally disabled (IA32_APIC_BASE.EN = 0)", off, rip);
         return EXIT_END_SLICE;
     }
-    while (n && arch_guest_read(v, linear, bytes, n))    /* the last page may end early */
-        n--;
-    if (!n || insn_decode_mov(bytes, n, mode, &m) || m.size != 4) {
+    if (fetch_mov32(v, rip, bytes, &m)) {
         domain_stop(v->dom, "xAPIC access at offset 0x%x by an instruction perfvisor does not "
                     "emulate (rip 0x%lx, bytes %02x %02x %02x %02x): use 32-bit MOVs, or x2APIC",
                     off, rip, bytes[0], bytes[1], bytes[2], bytes[3]);
         return EXIT_END_SLICE;
     }
     if (m.is_write) {
-        val = m.reg < 0 ? (uint32_t)m.imm : (uint32_t)vmx_gpr_read(x, m.reg);
+        val = mov_source(x, &m);
         if (vlapic_mmio_write(&v->vlapic, off, val, x->regs.exit_tsc))
             goto bad;
         v->events_pending = 1;             /* an EOI, a self-IPI or an unmasked LVT */
@@ -66,23 +82,17 @@ enum exit_action exit_ioapic_mmio(struct vcpu *v, struct vmx_vcpu *x, uint64_t g
 {
     uint8_t bytes[MAX_INSN] = { 0 };
     struct insn_mov m;
-    uint32_t ar = vmcs_read32(VMCS_GUEST_CS_AR), off = (uint32_t)(gpa & 0xFFF);
+    uint32_t off = (uint32_t)(gpa & 0xFFF);
     uint64_t rip = vmcs_readnat(VMCS_GUEST_RIP);
-    uint64_t linear = rip + ((ar & AR_L) ? 0 : vmcs_readnat(VMCS_GUEST_CS_BASE));
-    int mode = (ar & AR_L) ? 64 : (ar & AR_DB) ? 32 : 16;
-    size_t n = MAX_INSN;
 
-    while (n && arch_guest_read(v, linear, bytes, n))
-        n--;
-    if (!n || insn_decode_mov(bytes, n, mode, &m) || m.size != 4) {
+    if (fetch_mov32(v, rip, bytes, &m)) {
         domain_stop(v->dom, "I/O APIC access at offset 0x%x by an instruction perfvisor does "
                     "not emulate (rip 0x%lx, bytes %02x %02x %02x %02x): use 32-bit MOVs",
                     off, rip, bytes[0], bytes[1], bytes[2], bytes[3]);
         return EXIT_END_SLICE;
     }
     if (m.is_write) {
-        uint32_t val = m.reg < 0 ? (uint32_t)m.imm : (uint32_t)vmx_gpr_read(x, m.reg);
-        domain_ioapic_access(v->dom, gpa, 1, val);
+        domain_ioapic_access(v->dom, gpa, 1, mov_source(x, &m));
     } else {
         vmx_gpr_write(x, m.reg, domain_ioapic_access(v->dom, gpa, 0, 0));
     }
