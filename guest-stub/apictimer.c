@@ -41,7 +41,6 @@
 static volatile uint32_t fired;
 static volatile uint64_t fired_tsc[MAX_FIRED];
 static uint32_t late_bound = LATE_BOUND;
-static int failures;
 
 IDT_ISR static void timer_isr(struct iframe *f)
 {
@@ -53,16 +52,7 @@ IDT_ISR static void timer_isr(struct iframe *f)
     apic_eoi();
 }
 
-static void check(int ok, const char *mode, const char *rule, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
 
-static void check(int ok, const char *mode, const char *rule, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    failures += check_line("apictimer", mode, ok, rule, fmt, ap);
-    va_end(ap);
-}
 
 /* Give up the rest of the slice (perfvisor: HLT with IF=1); back here on a fresh one. */
 static void fresh_slice(void)
@@ -106,16 +96,16 @@ static void test_oneshot(const char *m)
     uint32_t c2 = apic_read(REG_TIMER_CCR);
     spin(due / 4);
     uint32_t c3 = apic_read(REG_TIMER_CCR);
-    check(c1 <= n && c1 > c2 && c2 > c3 && c3 > 0, m, "current-count-decreases",
+    check_mode(c1 <= n && c1 > c2 && c2 > c3 && c3 > 0, m, "current-count-decreases",
           "%u, %u, %u (initial %u)", c1, c2, c3, n);
     spin_until(1, 4 * due);
     uint64_t at = fired_tsc[0] - t0;
-    check(fired == 1 && at >= due && at - due <= late_bound, m, "oneshot-fires-at-count",
+    check_mode(fired == 1 && at >= due && at - due <= late_bound, m, "oneshot-fires-at-count",
           "fired %u, after %llu ticks, due %llu", fired, at, due);
     printf("apictimer: %s oneshot due=%llu late=%llu\n", m, due, fired ? at - due : 0);
     spin(2 * due);
-    check(fired == 1, m, "oneshot-fires-once", "fired %u times", fired);
-    check(apic_read(REG_TIMER_CCR) == 0, m, "oneshot-count-stays-zero", "0x%x",
+    check_mode(fired == 1, m, "oneshot-fires-once", "fired %u times", fired);
+    check_mode(apic_read(REG_TIMER_CCR) == 0, m, "oneshot-count-stays-zero", "0x%x",
           apic_read(REG_TIMER_CCR));
 }
 
@@ -141,11 +131,11 @@ static void test_periodic(const char *m)
         if (late > worst)
             worst = late;
     }
-    check(ok && worst <= late_bound, m, "periodic-fires-every-period",
+    check_mode(ok && worst <= late_bound, m, "periodic-fires-every-period",
           "%u interrupts of %u, worst lateness %llu", got, times, worst);
     printf("apictimer: %s periodic period=%llu times=%u worst-late=%llu\n", m, period, got, worst);
     spin(3 * period);
-    check(fired == got && apic_read(REG_TIMER_CCR) == 0, m, "periodic-zero-count-stops",
+    check_mode(fired == got && apic_read(REG_TIMER_CCR) == 0, m, "periodic-zero-count-stops",
           "%u more interrupts", fired - got);
 }
 
@@ -158,7 +148,7 @@ static void test_masked(const char *m)
     apic_write(REG_LVT_TIMER, VEC | APIC_LVT_MASKED);
     apic_write(REG_TIMER_ICR, n);
     spin(4ull * n * 16);
-    check(fired == 0 && apic_read(REG_TIMER_CCR) == 0, m, "masked-counts-without-interrupt",
+    check_mode(fired == 0 && apic_read(REG_TIMER_CCR) == 0, m, "masked-counts-without-interrupt",
           "fired %u, current count %u", fired, apic_read(REG_TIMER_CCR));
 }
 
@@ -169,43 +159,43 @@ static void test_tsc_deadline(const char *m)
 
     cpuid(1, 0, &a, &b, &c, &d);
     if (!(c & CPUID1_ECX_TSC_DEADLINE)) {
-        check(0, m, "tsc-deadline-offered", "CPUID.1:ECX[24] clear");
+        check_mode(0, m, "tsc-deadline-offered", "CPUID.1:ECX[24] clear");
         return;
     }
     fresh_slice();
     reset();
     apic_write(REG_LVT_TIMER, VEC | TIMER_DEADLINE);
     apic_write(REG_TIMER_ICR, 1234);
-    check(apic_read(REG_TIMER_ICR) == 0 && apic_read(REG_TIMER_CCR) == 0, m,
+    check_mode(apic_read(REG_TIMER_ICR) == 0 && apic_read(REG_TIMER_CCR) == 0, m,
           "tsc-deadline-ignores-initial-count", "initial %u current %u",
           apic_read(REG_TIMER_ICR), apic_read(REG_TIMER_CCR));
     uint64_t dl = rdtsc() + 100000;
     wrmsr(MSR_TSC_DEADLINE, dl);
     v = rdmsr(MSR_TSC_DEADLINE);
     spin_until(1, 400000);
-    check(v == dl && fired == 1 && fired_tsc[0] >= dl && fired_tsc[0] - dl <= late_bound, m,
+    check_mode(v == dl && fired == 1 && fired_tsc[0] >= dl && fired_tsc[0] - dl <= late_bound, m,
           "tsc-deadline-fires-at-deadline", "read 0x%llx, fired %u, at deadline + %lld", v, fired,
           (long long)(fired_tsc[0] - dl));
     printf("apictimer: %s tsc-deadline late=%llu\n", m, fired ? fired_tsc[0] - dl : 0);
-    check(rdmsr(MSR_TSC_DEADLINE) == 0, m, "tsc-deadline-clears-msr", "0x%llx",
+    check_mode(rdmsr(MSR_TSC_DEADLINE) == 0, m, "tsc-deadline-clears-msr", "0x%llx",
           rdmsr(MSR_TSC_DEADLINE));
     fired = 0;
     wrmsr(MSR_TSC_DEADLINE, 1);
     uint32_t now = fired;                       /* the first instruction after the WRMSR */
-    check(now == 1, m, "tsc-deadline-past-fires-at-once", "fired %u", now);
+    check_mode(now == 1, m, "tsc-deadline-past-fires-at-once", "fired %u", now);
     fired = 0;
     wrmsr(MSR_TSC_DEADLINE, rdtsc() + 50000);
     wrmsr(MSR_TSC_DEADLINE, 0);
     spin(150000);
-    check(fired == 0, m, "tsc-deadline-zero-disarms", "fired %u", fired);
+    check_mode(fired == 0, m, "tsc-deadline-zero-disarms", "fired %u", fired);
     wrmsr(MSR_TSC_DEADLINE, rdtsc() + 50000);
     apic_write(REG_LVT_TIMER, VEC);             /* to one-shot: disarms */
     apic_write(REG_LVT_TIMER, VEC | TIMER_DEADLINE);
     v = rdmsr(MSR_TSC_DEADLINE);
     spin(150000);
-    check(fired == 0 && v == 0, m, "mode-switch-disarms", "fired %u, deadline 0x%llx", fired, v);
+    check_mode(fired == 0 && v == 0, m, "mode-switch-disarms", "fired %u, deadline 0x%llx", fired, v);
     apic_write(REG_LVT_TIMER, VEC);
-    check(rdmsr(MSR_TSC_DEADLINE) == 0, m, "tsc-deadline-msr-zero-outside-mode", "0x%llx",
+    check_mode(rdmsr(MSR_TSC_DEADLINE) == 0, m, "tsc-deadline-msr-zero-outside-mode", "0x%llx",
           rdmsr(MSR_TSC_DEADLINE));
 }
 
@@ -223,8 +213,8 @@ static void test_wall_time(void)
     fresh_slice();                              /* the other domain runs its slice */
     uint32_t got = fired;                       /* the first instruction back here */
     uint64_t away = rdtsc() - t0;
-    check(away > n, "", "wall-another-domain-ran", "back after %llu ticks", away);
-    check(got == 1 && fired_tsc[0] - t0 >= n, "", "wall-oneshot-fires-on-return",
+    check_mode(away > n, "", "wall-another-domain-ran", "back after %llu ticks", away);
+    check_mode(got == 1 && fired_tsc[0] - t0 >= n, "", "wall-oneshot-fires-on-return",
           "fired %u", got);
     printf("apictimer: wall oneshot due=%llu away=%llu\n", n, away);
 
@@ -237,7 +227,7 @@ static void test_wall_time(void)
     away = rdtsc() - t0;
     apic_write(REG_TIMER_ICR, 0);
     uint64_t periods = udiv64(away, period, 0);
-    check(periods > 10 && got == 1, "", "wall-periodic-fires-once-on-return",
+    check_mode(periods > 10 && got == 1, "", "wall-periodic-fires-once-on-return",
           "%u interrupts after %llu periods away", got, periods);
     printf("apictimer: wall periodic period=%llu away-periods=%llu interrupts=%u\n", period,
            periods, got);
@@ -247,7 +237,7 @@ static void run_mode(enum apic_mode mode)
 {
     const char *why = "", *m = apic_mode_name(mode);
     if (apic_init(mode, &why)) {
-        check(0, m, "init", "%s", why);
+        check_mode(0, m, "init", "%s", why);
         return;
     }
     test_oneshot(m);
@@ -260,6 +250,7 @@ static void run_mode(enum apic_mode mode)
 int main(uint32_t magic, const struct mb_info *mbi)
 {
     guest_start("apictimer", magic, mbi);
+    check_begin("apictimer");
     late_bound = (uint32_t)mb_opt_num("late", LATE_BOUND);
     idt_init();
     idt_set(VEC, timer_isr);
@@ -269,6 +260,5 @@ int main(uint32_t magic, const struct mb_info *mbi)
     if (mb_opt_num("wall", 0))
         test_wall_time();
     cli();
-    printf("apictimer: %d failure(s)\n", failures);
-    return failures;
+    return check_summary();
 }

@@ -33,17 +33,8 @@ static uint32_t handoff_cs, handoff_ds;
 #define DESC_DB   (1ull << 54)  /* 32-bit default operand size / stack */
 #define DESC_G    (1ull << 55)  /* limit in 4 KiB units */
 
-static int failures;
 
-static void check(int ok, const char *rule, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-static void check(int ok, const char *rule, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    failures += check_line("gdthandoff", "", ok, rule, fmt, ap);
-    va_end(ap);
-}
 
 static uint64_t descriptor(uint32_t sel)
 {
@@ -103,6 +94,7 @@ int main(uint32_t magic, const struct mb_info *mbi)
                      : "=m"(handoff_gdtr), "=r"(handoff_cs), "=r"(handoff_ds));
     if (!guest_start("gdthandoff", magic, mbi))
         return 1;
+    check_begin("gdthandoff");
     printf("gdthandoff: gdtr base=0x%x limit=0x%x cs=0x%x ds=0x%x\n", handoff_gdtr.base,
            handoff_gdtr.limit, handoff_cs, handoff_ds);
     int sels_ok = !(handoff_cs & 7) && !(handoff_ds & 7) && handoff_cs && handoff_ds &&
@@ -139,6 +131,5 @@ int main(uint32_t magic, const struct mb_info *mbi)
     check(de_count == 1, "divide-error-returns", "count %u", de_count);
     __asm__ volatile("ud2" ::: "memory");
     check(ud_count == 1, "invalid-opcode-returns", "count %u", ud_count);
-    printf("gdthandoff: %d failure(s)\n", failures);
-    return failures ? 1 : 0;
+    return check_summary() ? 1 : 0;
 }

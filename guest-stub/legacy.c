@@ -6,15 +6,7 @@
 #include "guest.h"
 #include "check.h"
 
-static int failures;
 
-static void check(int ok, const char *rule, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    failures += check_line("legacy", "", ok, rule, fmt, ap);
-    va_end(ap);
-}
 
 static uint8_t cmos(uint8_t reg)
 {
@@ -26,6 +18,7 @@ int main(uint32_t magic, const struct mb_info *mbi)
 {
     if (!guest_start("legacy", magic, mbi))
         return 1;
+    check_begin("legacy");
 
     /* 8259A: ICW1 (edge, cascade, ICW4), ICW2 (vector base), ICW3, ICW4 (8086 mode) on both,
      * as Linux's init_8259A does, then OCW1 masks everything but the cascade */
@@ -61,7 +54,7 @@ int main(uint32_t magic, const struct mb_info *mbi)
     check(spins < 100000, "pit-out2-expires", "still low after %u reads", spins);
 
     const char *reset = mb_opt("reset");
-    printf("legacy: %d failure(s)\n", failures);
+    int failures = check_summary();
     if (reset && !strcmp(reset, "kbc")) {
         printf("legacy: resetting through the keyboard controller (64H <- FEH)\n");
         uart_drain();

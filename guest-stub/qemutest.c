@@ -50,18 +50,8 @@ struct mb_module {              /* Multiboot 0.6.96 3.3: one entry of mods_addr 
     uint32_t reserved;
 };
 
-static int failures;
 
-static void check(int ok, const char *rule, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
 
-static void check(int ok, const char *rule, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    failures += check_line("qemutest", "", ok, rule, fmt, ap);
-    va_end(ap);
-}
 
 static volatile uint32_t *xapic(uint32_t off)
 {
@@ -221,6 +211,7 @@ static void test_modules(const struct mb_info *mbi)
 
 int main(uint32_t magic, const struct mb_info *mbi)
 {
+    check_begin("qemutest");
     if (!guest_start("qemutest", magic, mbi)) {
         printf("qemutest: bad multiboot magic %x\n", magic);
         return 1;
@@ -238,6 +229,5 @@ int main(uint32_t magic, const struct mb_info *mbi)
     test_fwcfg(mbi);
     test_cmdline();
     test_modules(mbi);
-    printf("qemutest: %d failure(s)\n", failures);
-    return failures;
+    return check_summary();
 }
