@@ -4,14 +4,9 @@
 # "ok"/"not ok" line per check, ending with "hostile tests: N passed, N failed".
 set -u
 cd "$(dirname "$0")/../.."
-B=${BUILD:-build}
-PV="$B/perfvisor"
-G="$B/guest-stub"
-LOGS="$B/tests/hostile"
-OUT=$LOGS
-mkdir -p "$LOGS"
 . tests/boot/lib.sh
-rc=0
+suite_setup hostile
+OUT=$LOGS
 
 # rec NAME RECORD-ARGS... -- GUESTS...: $OUT/NAME.data, output in $OUT/NAME.log, status in $rc
 rec() {

@@ -5,13 +5,8 @@
 # Prints one "ok"/"not ok" line per check and ends with "isolation tests: N passed, N failed".
 set -u
 cd "$(dirname "$0")/../.."
-B=${BUILD:-build}
-PV="$B/perfvisor"
-G="$B/guest-stub"
-LOGS="$B/tests/isolation"
-mkdir -p "$LOGS"
 . tests/boot/lib.sh
-rc=0
+suite_setup isolation
 
 
 # 1. debug registers, IA32_DEBUGCTL and CR8 are per domain: two copies of dbgiso with different

@@ -18,6 +18,17 @@ near() {
     fi
 }
 
+# suite_setup NAME: the paths a boot suite uses — the build folder $B, the CLI $PV, the guests
+# $G — and its log folder $LOGS = $B/tests/NAME (created); $rc starts at 0
+suite_setup() {
+    B=${BUILD:-build}
+    PV="$B/perfvisor"
+    G="$B/guest-stub"
+    LOGS="$B/tests/$1"
+    mkdir -p "$LOGS"
+    rc=0
+}
+
 # run_pv NAME ARGS...: `perfvisor run` in Bochs ($PV), output in $LOGS/NAME.log (then $log), status
 # in $rc
 run_pv() {

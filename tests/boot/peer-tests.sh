@@ -11,13 +11,8 @@
 # Ends with "peer tests: N passed, N failed".
 set -u
 cd "$(dirname "$0")/../.."
-B=${BUILD:-build}
-PV="$B/perfvisor"
-G="$B/guest-stub"
-LOGS="$B/tests/peer"
-mkdir -p "$LOGS"
 . tests/boot/lib.sh
-rc=0
+suite_setup peer
 
 byte_sum() { od -An -v -tu1 "$1" | awk '{ for (i = 1; i <= NF; i++) s += $i } END { print s + 0 }'; }
 
