@@ -97,3 +97,56 @@ void cpuid_policy(uint32_t leaf, uint32_t subleaf, uint32_t apic_id, struct cpui
         break;
     }
 }
+
+/* Each CR4 bit and the CPUID feature flag that makes it settable (SDM Vol. 3A 2.5 "Control
+ * Registers", Figure 2-7; Vol. 2A CPUID): without the feature, setting the bit is #GP
+ * on hardware, so a guest told the feature is absent must get #GP too, and the bit must be the
+ * hypervisor's (guest/host mask), never left to the CPU, which has the feature. */
+static const struct {
+    uint8_t cr4_bit;
+    uint8_t leaf;      /* 1 or 7 (subleaf 0) */
+    uint8_t reg;       /* 'b', 'c' or 'd' */
+    uint8_t bit;
+} cr4_features[] = {
+    { 0, 1, 'd', 1 },   /* VME: virtual-8086 mode extensions (VME) */
+    { 1, 1, 'd', 1 },   /* PVI: protected-mode virtual interrupts (VME) */
+    { 2, 1, 'd', 4 },   /* TSD: time stamp disable (TSC) */
+    { 3, 1, 'd', 2 },   /* DE: debugging extensions (DE) */
+    { 4, 1, 'd', 3 },   /* PSE: page size extensions (PSE) */
+    { 5, 1, 'd', 6 },   /* PAE (PAE) */
+    { 7, 1, 'd', 13 },  /* PGE: global pages (PGE) */
+    { 9, 1, 'd', 24 },  /* OSFXSR (FXSR) */
+    { 10, 1, 'd', 25 }, /* OSXMMEXCPT (SSE) */
+    { 11, 7, 'c', 2 },  /* UMIP */
+    { 12, 7, 'c', 16 }, /* LA57: 5-level paging */
+    { 13, 1, 'c', 5 },  /* VMXE (VMX) */
+    { 14, 1, 'c', 6 },  /* SMXE (SMX) */
+    { 16, 7, 'b', 0 },  /* FSGSBASE */
+    { 17, 1, 'c', 17 }, /* PCIDE (PCID) */
+    { 18, 1, 'c', 26 }, /* OSXSAVE (XSAVE) */
+    { 19, 7, 'c', 23 }, /* KL: Key Locker */
+    { 20, 7, 'b', 7 },  /* SMEP */
+    { 21, 7, 'b', 20 }, /* SMAP */
+    { 22, 7, 'c', 3 },  /* PKE: protection keys for user pages (PKU) */
+    { 23, 7, 'c', 7 },  /* CET: control-flow enforcement (CET_SS) */
+    { 24, 7, 'c', 31 }, /* PKS: protection keys for supervisor pages */
+    { 25, 7, 'd', 5 },  /* UINTR: user interrupts */
+};
+
+static uint32_t reg_of(const struct cpuid_regs *r, uint8_t reg)
+{
+    return reg == 'b' ? r->ebx : reg == 'c' ? r->ecx : r->edx;
+}
+
+uint64_t cpuid_cr4_guest_reserved(const struct cpuid_regs *leaf1, const struct cpuid_regs *leaf7)
+{
+    /* PCE (bit 8) needs no feature flag; MCE (bit 6) stays settable although leaf 1 hides
+     * MCE, as under KVM: no exception is intercepted, a guest's #MC setting is its own */
+    uint64_t settable = CR4_PCE_BIT | CR4_MCE_BIT;
+    for (unsigned i = 0; i < sizeof(cr4_features) / sizeof(cr4_features[0]); i++) {
+        const struct cpuid_regs *r = cr4_features[i].leaf == 1 ? leaf1 : leaf7;
+        if (reg_of(r, cr4_features[i].reg) & (1u << cr4_features[i].bit))
+            settable |= 1ull << cr4_features[i].cr4_bit;
+    }
+    return ~settable;                  /* the rest: reserved, or a feature the guest lacks */
+}

@@ -166,6 +166,58 @@ static void test_leaf15_crystal_is_tsc(void **state)
     assert_int_equal(r.ecx, 0);
 }
 
+/* CR4 ownership (issue #13 item 7): on a host that has every feature, the guest's policy leaves
+ * 1 and 7.0 decide which CR4 bits it may set (SDM Vol. 3A 2.5, Figure 2-7). */
+#define CR4B(n) (1ull << (n))
+static uint64_t guest_reserved_on(struct cpuid_regs hw1, struct cpuid_regs hw7)
+{
+    struct cpuid_regs l1 = policy(1, 0, 0, hw1), l7 = policy(7, 0, 0, hw7);
+    return cpuid_cr4_guest_reserved(&l1, &l7);
+}
+
+static void test_cr4_owned_bits_follow_policy(void **state)
+{
+    (void)state;
+    uint64_t r = guest_reserved_on(ALL_ONES, ALL_ONES);
+    /* not offered by the policy: owned, MOV to CR4 setting them #GPs */
+    assert_true(r & CR4B(13));         /* VMXE: VMX hidden */
+    assert_true(r & CR4B(14));         /* SMXE: SMX hidden */
+    assert_true(r & CR4B(18));         /* OSXSAVE: XSAVE hidden */
+    assert_true(r & CR4B(11));         /* UMIP: leaf 7 ECX zeroed */
+    assert_true(r & CR4B(12));         /* LA57 */
+    assert_true(r & CR4B(19));         /* KL */
+    assert_true(r & CR4B(22));         /* PKE */
+    assert_true(r & CR4B(23));         /* CET */
+    assert_true(r & CR4B(24));         /* PKS */
+    assert_true(r & CR4B(25));         /* UINTR: leaf 7 EDX zeroed */
+    assert_true(r & CR4B(15));         /* reserved */
+    assert_true(r & CR4B(26));         /* reserved */
+    assert_true(r & CR4B(32));         /* reserved (upper half) */
+    /* offered: the guest's own */
+    uint64_t guest = CR4B(0) | CR4B(1) | CR4B(2) | CR4B(3) | CR4B(4) | CR4B(5) | CR4B(6) | CR4B(7) |
+                     CR4B(8) | CR4B(9) | CR4B(10) | CR4B(16) | CR4B(17) | CR4B(20) | CR4B(21);
+    assert_int_equal(r, ~guest);
+}
+
+static void test_cr4_follows_host_features(void **state)
+{
+    (void)state;
+    struct cpuid_regs hw1 = ALL_ONES, hw7 = ALL_ONES;
+    hw1.ecx &= ~BIT(17);               /* no PCID */
+    hw1.edx &= ~BIT(13);               /* no PGE */
+    hw7.ebx &= ~(BIT(0) | BIT(7));     /* no FSGSBASE, no SMEP */
+    uint64_t r = guest_reserved_on(hw1, hw7);
+    assert_true(r & CR4B(17));
+    assert_true(r & CR4B(7));
+    assert_true(r & CR4B(16));
+    assert_true(r & CR4B(20));
+    assert_false(r & CR4B(21));        /* SMAP still there */
+    assert_false(r & CR4B(5));         /* PAE */
+    /* a bare leaf 1/7: only PCE and MCE */
+    struct cpuid_regs zero = { 0, 0, 0, 0 };
+    assert_int_equal(cpuid_cr4_guest_reserved(&zero, &zero), ~(CR4B(6) | CR4B(8)));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -178,6 +230,8 @@ int main(void)
         cmocka_unit_test(test_hypervisor_leaves),
         cmocka_unit_test(test_other_leaves_pass_through),
         cmocka_unit_test(test_leaf15_crystal_is_tsc),
+        cmocka_unit_test(test_cr4_owned_bits_follow_policy),
+        cmocka_unit_test(test_cr4_follows_host_features),
     };
     return cmocka_run_group_tests_name("arch/x86/cpuid_policy.c", tests, NULL, NULL);
 }

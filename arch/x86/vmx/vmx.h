@@ -123,6 +123,7 @@ struct vmx_vcpu {
     int launched;
     uint64_t cr0_shadow_owned;         /* CR0 bits the hypervisor owns (guest/host mask) */
     uint64_t cr4_shadow_owned;
+    uint64_t cr4_guest_reserved;       /* CR4 bits its CPUID does not offer: MOV to CR4 #GPs */
     uint64_t swapped_msrs[SW_COUNT];
     uint64_t cr2;
     uint64_t dr[4], dr6;               /* DR0-3 and DR6, which VMX does not switch (DR7 and
