@@ -17,6 +17,9 @@
  * Bochs/QEMU's SeaBIOS) can boot; without them it still "succeeds". */
 #define GRUB_I386_PC_DIR "/usr/lib/grub/i386-pc"
 #define ISO_PACKAGES "grub-pc-bin grub-common xorriso mtools"
+/* ... and its x86_64 EFI modules (grub-efi-amd64-bin) to add the EFI boot image (efi.img, El
+ * Torito platform "UEFI") beside it: one ISO then boots on both kinds of firmware. */
+#define GRUB_X86_64_EFI_DIR "/usr/lib/grub/x86_64-efi"
 
 static int grub_safe_char(char c)
 {
@@ -170,6 +173,9 @@ int iso_build(const struct iso_desc *desc, const char *workdir, const char *out_
 			 GRUB_I386_PC_DIR);
 		return -1;
 	}
+	if (stat(GRUB_X86_64_EFI_DIR, &st) < 0)
+		pv_info("%s is missing: the ISO boots on a PC BIOS only, not on UEFI firmware "
+			"(install grub-efi-amd64-bin)", GRUB_X86_64_EFI_DIR);
 
 	int rc = -1;
 	char *root = path_join(workdir, "iso");

@@ -6,7 +6,7 @@ set -eu
 
 PACKAGES="
 gcc make nasm binutils
-grub-pc-bin grub-common xorriso mtools
+grub-pc-bin grub-efi-amd64-bin grub-common xorriso mtools ovmf
 bochs bochsbios bochs-term vgabios qemu-system-x86
 libelf-dev libdw-dev zlib1g-dev libcmocka-dev pkg-config
 clang libclang-rt-14-dev

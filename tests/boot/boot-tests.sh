@@ -115,6 +115,23 @@ expect_rc 3          # isa-debug-exit: (1 << 1) | 1
 expect '^perfvisor: VT-x not available: the CPU \(AuthenticAMD\) does not have VMX: CPUID.1:ECX.VMX\[bit 5\] = 0'
 expect '^perfvisor: end status=1'
 
+# 8b. the same ISO boots on UEFI firmware (QEMU q35 + OVMF, GRUB's x86_64-efi platform from
+# grub-efi-amd64-bin, issue #13): GRUB EFI loads the multiboot2 image, which reaches the same message
+OVMF=${OVMF:-/usr/share/ovmf/OVMF.fd}
+run uefi-iso "$PV" iso -o "$LOGS/uefi.iso" "$G/hello.elf"
+if [ -r "$OVMF" ] && xorriso -indev "$LOGS/uefi.iso" -report_el_torito plain 2>/dev/null | grep -q 'UEFI'; then
+    ok "the ISO has a UEFI El Torito boot image"
+    run qemu-ovmf timeout 120 qemu-system-x86_64 -machine q35 -bios "$OVMF" -cdrom "$LOGS/uefi.iso" \
+        -serial stdio -display none -monitor none -no-reboot -m 256 \
+        -device isa-debug-exit,iobase=0xf4,iosize=0x04
+    expect_rc 3
+    expect 'perfvisor: booted by multiboot2'
+    expect 'perfvisor: VT-x not available: the CPU \(AuthenticAMD\) does not have VMX'
+    expect 'perfvisor: end status=1'
+else
+    not_ok "no UEFI boot image in the ISO or no $OVMF: install grub-efi-amd64-bin and ovmf (scripts/install-deps.sh)"
+fi
+
 # 9. the guest-stubs also boot natively (the baseline for native vs virtualized)
 run native-qemu timeout 60 "$PV" run --native --emulator qemu "$G/hello.elf:status=0"
 expect_rc 0
