@@ -78,9 +78,10 @@ static enum exit_action emulate_cr0_write(struct vcpu *v, struct vmx_vcpu *x, ui
 
 static enum exit_action emulate_cr4_write(struct vcpu *v, struct vmx_vcpu *x, uint64_t val)
 {
-    /* VMXE, OSXSAVE, PKE, CET, LA57, ...: features CPUID does not offer guests (vmx_vcpu.c) */
-    uint64_t allowed = vmx_caps.cr4_fixed1 & ~x->cr4_guest_reserved;
+    /* VMXE, OSXSAVE, PKE, CET, LA57, ...: features CPUID does not offer guests (vmx_probe.c) */
+    uint64_t allowed = vmx_caps.cr4_fixed1 & ~vmx_caps.cr4_guest_reserved;
     uint64_t old = vmcs_readnat(VMCS_GUEST_CR4);
+    (void)x;
 
     if (val & ~allowed) {
         vmx_inject_exception(v, VECTOR_GP, 1, 0, "MOV to CR4 setting a reserved bit");

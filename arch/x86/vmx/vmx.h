@@ -63,6 +63,7 @@
 
 /* IA32_VMX_MISC (A.6) */
 #define VMX_MISC_PREEMPT_RATE(m)   ((m) & 0x1F)   /* timer ticks every 2^rate TSC ticks */
+#define VMX_MISC_EXIT_STORES_LMA   (1ull << 5)    /* exits save EFER.LMA in the IA-32e entry control */
 
 /* IA32_VMX_EPT_VPID_CAP (A.10) */
 #define EPT_CAP_WALK_4             (1ull << 6)
@@ -123,7 +124,6 @@ struct vmx_vcpu {
     int launched;
     uint64_t cr0_shadow_owned;         /* CR0 bits the hypervisor owns (guest/host mask) */
     uint64_t cr4_shadow_owned;
-    uint64_t cr4_guest_reserved;       /* CR4 bits its CPUID does not offer: MOV to CR4 #GPs */
     uint64_t swapped_msrs[SW_COUNT];
     uint64_t cr2;
     uint64_t dr[4], dr6;               /* DR0-3 and DR6, which VMX does not switch (DR7 and
@@ -148,6 +148,13 @@ struct vmx_caps {
     uint64_t ept_cap;
     int invept_single;
     unsigned preempt_rate;                   /* preemption timer counts TSC >> rate */
+    /* CR4 bits the guests' CPUID does not offer (cpuid_cr4_guest_reserved): owned by the
+     * hypervisor (CR4 guest/host mask), MOV to CR4 setting one is #GP */
+    uint64_t cr4_guest_reserved;
+    /* IA32_VMX_MISC bit 5: VM exits store EFER.LMA into the "IA-32e mode guest" entry control
+     * (SDM Vol. 3D A.6).  Without it CR0.PG is owned too, so that exit_cr.c sees every paging
+     * switch and sets the control itself. */
+    int exit_stores_lma;
 };
 extern struct vmx_caps vmx_caps;
 

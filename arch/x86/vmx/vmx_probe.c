@@ -3,6 +3,7 @@
  * "perfvisor: VT-x not available: <which and why>" instead of a fault later. */
 #include "arch/x86/vmx/vmx.h"
 #include "arch/x86/cpu.h"
+#include "arch/x86/cpuid_policy.h"
 #include "arch/x86/msr.h"
 #include "hv/printf.h"
 
@@ -91,6 +92,12 @@ int vmx_probe(void)
         | PROC_CR8_STORE_EXITING           /* never the physical one (SDM 11.8.6.5) */
         | PROC_ACTIVATE_SECONDARY,         /* EPT and unrestricted guest live there */
         PROC_MWAIT_EXITING | PROC_MONITOR_EXITING, "processor-based controls", &missing);
+    /* IA32_VMX_PROCBASED_CTLS2 exists only if the primary controls allow "activate secondary
+     * controls" (bit 63 of the primary capability MSR, SDM Vol. 3D A.3.3): reading it otherwise
+     * is #GP. */
+    if (!(vmx_caps.proc & PROC_ACTIVATE_SECONDARY))
+        return missing ? -1 : fail("no secondary processor-based controls (IA32_VMX_PROCBASED_CTLS"
+                                   " bit 63 = 0): EPT and unrestricted guest need them");
     vmx_caps.proc2 = adjust(MSR_IA32_VMX_PROCBASED_CTLS2,
         PROC2_ENABLE_EPT                   /* domains are isolated by EPT */
         | PROC2_UNRESTRICTED_GUEST,        /* guests start in protected mode without paging */
@@ -131,6 +138,16 @@ int vmx_probe(void)
 
     uint64_t misc = rdmsr(MSR_IA32_VMX_MISC);
     vmx_caps.preempt_rate = VMX_MISC_PREEMPT_RATE(misc);
+    vmx_caps.exit_stores_lma = (misc & VMX_MISC_EXIT_STORES_LMA) != 0;
+
+    /* the CR4 bits of features the guests' CPUID does not offer (leaves 1 and 7.0 after the
+     * policy; the same for every vCPU) */
+    struct cpuid_regs l1, l7;
+    cpuid_count(1, 0, &l1);
+    cpuid_policy(1, 0, 0, &l1);
+    cpuid_count(7, 0, &l7);
+    cpuid_policy(7, 0, 0, &l7);
+    vmx_caps.cr4_guest_reserved = cpuid_cr4_guest_reserved(&l1, &l7);
     hv_printf("perfvisor: VT-x on %s: EPT, unrestricted guest%s, preemption timer at TSC/%u\n",
               vendor, vmx_caps.proc2 & PROC2_ENABLE_VPID ? ", VPID" : "",
               1u << VMX_MISC_PREEMPT_RATE(misc));

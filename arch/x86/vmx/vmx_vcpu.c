@@ -3,7 +3,6 @@
 #include "arch/x86/vmx/vmx_vcpu.h"
 #include "boot/multiboot.h"
 #include "arch/x86/cpu.h"
-#include "arch/x86/cpuid_policy.h"
 #include "arch/x86/gdt.h"
 #include "arch/x86/msr.h"
 #include "arch/x86/vmx/ept.h"
@@ -121,14 +120,9 @@ static void setup_controls(struct domain *d, struct vmx_vcpu *x)
      * unrestricted guest frees) and every CR4 bit its CPUID does not offer (OSXSAVE, PKE, CET,
      * LA57, UINTR, ... and the reserved ones: cpuid_cr4_guest_reserved).  A guest write that
      * changes an owned bit exits to exit_cr.c; reads see the read shadow. */
-    struct cpuid_regs l1, l7;
-    cpuid_count(1, 0, &l1);
-    cpuid_policy(1, 0, (uint32_t)d->id, &l1);
-    cpuid_count(7, 0, &l7);
-    cpuid_policy(7, 0, (uint32_t)d->id, &l7);
-    x->cr4_guest_reserved = cpuid_cr4_guest_reserved(&l1, &l7);
-    x->cr0_shadow_owned = (vmx_caps.cr0_fixed0 & ~(CR0_PE | CR0_PG)) | (~vmx_caps.cr0_fixed1 & 0xFFFFFFFFull);
-    x->cr4_shadow_owned = vmx_caps.cr4_fixed0 | ~vmx_caps.cr4_fixed1 | x->cr4_guest_reserved;
+    x->cr0_shadow_owned = (vmx_caps.cr0_fixed0 & ~(CR0_PE | CR0_PG)) | (~vmx_caps.cr0_fixed1 & 0xFFFFFFFFull) |
+                          (vmx_caps.exit_stores_lma ? 0 : CR0_PG);  /* see vmx_caps */
+    x->cr4_shadow_owned = vmx_caps.cr4_fixed0 | ~vmx_caps.cr4_fixed1 | vmx_caps.cr4_guest_reserved;
     vmcs_writenat(VMCS_CR0_GUEST_HOST_MASK, x->cr0_shadow_owned);
     vmcs_writenat(VMCS_CR4_GUEST_HOST_MASK, x->cr4_shadow_owned);
 }
