@@ -31,6 +31,12 @@ int hw_backend_probe(char *why, size_t len)
 
 int hw_backend_check(int event, uint64_t period, char *why, size_t len)
 {
+    if (event == CAP_EVENT_REF_CYCLES) {
+        hv_snprintf(why, len, "ref-cycles counts at the TSC rate only on fixed counter 2, which "
+                    "the hardware backend does not use (on general counter 0 its encoding 3CH/01H "
+                    "counts bus cycles on some CPUs): sample cycles instead");
+        return -1;
+    }
     if (!hwpmu_event_supported(&caps, event)) {
         hv_snprintf(why, len, "this PMU does not count that event (CPUID.0AH:EBX)");
         return -1;

@@ -128,7 +128,10 @@ int hwpmu_probe(const struct hwpmu_ops *o, struct pmu_caps *c, char *why, size_t
 
 int hwpmu_event_supported(const struct pmu_caps *c, int cap_event)
 {
-    return cap_event >= 0 && cap_event < CAP_EVENT_COUNT &&
+    /* ref-cycles is refused, as Linux refuses it on general counters: 3CH/01H on a GP counter
+     * counts at the bus clock on some processors, not the TSC rate of fixed counter 2 (SDM Vol.
+     * 3B Table 20-2), and this backend samples with GP counter 0 only */
+    return cap_event >= 0 && cap_event < CAP_EVENT_COUNT && cap_event != CAP_EVENT_REF_CYCLES &&
            pmu_event_available(c, (unsigned)cap_event);
 }
 

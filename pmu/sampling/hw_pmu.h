@@ -36,7 +36,9 @@ struct hwpmu_ops {
  * an IA32_A_PMC0 write reads back; otherwise full_width_writes is 0 and `why` says so. */
 int hwpmu_probe(const struct hwpmu_ops *o, struct pmu_caps *c, char *why, size_t len);
 
-/* Can GP counter 0 count cap_event (enum cap_event = CPUID.0AH:EBX bit order)? */
+/* Can GP counter 0 count cap_event (enum cap_event = CPUID.0AH:EBX bit order)?  Never
+ * ref-cycles: on a GP counter its encoding (3CH/01H) counts bus cycles on some processors; only
+ * fixed counter 2 counts reference cycles at the TSC rate, and this backend does not use it. */
 int hwpmu_event_supported(const struct pmu_caps *c, int cap_event);
 
 /* The longest period hwpmu_start accepts.  With full-width writes: 2^width - 1.  Without, only

@@ -156,7 +156,8 @@ static void test_event_supported_from_ebx(void **state)
     (void)state;
     probe(&PMU_CFG_V5);
     for (int e = 0; e < CAP_EVENT_COUNT; e++)
-        assert_int_equal(hwpmu_event_supported(&caps, e), e != CAP_EVENT_LLC_MISSES);
+        assert_int_equal(hwpmu_event_supported(&caps, e),
+                         e != CAP_EVENT_LLC_MISSES && e != CAP_EVENT_REF_CYCLES);
     assert_false(hwpmu_event_supported(&caps, -1));
     assert_false(hwpmu_event_supported(&caps, CAP_EVENT_COUNT));
     struct pmu_model_config c = PMU_CFG_V4;
@@ -165,12 +166,33 @@ static void test_event_supported_from_ebx(void **state)
     probe(&c);
     assert_true(hwpmu_event_supported(&caps, CAP_EVENT_CYCLES));
     assert_false(hwpmu_event_supported(&caps, CAP_EVENT_INSTRUCTIONS));
-    assert_true(hwpmu_event_supported(&caps, CAP_EVENT_REF_CYCLES));
+    assert_false(hwpmu_event_supported(&caps, CAP_EVENT_REF_CYCLES));   /* see below */
     assert_false(hwpmu_event_supported(&caps, CAP_EVENT_LLC_REFS));
     assert_false(hwpmu_event_supported(&caps, CAP_EVENT_BRANCHES));
 }
 
-/* Start programs exactly the SDM values, for every architectural event. */
+/* ref-cycles (issue #13 item 3): on every PMU that enumerates it, refused before any MSR is
+ * written, so GP counter 0 never counts 3CH/01H (bus cycles on some CPUs), as Linux refuses it
+ * outside fixed counter 2. */
+static void test_ref_cycles_refused_on_gp_counter(void **state)
+{
+    (void)state;
+    const struct pmu_model_config *cfgs[] = { &PMU_CFG_V2, &PMU_CFG_V4, &PMU_CFG_V5 };
+    for (unsigned c = 0; c < 3; c++) {
+        assert_int_equal(probe(cfgs[c]), 1);
+        assert_true(pmu_event_available(&caps, CAP_EVENT_REF_CYCLES));   /* CPUID offers it */
+        assert_false(hwpmu_event_supported(&caps, CAP_EVENT_REF_CYCLES));
+        unsigned writes = m.writes;
+        assert_int_equal(hwpmu_start(&ops, &caps, CAP_EVENT_REF_CYCLES, 1000), HWPMU_EINVAL);
+        assert_int_equal(m.writes, writes);
+        assert_int_equal(perfevtsel_event(rd(MSR_IA32_PERFEVTSEL0)) == 0x3C &&
+                         perfevtsel_umask(rd(MSR_IA32_PERFEVTSEL0)) == 0x01, 0);
+        pmu_model_count(&m, CAP_EVENT_REF_CYCLES, 1ull << 32);
+        assert_int_equal(m.pmis, 0);
+    }
+}
+
+/* Start programs exactly the SDM values, for every architectural event but ref-cycles. */
 static void test_start_programs_sdm_values(void **state)
 {
     (void)state;
@@ -180,6 +202,8 @@ static void test_start_programs_sdm_values(void **state)
     const struct pmu_model_config *cfgs[] = { &PMU_CFG_V2, &PMU_CFG_V4 };
     for (unsigned c = 0; c < 2; c++)
         for (int e = 0; e < CAP_EVENT_COUNT; e++) {
+            if (e == CAP_EVENT_REF_CYCLES)
+                continue;
             assert_int_equal(probe(cfgs[c]), 1);
             m.global_status |= PERF_GLOBAL_PMC(0);   /* a stale overflow */
             assert_int_equal(hwpmu_start(&ops, &caps, e, 12345), 0);
@@ -341,11 +365,11 @@ static void test_long_period_with_full_width_writes(void **state)
     const uint64_t period = (1ull << 40) + 3;
     probe(&PMU_CFG_V4);
     assert_int_equal(hwpmu_max_period(&caps), W48);
-    assert_int_equal(hwpmu_start(&ops, &caps, CAP_EVENT_REF_CYCLES, period), 0);
+    assert_int_equal(hwpmu_start(&ops, &caps, CAP_EVENT_INSTRUCTIONS, period), 0);
     assert_int_equal(rd(MSR_IA32_PMC0), (1ull << 48) - period);
-    pmu_model_count(&m, CAP_EVENT_REF_CYCLES, period - 1);
+    pmu_model_count(&m, CAP_EVENT_INSTRUCTIONS, period - 1);
     assert_int_equal(m.pmis, 0);
-    pmu_model_count(&m, CAP_EVENT_REF_CYCLES, 1);
+    pmu_model_count(&m, CAP_EVENT_INSTRUCTIONS, 1);
     assert_int_equal(m.pmis, 1);
     assert_int_equal(hwpmu_handle_overflow(&ops, &caps, period), 1);
     assert_int_equal(rd(MSR_IA32_PMC0), (1ull << 48) - period);
@@ -400,6 +424,7 @@ int main(void)
         cmocka_unit_test(test_probe_narrow_counter),
         cmocka_unit_test(test_probe_perf_capabilities_gp_means_no_full_width),
         cmocka_unit_test(test_event_supported_from_ebx),
+        cmocka_unit_test(test_ref_cycles_refused_on_gp_counter),
         cmocka_unit_test(test_start_programs_sdm_values),
         cmocka_unit_test(test_start_refuses_unsupported_event),
         cmocka_unit_test(test_start_refuses_period_zero),
