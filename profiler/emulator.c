@@ -120,6 +120,9 @@ static char *bochsrc_text(const struct emu_config *cfg, const char *iso)
 			 "ata0-master: type=cdrom, path=\"%s\", status=inserted\n"
 			 "boot: cdrom\n"
 			 "com1: enabled=1, mode=file, dev=com1.txt\n"
+			 /* port 0xE9 reads back 0xE9: how the hypervisor knows it
+			  * runs in Bochs and may use the shutdown port (arch/x86/emulator.c) */
+			 "port_e9_hack: enabled=1\n"
 			 "display_library: term\n"
 			 "panic: action=fatal\n"
 			 "speaker: enabled=0\n"

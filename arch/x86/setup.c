@@ -1,9 +1,11 @@
 /* Early x86 set-up: console first, so that everything after it can report. */
 #include "hv/arch.h"
 #include "arch/x86/cpu.h"
+#include "arch/x86/emulator.h"
 #include "arch/x86/gdt.h"
 #include "arch/x86/serial.h"
 #include "arch/x86/traps.h"
+#include "hv/printf.h"
 
 #define PIC1_DATA 0x21
 #define PIC2_DATA 0xA1
@@ -11,6 +13,7 @@
 void arch_early_init(void)
 {
     serial_init();
+    hv_printf("perfvisor: platform: %s\n", emulator_name(emulator_detect()));
     gdt_init();
     idt_init();
     outb(PIC1_DATA, 0xFF);              /* mask every legacy PIC line: we run with IF=0 */

@@ -38,6 +38,7 @@ expect '^\[1:hello\] hello: mem_lower=639 KiB mem_upper=15360 KiB$'
 expect '^perfvisor: domain 1 \(hello\) exited with status 0$'
 expect '^perfvisor: end status=0$'
 expect '^perfvisor: boot: [0-9]+ ticks from loader handoff'
+expect '^perfvisor: platform: Bochs \(port E9 hack\)$'   # its shutdown port ends the run (#13)
 
 # 2. a guest's exit status is its own, and fails the run
 run_pv exit-status "$G/hello.elf:name=h3 status=3 mem=4"
@@ -114,6 +115,17 @@ run qemu-tcg timeout 60 qemu-system-x86_64 -kernel "$B/perfvisor.elf32" -serial 
 expect_rc 3          # isa-debug-exit: (1 << 1) | 1
 expect '^perfvisor: VT-x not available: the CPU \(AuthenticAMD\) does not have VMX: CPUID.1:ECX.VMX\[bit 5\] = 0'
 expect '^perfvisor: end status=1'
+expect '^perfvisor: platform: QEMU TCG'
+
+# 8a. emulator exit ports only under their emulator (#13): QEMU TCG without the CPUID hypervisor
+# bit looks like bare metal, so perfvisor halts (QEMU keeps running until the timeout) instead of
+# writing port 0xF4
+run bare-halts timeout 10 qemu-system-x86_64 -cpu max,-hypervisor -kernel "$B/perfvisor.elf32" \
+    -serial stdio -display none -no-reboot -m 128 -device isa-debug-exit,iobase=0xf4,iosize=0x04
+expect_rc 124
+expect '^perfvisor: platform: no emulator detected \(bare metal\)'
+expect '^perfvisor: end status=1'
+expect '^perfvisor: no emulator detected \(bare metal\): halting'
 
 # 8b. the same ISO boots on UEFI firmware (QEMU q35 + OVMF, GRUB's x86_64-efi platform from
 # grub-efi-amd64-bin, issue #13): GRUB EFI loads the multiboot2 image, which reaches the same message
