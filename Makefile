@@ -25,6 +25,11 @@ HV_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-builtin
 	-fno-stack-protector -fno-pic -fno-pie -mno-red-zone -mgeneral-regs-only \
 	-mcmodel=small -fno-asynchronous-unwind-tables -fno-omit-frame-pointer \
 	-nostdinc -isystem $(shell $(CC) -print-file-name=include) -Iinclude -I. -DPERFVISOR_HV
+# make VMX_CHECK=1 (into its own BUILD, e.g. BUILD=build/vmxcheck): a debug build that runs the
+# VM-entry checker (arch/x86/vmx/vmx_entry_check.c) on the current VMCS before every VM entry
+ifeq ($(VMX_CHECK),1)
+HV_CFLAGS += -DVMX_ENTRY_CHECK
+endif
 HV_LDFLAGS := -nostdlib -static -z max-page-size=0x1000 -z noexecstack -no-pie -Wl,--build-id=sha1 -T linker.ld
 
 HV_C   := $(wildcard boot/*.c arch/x86/*.c arch/x86/vmx/*.c hv/*.c pmu/*/*.c)

@@ -4,6 +4,7 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/vmx/exits.h"
 #include "arch/x86/vmx/vmcs.h"
+#include "arch/x86/vmx/vmx_check_cpu.h"
 #include "arch/x86/vmx/vmx_ops.h"
 #include "arch/x86/vmx/vmx_timer.h"
 #include "arch/x86/vmx/vmx_vcpu.h"
@@ -134,6 +135,12 @@ void arch_vcpu_run(struct vcpu *v, uint64_t ticks)
     while (v->dom->state == DOMAIN_RUNNING) {
         if (v->events_pending)
             vmx_deliver_events(v);
+#ifdef VMX_ENTRY_CHECK                 /* make VMX_CHECK=1: SDM 26.2-26.3 before each entry */
+        if (vmx_check_current(v)) {
+            domain_stop(v->dom, "VM-entry check failed (see above)");
+            break;
+        }
+#endif
         int r = vmx_enter(&x->regs, x->launched);
         if (r) {
             vmx_report_failure(x->launched ? "VMRESUME" : "VMLAUNCH", r);

@@ -2,6 +2,7 @@
  * Every requirement says why it is needed; a missing one ends the run with
  * "perfvisor: VT-x not available: <which and why>" instead of a fault later. */
 #include "arch/x86/vmx/vmx.h"
+#include "arch/x86/vmx/vmx_controls.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/cpuid_policy.h"
 #include "arch/x86/msr.h"
@@ -23,19 +24,18 @@ static int fail(const char *fmt, ...)
     return -1;
 }
 
-/* Allowed-0 settings (bits 31:0) must be 1, allowed-1 settings (bits 63:32) may be 1
- * (SDM Vol. 3D A.3-A.5).  Returns the control value with the optional bits it could get. */
+/* The control value with the optional bits the CPU allows; a required bit it does not allow
+ * is reported and sets *missing (vmx_controls.h has the lists and says why each is needed). */
 static uint32_t adjust(uint32_t msr, uint32_t required, uint32_t optional, const char *what,
                        int *missing)
 {
     uint64_t cap = rdmsr(msr);
-    uint32_t must = (uint32_t)cap, may = (uint32_t)(cap >> 32);
-    if ((required & may) != required) {
+    if (vmx_ctl_missing(cap, required)) {
         fail("%s: required control bits %x not allowed (capability MSR 0x%x = %016lx)", what,
-             required & ~may, msr, cap);
+             vmx_ctl_missing(cap, required), msr, cap);
         *missing = 1;
     }
-    return (must | required | optional) & may;
+    return vmx_ctl_adjust(cap, required, optional);
 }
 
 int vmx_probe(void)
@@ -77,46 +77,21 @@ int vmx_probe(void)
     int true_ctls = (basic & VMX_BASIC_TRUE_CTLS) != 0;
 
     vmx_caps.pin = adjust(true_ctls ? MSR_IA32_VMX_TRUE_PINBASED_CTLS : MSR_IA32_VMX_PINBASED_CTLS,
-        PIN_EXTERNAL_INTERRUPT_EXITING     /* host interrupts never reach a guest */
-        | PIN_NMI_EXITING                  /* NMIs belong to the host (PMU overflow later) */
-        | PIN_VIRTUAL_NMIS                 /* NMI blocking tracked per guest */
-        | PIN_PREEMPTION_TIMER,            /* time slices and the software sampling backend */
-        0, "pin-based controls", &missing);
-
+                          VMX_PIN_REQUIRED, VMX_PIN_OPTIONAL, "pin-based controls", &missing);
     vmx_caps.proc = adjust(true_ctls ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS : MSR_IA32_VMX_PROCBASED_CTLS,
-        PROC_HLT_EXITING                   /* HLT with IF=0 ends a domain */
-        | PROC_UNCONDITIONAL_IO_EXITING    /* every port is emulated or ignored, never real */
-        | PROC_USE_MSR_BITMAPS             /* only the MSRs we emulate exit */
-        | PROC_RDPMC_EXITING               /* RDPMC reads the guest's virtual PMU */
-        | PROC_CR8_LOAD_EXITING            /* a 64-bit guest's CR8 is its virtual TPR, */
-        | PROC_CR8_STORE_EXITING           /* never the physical one (SDM 11.8.6.5) */
-        | PROC_ACTIVATE_SECONDARY,         /* EPT and unrestricted guest live there */
-        PROC_MWAIT_EXITING | PROC_MONITOR_EXITING, "processor-based controls", &missing);
+                           VMX_PROC_REQUIRED, VMX_PROC_OPTIONAL, "processor-based controls", &missing);
     /* IA32_VMX_PROCBASED_CTLS2 exists only if the primary controls allow "activate secondary
      * controls" (bit 63 of the primary capability MSR, SDM Vol. 3D A.3.3): reading it otherwise
      * is #GP. */
     if (!(vmx_caps.proc & PROC_ACTIVATE_SECONDARY))
         return missing ? -1 : fail("no secondary processor-based controls (IA32_VMX_PROCBASED_CTLS"
                                    " bit 63 = 0): EPT and unrestricted guest need them");
-    vmx_caps.proc2 = adjust(MSR_IA32_VMX_PROCBASED_CTLS2,
-        PROC2_ENABLE_EPT                   /* domains are isolated by EPT */
-        | PROC2_UNRESTRICTED_GUEST,        /* guests start in protected mode without paging */
-        PROC2_ENABLE_VPID | PROC2_ENABLE_RDTSCP | PROC2_ENABLE_INVPCID,
-        "secondary processor-based controls", &missing);
-
+    vmx_caps.proc2 = adjust(MSR_IA32_VMX_PROCBASED_CTLS2, VMX_PROC2_REQUIRED, VMX_PROC2_OPTIONAL,
+                            "secondary processor-based controls", &missing);
     vmx_caps.exit = adjust(true_ctls ? MSR_IA32_VMX_TRUE_EXIT_CTLS : MSR_IA32_VMX_EXIT_CTLS,
-        EXIT_HOST_ADDR_SPACE_SIZE          /* the hypervisor is 64-bit */
-        | EXIT_SAVE_IA32_EFER | EXIT_LOAD_IA32_EFER  /* guests switch long mode on their own */
-        | EXIT_SAVE_IA32_PAT | EXIT_LOAD_IA32_PAT
-        | EXIT_SAVE_PREEMPTION_TIMER       /* a slice continues across exits */
-        | EXIT_ACK_INTERRUPT_ON_EXIT
-        | EXIT_SAVE_DEBUG_CONTROLS,        /* the guest's DR7/IA32_DEBUGCTL survive exits */
-        0, "VM-exit controls", &missing);
-
+                           VMX_EXIT_REQUIRED, VMX_EXIT_OPTIONAL, "VM-exit controls", &missing);
     vmx_caps.entry = adjust(true_ctls ? MSR_IA32_VMX_TRUE_ENTRY_CTLS : MSR_IA32_VMX_ENTRY_CTLS,
-        ENTRY_LOAD_IA32_EFER | ENTRY_LOAD_IA32_PAT
-        | ENTRY_LOAD_DEBUG_CONTROLS,       /* each domain has its own DR7 and IA32_DEBUGCTL */
-        0, "VM-entry controls", &missing);
+                            VMX_ENTRY_REQUIRED, VMX_ENTRY_OPTIONAL, "VM-entry controls", &missing);
     if (missing)
         return -1;
 

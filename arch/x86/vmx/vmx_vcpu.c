@@ -8,6 +8,8 @@
 #include "arch/x86/vmx/ept.h"
 #include "arch/x86/vmx/msr_policy.h"
 #include "arch/x86/vmx/vmcs.h"
+#include "arch/x86/vmx/vmcs_image.h"
+#include "arch/x86/vmx/vmx_check_cpu.h"
 #include "arch/x86/vmx/vmx_ops.h"
 #include "hv/arch.h"
 #include "hv/domain.h"
@@ -16,14 +18,6 @@
 #include "hv/printf.h"
 #include "hv/string.h"
 
-/* Guest segment access rights in the VMCS format (SDM Vol. 3C 25.4.1, Table 25-2; descriptor
- * types from Vol. 3A 3.4.5.1 Table 3-1 and 7.2.2): */
-#define AR_UNUSABLE      (1u << 16)   /* segment unusable */
-#define AR_CODE32        0xC09Bu      /* G, D/B, P, S, type 11 (code exec/read accessed) */
-#define AR_CODE64        0xA09Bu      /* G, L, P, S, type 11: 64-bit code (L=1 needs D=0) */
-#define AR_DATA32        0xC093u      /* G, D/B, P, S, type 3 (data read/write accessed) */
-#define AR_TSS32_BUSY    0x008Bu      /* P, type 11 (busy 32-bit TSS) */
-#define PAT_POWER_ON     0x0007040600070406ull  /* IA32_PAT after RESET (Vol. 3A 13.12.4, Table 13-11) */
 #define FXSAVE_FCW_INIT  0x037F       /* x87 control word after FNINIT (Vol. 1 8.1.5) */
 #define MXCSR_INIT       0x1F80       /* all SSE exceptions masked, after RESET (Vol. 1 10.2.3) */
 
@@ -65,178 +59,70 @@ int arch_domain_init(struct domain *d)
     return ept_build(ept, d->mem_size, d->mem_host);
 }
 
-static void setup_host_state(void)
+/* The host state VM exits return to: this CPU's as it runs the hypervisor. */
+static void read_host_regs(struct vmx_host_regs *h)
 {
     struct desc_ptr idtr;
     sidt(&idtr);
-    vmcs_writenat(VMCS_HOST_CR0, read_cr0());
-    vmcs_writenat(VMCS_HOST_CR3, read_cr3());
-    vmcs_writenat(VMCS_HOST_CR4, read_cr4());
-    vmcs_write16(VMCS_HOST_CS_SEL, GDT_SEL_CODE);
-    vmcs_write16(VMCS_HOST_SS_SEL, GDT_SEL_DATA);
-    vmcs_write16(VMCS_HOST_DS_SEL, GDT_SEL_DATA);
-    vmcs_write16(VMCS_HOST_ES_SEL, GDT_SEL_DATA);
-    vmcs_write16(VMCS_HOST_FS_SEL, 0);
-    vmcs_write16(VMCS_HOST_GS_SEL, 0);
-    vmcs_write16(VMCS_HOST_TR_SEL, GDT_SEL_TSS);
-    vmcs_writenat(VMCS_HOST_FS_BASE, 0);
-    vmcs_writenat(VMCS_HOST_GS_BASE, 0);
-    vmcs_writenat(VMCS_HOST_TR_BASE, tss_base());
-    vmcs_writenat(VMCS_HOST_GDTR_BASE, gdt_base());
-    vmcs_writenat(VMCS_HOST_IDTR_BASE, idtr.base);
-    vmcs_write32(VMCS_HOST_SYSENTER_CS, 0);
-    vmcs_writenat(VMCS_HOST_SYSENTER_ESP, 0);
-    vmcs_writenat(VMCS_HOST_SYSENTER_EIP, 0);
-    vmcs_write64(VMCS_HOST_IA32_EFER, rdmsr(MSR_IA32_EFER));
-    vmcs_write64(VMCS_HOST_IA32_PAT, rdmsr(MSR_IA32_PAT));
-    vmcs_writenat(VMCS_HOST_RIP, (uint64_t)(uintptr_t)vmx_exit_stub);
+    *h = (struct vmx_host_regs){
+        .cr0 = read_cr0(), .cr3 = read_cr3(), .cr4 = read_cr4(),
+        .efer = rdmsr(MSR_IA32_EFER), .pat = rdmsr(MSR_IA32_PAT),
+        .cs = GDT_SEL_CODE, .ds = GDT_SEL_DATA, .tr = GDT_SEL_TSS,
+        .tr_base = tss_base(), .gdtr_base = gdt_base(), .idtr_base = idtr.base,
+        .rip = (uint64_t)(uintptr_t)vmx_exit_stub,
+    };
 }
 
-static void setup_controls(struct domain *d, struct vmx_vcpu *x)
+/* VMWRITEs every field of an image that exists for its controls (HOST_RSP is vmx_entry.asm's). */
+static void vmcs_write_image(const struct vmcs_image *img)
 {
-    vmcs_write32(VMCS_PIN_BASED_CTLS, vmx_caps.pin);
-    vmcs_write32(VMCS_PROC_BASED_CTLS, vmx_caps.proc);
-    x->proc = vmx_caps.proc;
-    vmcs_write32(VMCS_PROC_BASED_CTLS2, vmx_caps.proc2);
-    vmcs_write32(VMCS_EXIT_CTLS, vmx_caps.exit);
-    /* IA-32e mode guest: set for a 64-bit start (26.3.1.1); later, VM exits store EFER.LMA in
-     * it (28.2), so a guest that enters long mode itself keeps it right. */
-    vmcs_write32(VMCS_ENTRY_CTLS, vmx_caps.entry | (d->boot.long_mode ? ENTRY_IA32E_MODE_GUEST : 0));
-    vmcs_write32(VMCS_EXCEPTION_BITMAP, 0);          /* guests handle their own exceptions */
-    vmcs_write32(VMCS_PF_ERROR_CODE_MASK, 0);
-    vmcs_write32(VMCS_PF_ERROR_CODE_MATCH, 0);
-    vmcs_write32(VMCS_CR3_TARGET_COUNT, 0);
-    vmcs_write32(VMCS_EXIT_MSR_STORE_COUNT, 0);
-    vmcs_write32(VMCS_EXIT_MSR_LOAD_COUNT, 0);
-    vmcs_write32(VMCS_ENTRY_MSR_LOAD_COUNT, 0);
-    vmcs_write32(VMCS_ENTRY_INTR_INFO, 0);
-    vmcs_write64(VMCS_MSR_BITMAP, (uint64_t)(uintptr_t)msr_bitmap);
-    vmcs_write64(VMCS_EPT_POINTER, ((struct ept *)d->arch)->eptp);
-    if (vmx_caps.proc2 & PROC2_ENABLE_VPID)
-        vmcs_write16(VMCS_VPID, (uint16_t)d->id);     /* non-zero: 0 is the host's */
-    vmcs_write64(VMCS_LINK_POINTER, ~0ull);          /* no shadow VMCS */
-
-    /* The guest owns CR0 and CR4 except the bits VMX pins (fixed bits, minus PE and PG which
-     * unrestricted guest frees) and every CR4 bit its CPUID does not offer (OSXSAVE, PKE, CET,
-     * LA57, UINTR, ... and the reserved ones: cpuid_cr4_guest_reserved).  A guest write that
-     * changes an owned bit exits to exit_cr.c; reads see the read shadow. */
-    x->cr0_shadow_owned = (vmx_caps.cr0_fixed0 & ~(CR0_PE | CR0_PG)) | (~vmx_caps.cr0_fixed1 & 0xFFFFFFFFull) |
-                          (vmx_caps.exit_stores_lma ? 0 : CR0_PG);  /* see vmx_caps */
-    x->cr4_shadow_owned = vmx_caps.cr4_fixed0 | ~vmx_caps.cr4_fixed1 | vmx_caps.cr4_guest_reserved;
-    vmcs_writenat(VMCS_CR0_GUEST_HOST_MASK, x->cr0_shadow_owned);
-    vmcs_writenat(VMCS_CR4_GUEST_HOST_MASK, x->cr4_shadow_owned);
+    for (unsigned i = 0; i < vmcs_image_field_count; i++) {
+        const struct vmcs_image_field *f = &vmcs_image_fields[i];
+        const uint8_t *p = (const uint8_t *)img + f->offset;
+        uint64_t v = f->size == 8 ? *(const uint64_t *)p : f->size == 4 ? *(const uint32_t *)p
+                   : *(const uint16_t *)p;
+        if (f->when != VMCS_FIELD_READ_ONLY_HERE && vmcs_image_field_present(img, f))
+            vmcs_write(f->encoding, v);
+    }
 }
 
-/* 0 if a start state passes the VM-entry checks on guest state it touches (SDM Vol. 3C
- * 26.3.1.1 control registers and EFER, 26.3.1.2 segments and GDTR, 26.3.1.4 RIP), else -1 and
- * the rule broken: a domain whose loader got it wrong is stopped before any VM entry. */
+/* 0 if a start state can be entered, else -1 and why: a domain whose loader got it wrong is
+ * stopped before any VM entry.  The VMCS it would get goes through the VM-entry checks (SDM
+ * Vol. 3C 26.2-26.3, vmx_entry_check.c) on this CPU's capabilities; the rest is the loader's
+ * own sanity: selectors inside GDTR's limit, CR3, RIP and the GDT inside the domain. */
 int arch_boot_state_check(const struct domain *d, char *err, int errlen)
 {
     const struct guest_boot_state *st = &d->boot;
+    struct vmx_cap_msrs caps;
+    struct vmx_host_regs host;
+    struct vmcs_image img = { 0 };
+    struct vmx_check_result res;
+    /* the EPT is built after this check: an EPTP of the same format stands in for it */
+    struct vmx_vcpu_refs refs = { .msr_bitmap = (uint64_t)(uintptr_t)msr_bitmap,
+                                  .eptp = EPTP_WALK_4 | EPTP_MEMTYPE_WB, .vpid = (uint16_t)d->id };
     const char *why = NULL;
-    uint64_t cr0 = st->cr0 | (vmx_caps.cr0_fixed0 & ~(CR0_PE | CR0_PG));
-    uint64_t cr4 = st->cr4 | vmx_caps.cr4_fixed0;
-    uint64_t efer_lm = EFER_LME | EFER_LMA;
-    uint32_t entry_may = (uint32_t)(rdmsr(MSR_IA32_VMX_ENTRY_CTLS) >> 32);
 
-    if ((cr0 & ~vmx_caps.cr0_fixed1) || (cr0 >> 32))
-        why = "CR0 sets a bit VMX keeps clear (IA32_VMX_CR0_FIXED1) or a reserved bit";
-    else if ((cr0 & CR0_PG) && !(cr0 & CR0_PE))
-        why = "CR0.PG without CR0.PE";
-    else if (cr4 & ~vmx_caps.cr4_fixed1)
-        why = "CR4 sets a bit VMX keeps clear (IA32_VMX_CR4_FIXED1)";
-    else if (st->cr3 >> 52 || st->cr3 >= d->mem_size)
-        why = "CR3 is outside the domain's memory";
-    else if (st->long_mode && !(entry_may & ENTRY_IA32E_MODE_GUEST))
-        why = "the processor does not allow the IA-32e mode guest VM-entry control";
-    else if (st->long_mode && (!(cr0 & CR0_PG) || !(cr4 & CR4_PAE)))
-        why = "a 64-bit start needs CR0.PG and CR4.PAE";
-    else if (st->long_mode ? (st->efer & efer_lm) != efer_lm : (st->efer & EFER_LMA) != 0)
-        why = "EFER.LMA must equal the IA-32e mode guest control (and EFER.LME with CR0.PG)";
-    else if (st->efer & ~(EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE))
-        why = "EFER sets a reserved bit";
-    else if ((st->cs & 7) || (st->ds & 7) || !st->cs || !st->ds)
+    vmx_read_cap_msrs(&caps);
+    read_host_regs(&host);
+    vmcs_image_controls(&img, &vmx_caps, st, &refs);
+    vmcs_image_host(&img, &host);
+    vmcs_image_guest(&img, &vmx_caps, st);
+    if (vmx_entry_check(&img, &caps, 1, &res) != VMX_RULE_NONE) {
+        hv_snprintf(err, errlen, "SDM Vol. 3C %s: %s (%s)", res.section, res.text, res.what);
+        return -1;
+    }
+    if ((st->cs & 7) || (st->ds & 7) || !st->cs || !st->ds)
         why = "CS and DS must be non-null GDT selectors with RPL 0";
     else if (st->gdtr_limit < (st->cs | 7) || st->gdtr_limit < (st->ds | 7))
         why = "GDTR's limit does not cover the CS and DS selectors";
-    else if (st->long_mode ? ((int64_t)(st->rip << 16) >> 16) != (int64_t)st->rip
-                           : (st->rip >> 32) != 0)
-        why = st->long_mode ? "RIP is not canonical" : "EIP above 4 GiB in 32-bit mode";
+    else if (st->cr3 >= d->mem_size)
+        why = "CR3 is outside the domain's memory";
     else if (st->rip >= d->mem_size || st->gdtr_base + st->gdtr_limit >= d->mem_size)
         why = "RIP or the GDT is outside the domain's memory";
     if (!why)
         return 0;
     hv_snprintf(err, errlen, "%s", why);
     return -1;
-}
-
-/* The start state the loader left (hv/guest_load.c): a multiboot loader's (Multiboot 0.6.96,
- * 3.2 "Machine state") or Linux's 64-bit entry (boot.rst "64-bit Boot Protocol"). */
-static void setup_guest_state(struct domain *d, struct vmx_vcpu *x)
-{
-    const struct guest_boot_state *st = &d->boot;
-    /* Unrestricted guest frees PE and PG from the fixed-0 bits (26.3.1.1); the rest are forced
-     * on and the read shadow shows the guest its own value. */
-    vmcs_writenat(VMCS_CR0_READ_SHADOW, st->cr0);
-    vmcs_writenat(VMCS_GUEST_CR0, (st->cr0 | (vmx_caps.cr0_fixed0 & ~(CR0_PE | CR0_PG))) & vmx_caps.cr0_fixed1);
-    vmcs_writenat(VMCS_CR4_READ_SHADOW, st->cr4);
-    vmcs_writenat(VMCS_GUEST_CR4, (st->cr4 | vmx_caps.cr4_fixed0) & vmx_caps.cr4_fixed1);
-    vmcs_writenat(VMCS_GUEST_CR3, st->cr3);
-
-    /* 64-bit: CS.L=1 and D=0 (26.3.1.2); data segments are the same flat 0xC093 in both modes */
-    uint32_t cs_ar = st->long_mode ? AR_CODE64 : AR_CODE32;
-    static const struct { uint32_t sel, base, limit, ar; int is_cs; } segs[] = {
-        { VMCS_GUEST_CS_SEL, VMCS_GUEST_CS_BASE, VMCS_GUEST_CS_LIMIT, VMCS_GUEST_CS_AR, 1 },
-        { VMCS_GUEST_SS_SEL, VMCS_GUEST_SS_BASE, VMCS_GUEST_SS_LIMIT, VMCS_GUEST_SS_AR, 0 },
-        { VMCS_GUEST_DS_SEL, VMCS_GUEST_DS_BASE, VMCS_GUEST_DS_LIMIT, VMCS_GUEST_DS_AR, 0 },
-        { VMCS_GUEST_ES_SEL, VMCS_GUEST_ES_BASE, VMCS_GUEST_ES_LIMIT, VMCS_GUEST_ES_AR, 0 },
-        { VMCS_GUEST_FS_SEL, VMCS_GUEST_FS_BASE, VMCS_GUEST_FS_LIMIT, VMCS_GUEST_FS_AR, 0 },
-        { VMCS_GUEST_GS_SEL, VMCS_GUEST_GS_BASE, VMCS_GUEST_GS_LIMIT, VMCS_GUEST_GS_AR, 0 },
-    };
-    for (unsigned i = 0; i < sizeof(segs) / sizeof(segs[0]); i++) {
-        vmcs_write(segs[i].sel, segs[i].is_cs ? st->cs : st->ds);
-        vmcs_write(segs[i].base, 0);
-        vmcs_write(segs[i].limit, 0xFFFFFFFF);
-        vmcs_write(segs[i].ar, segs[i].is_cs ? cs_ar : AR_DATA32);
-    }
-    vmcs_write16(VMCS_GUEST_LDTR_SEL, 0);
-    vmcs_writenat(VMCS_GUEST_LDTR_BASE, 0);
-    vmcs_write32(VMCS_GUEST_LDTR_LIMIT, 0);
-    vmcs_write32(VMCS_GUEST_LDTR_AR, AR_UNUSABLE);
-    vmcs_write16(VMCS_GUEST_TR_SEL, 0);              /* VM entry needs a usable TR (26.3.1.2) */
-    vmcs_writenat(VMCS_GUEST_TR_BASE, 0);
-    vmcs_write32(VMCS_GUEST_TR_LIMIT, 0x67);
-    vmcs_write32(VMCS_GUEST_TR_AR, AR_TSS32_BUSY);
-    vmcs_writenat(VMCS_GUEST_GDTR_BASE, st->gdtr_base); /* the flat GDT the selectors index, */
-    vmcs_write32(VMCS_GUEST_GDTR_LIMIT, st->gdtr_limit); /* as the loader left it; no IDT yet */
-    vmcs_writenat(VMCS_GUEST_IDTR_BASE, 0);
-    vmcs_write32(VMCS_GUEST_IDTR_LIMIT, 0);
-
-    vmcs_writenat(VMCS_GUEST_RIP, st->rip);
-    vmcs_writenat(VMCS_GUEST_RSP, st->rsp);
-    vmcs_writenat(VMCS_GUEST_RFLAGS, RFLAGS_RSVD1);   /* IF=0 */
-    /* Debug state at RESET (SDM Vol. 3A Table 10-1): DR7 and IA32_DEBUGCTL are loaded from
-     * here at every entry and saved at every exit (the debug-controls VM-entry/exit controls);
-     * DR0-3 (zeroed with *x) and DR6 are swapped by vmx_vcpu_load. */
-    vmcs_writenat(VMCS_GUEST_DR7, DR7_INIT);
-    vmcs_write64(VMCS_GUEST_IA32_DEBUGCTL, 0);
-    x->dr6 = DR6_INIT;
-    vmcs_write64(VMCS_GUEST_IA32_EFER, st->efer);  /* loaded at entry (ENTRY_LOAD_IA32_EFER) */
-    vmcs_write64(VMCS_GUEST_IA32_PAT, PAT_POWER_ON);
-    vmcs_write32(VMCS_GUEST_SYSENTER_CS, 0);
-    vmcs_writenat(VMCS_GUEST_SYSENTER_ESP, 0);
-    vmcs_writenat(VMCS_GUEST_SYSENTER_EIP, 0);
-    vmcs_write32(VMCS_GUEST_INTERRUPTIBILITY, 0);
-    vmcs_write32(VMCS_GUEST_ACTIVITY_STATE, 0);       /* active */
-    vmcs_writenat(VMCS_GUEST_PENDING_DBG_EXCEPTIONS, 0);
-    vmcs_write32(VMCS_GUEST_PREEMPTION_TIMER, 0);
-
-    x->regs.rax = st->rax;             /* multiboot: the magic 0x2BADB002 */
-    x->regs.rbx = st->rbx;             /* multiboot: the information */
-    x->regs.rsi = st->rsi;             /* Linux: boot_params */
-    *(uint16_t *)&x->fxsave[0] = FXSAVE_FCW_INIT;
-    *(uint32_t *)&x->fxsave[24] = MXCSR_INIT;
-    x->last_reason = -1;
 }
 
 int arch_vcpu_init(struct vcpu *v)
@@ -258,9 +144,28 @@ int arch_vcpu_init(struct vcpu *v)
     vpmu_init_backend(&v->vpmu, &vpmu_sw_backend, NULL);
     v->vpmu.mode = v->dom->vpmu_mode;
     vlapic_init(&v->vlapic, (uint32_t)v->id);
-    setup_controls(v->dom, x);
-    setup_host_state();
-    setup_guest_state(v->dom, x);
+    struct vmcs_image img = { 0 };
+    struct vmx_host_regs host;
+    struct vmx_vcpu_refs refs = { .msr_bitmap = (uint64_t)(uintptr_t)msr_bitmap,
+                                  .eptp = ((struct ept *)v->dom->arch)->eptp,
+                                  .vpid = (uint16_t)v->dom->id };
+    read_host_regs(&host);
+    vmcs_image_controls(&img, &vmx_caps, &v->dom->boot, &refs);
+    vmcs_image_host(&img, &host);
+    vmcs_image_guest(&img, &vmx_caps, &v->dom->boot);
+    vmcs_write_image(&img);
+    x->proc = img.proc;
+    x->cr0_shadow_owned = img.cr0_mask;
+    x->cr4_shadow_owned = img.cr4_mask;
+    /* DR0-3 (zeroed with *x) and DR6 are swapped by vmx_vcpu_load; DR7 and IA32_DEBUGCTL are
+     * in the image */
+    x->dr6 = DR6_INIT;
+    x->regs.rax = v->dom->boot.rax;    /* multiboot: the magic 0x2BADB002 */
+    x->regs.rbx = v->dom->boot.rbx;    /* multiboot: the information */
+    x->regs.rsi = v->dom->boot.rsi;    /* Linux: boot_params */
+    *(uint16_t *)&x->fxsave[0] = FXSAVE_FCW_INIT;
+    *(uint32_t *)&x->fxsave[24] = MXCSR_INIT;
+    x->last_reason = -1;
     return 0;
 }
 
