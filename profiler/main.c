@@ -22,6 +22,8 @@ static const struct cmd commands[] = {
 	{ "record", cmd_record, "run like 'run' with the profiler on and write perfvisor.data" },
 	{ "capture", cmd_capture, "read a capture from a real serial line (or a file) into perfvisor.data" },
 	{ "report", cmd_report, "read perfvisor.data and show where the time went" },
+	{ "script", cmd_script, "print every sample of perfvisor.data as 'perf script' does" },
+	{ "convert", cmd_convert, "write perfvisor.data as folded stacks, SVG, pprof, speedscope, JSON" },
 	{ "iso", cmd_iso, "build a bootable ISO (for bare metal) without running it" },
 	{ "help", cmd_help, "show this text, or a command's help: perfvisor help COMMAND" },
 };

@@ -52,3 +52,20 @@ $(CLI_SYMTEST_ELF): profiler/tests/symtest.c
 		-Wl,-e,symtest_entry -o $@ $<
 $(BUILD)/profiler/tests/test_symbols: $(CLI_SYMTEST_ELF)
 $(BUILD)/profiler/tests/test_symbols: CLI_CFLAGS += -DSYMTEST_ELF='"$(CLI_SYMTEST_ELF)"'
+
+# convert --to pprof: profile.proto (profiler/proto/, the subset perfvisor writes) encoded by
+# protobuf-c; protoc-c generates its C here at build time.
+CLI_PROTO_DIR := $(BUILD)/profiler/proto
+CLI_PROTO_OBJ := $(CLI_PROTO_DIR)/profile.pb-c.o
+CLI_LIB_OBJ   += $(CLI_PROTO_OBJ)
+CLI_CFLAGS    += -I$(CLI_PROTO_DIR) $(shell pkg-config --cflags libprotobuf-c 2>/dev/null)
+CLI_LDLIBS    += $(shell pkg-config --libs libprotobuf-c 2>/dev/null || echo -lprotobuf-c)
+
+$(CLI_PROTO_DIR)/profile.pb-c.c: profiler/proto/profile.proto
+	@mkdir -p $(dir $@)
+	protoc-c --c_out=$(CLI_PROTO_DIR) -Iprofiler/proto $<
+$(CLI_PROTO_DIR)/profile.pb-c.h: $(CLI_PROTO_DIR)/profile.pb-c.c
+$(CLI_PROTO_OBJ): $(CLI_PROTO_DIR)/profile.pb-c.c
+	$(CC) $(CLI_CFLAGS) -c $< -o $@
+$(BUILD)/profiler/export_pprof.o: $(CLI_PROTO_DIR)/profile.pb-c.h
+$(BUILD)/perfvisor $(CLI_TEST_BIN): $(CLI_PROTO_OBJ)

@@ -33,6 +33,7 @@ struct report_sym {
 	char name[256];
 	char srcline[256]; /* "file.c:12", or "" */
 	char dso[128];     /* "hello.elf", "perfvisor.elf", or "" */
+	uint64_t symoff;   /* ip - the symbol's start, when name is set */
 };
 
 struct report_resolver {
@@ -183,6 +184,13 @@ struct report_gw_table {
 bool report_guest_wide(struct report *r, int d, struct report_gw_table *t);
 /* All the domains' tables, after the report (report_guestwide.c). */
 void report_print_guest_wide(FILE *f, struct report *r);
+
+/* For the exporters (export.c): the loc of a sampled address (resolved the first time), the
+ * process of (domain, cr3), and the loc of a software-backend hypervisor-time row (HMAP_NONE if
+ * no HV_TIME event of that reason was aggregated for the domain). */
+uint32_t report_loc(struct report *r, int domain, uint64_t ip);
+uint32_t report_proc(struct report *r, int domain, uint64_t cr3);
+uint32_t report_hv_loc(const struct report *r, int domain, uint32_t reason);
 
 /* The entries in output order (sorted by children or self, then keys); caller frees. */
 struct report_entry **report_sorted(struct report *r, size_t *n);

@@ -404,6 +404,22 @@ static void add_hv_time(struct report *r, const struct pv_event *ev)
 	r->hv_rows_weight += ev->ticks;
 }
 
+uint32_t report_loc(struct report *r, int domain, uint64_t ip)
+{
+	return loc_of(r, domain, ip);
+}
+
+uint32_t report_proc(struct report *r, int domain, uint64_t cr3)
+{
+	return proc_of(r, domain, cr3);
+}
+
+uint32_t report_hv_loc(const struct report *r, int domain, uint32_t reason)
+{
+	struct hkey k = { (uint64_t)domain, (uint64_t)1 << 63 | reason, 2 };
+	return hmap_get(&r->loc_index, k);
+}
+
 int report_add_event(void *ctx, const struct pv_header *h, const struct pv_event *ev)
 {
 	struct report *r = ctx;

@@ -194,8 +194,10 @@ void symbols_resolve(void *ctx, const struct pv_header *h, int domain, uint64_t 
 	GElf_Off off;
 	GElf_Sym sym;
 	const char *name = dwfl_module_addrinfo(im->mod, ip, &off, &sym, NULL, NULL, NULL);
-	if (name)
+	if (name) {
 		str_copy(out->name, sizeof(out->name), name);
+		out->symoff = off;
+	}
 	Dwfl_Line *line = dwfl_module_getsrc(im->mod, ip);
 	int lineno = 0;
 	const char *src = line ? dwfl_lineinfo(line, NULL, &lineno, NULL, NULL, NULL) : NULL;
