@@ -5,6 +5,7 @@
 #   golden: perfvisor report on synthesized captures vs. stored outputs, tests/golden/
 #   boot  : boot-and-check tests in Bochs and QEMU, tests/boot/boot-tests.sh
 #   peer  : what kernels written for QEMU expect (APIC base, fw_cfg, modules, ...), tests/boot/peer-tests.sh
+#   vmxcheck: a make VMX_CHECK=1 hypervisor checks every VMCS (SDM 26.2-26.3) before each entry, tests/boot/vmxcheck-tests.sh
 #   isolation: hostile guests (debug registers, CR8, xAPIC emulation) in Bochs, tests/boot/isolation-tests.sh
 #   profile: record-and-report tests in Bochs, tests/boot/profile-tests.sh
 #   hostile: hostile guests beside well-behaved ones (forged frames, escapes, fairness, quotas)
@@ -59,6 +60,7 @@ suite cli cmocka $MAKE -s --no-print-directory cli-unit-test
 suite golden plain tests/golden/run-golden.sh
 suite boot plain tests/boot/boot-tests.sh
 suite peer plain tests/boot/peer-tests.sh
+suite vmxcheck plain tests/boot/vmxcheck-tests.sh
 suite isolation plain tests/boot/isolation-tests.sh
 suite profile plain tests/boot/profile-tests.sh
 suite hostile plain tests/boot/hostile-tests.sh

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# The VM-entry checker on real VMCSes: a `make VMX_CHECK=1` hypervisor (its own build folder,
+# $B/vmxcheck) runs arch/x86/vmx/vmx_entry_check.c on the current VMCS before every VM entry
+# (SDM Vol. 3C 26.2-26.3) under Bochs, with every kind of guest perfvisor starts and the states
+# they reach: a Linux bzImage's 64-bit entry (tests/boot/bzstub.asm), multiboot 32-bit kernels,
+# one that enters IA-32e mode itself (dbgiso), one with paging and processes (procs), one that
+# keeps the handoff GDT (gdthandoff), one that gets a #GP injected (bad mode=badmsr).  Every
+# VMLAUNCH passes and no entry fails a check; a violation would print
+# "VM-entry check failed ... SDM Vol. 3C <section>: <rule>" and stop that domain.
+# Ends with "vmxcheck tests: N passed, N failed".
+set -u
+cd "$(dirname "$0")/../.."
+. tests/boot/lib.sh
+suite_setup vmxcheck
+
+HV="$B/vmxcheck/perfvisor.elf"
+cur=build log="$LOGS/build.log"
+if ${MAKE:-make} -s --no-print-directory BUILD="$B/vmxcheck" VMX_CHECK=1 hv >"$log" 2>&1; then
+    ok "make VMX_CHECK=1 hv"
+else
+    not_ok "make VMX_CHECK=1 hv failed"
+    summary vmxcheck
+    exit 1
+fi
+run_pv_checked() { local n=$1; shift; run_pv "$n" --image "$HV" "$@"; }
+
+# 1. every guest kind side by side
+nasm -f bin -DMEM_MIB=32 -DWANT='"want=bz"' -DINITRD_LEN=5000 -o "$LOGS/bzstub.bin" tests/boot/bzstub.asm
+{ printf INRD; head -c 4996 /dev/zero; } >"$LOGS/initrd.img"
+run_pv_checked kinds "$LOGS/bzstub.bin:name=lx mem=32 want=bz initrd=$LOGS/initrd.img" \
+    "$G/hello.elf:name=mb" "$G/dbgiso.elf:name=lm tag=1" "$G/procs.elf:name=pr" \
+    "$G/gdthandoff.elf:name=gh" "$G/bad.elf:name=gp mode=badmsr"
+expect '^perfvisor: VMX_CHECK build: the VM-entry checks \(SDM Vol\. 3C 26\.2-26\.3\) run before every VM entry, on BASIC [0-9a-f]{16} '
+expect '^perfvisor: domain 1: the VMCS passes the VM-entry checks at VMLAUNCH \(IA-32e mode guest\)$'
+for d in 2 3 4 5 6; do
+    expect "^perfvisor: domain $d: the VMCS passes the VM-entry checks at VMLAUNCH \\(32-bit guest\\)\$"
+done
+expect_no 'VM-entry check failed'
+expect_no 'VM entry failed'
+expect_no 'bzstub: FAIL'
+for d in '1 \(lx\)' '2 \(mb\)' '3 \(lm\)' '4 \(pr\)' '5 \(gh\)'; do
+    expect "^perfvisor: domain $d exited with status 0\$"
+done
+expect '^perfvisor: domain 6 \(gp\) stopped: triple fault at rip 0x[0-9a-f]+ after #GP injected at rip 0x[0-9a-f]+: RDMSR of MSR 0x4d2e1f00$'
+
+summary vmxcheck
