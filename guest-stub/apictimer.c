@@ -19,6 +19,7 @@
 #include "guest.h"
 #include "check.h"
 #include "idt.h"
+#include "../include/perfvisor/hypercall.h"
 
 #define VEC             0x40
 #define REG_LVT_TIMER   0x320
@@ -54,10 +55,11 @@ IDT_ISR static void timer_isr(struct iframe *f)
 
 
 
-/* Give up the rest of the slice (perfvisor: HLT with IF=1); back here on a fresh one. */
+/* Give up the rest of the slice (HC_YIELD); back here on a fresh one. */
 static void fresh_slice(void)
 {
-    __asm__ volatile("sti; hlt" ::: "memory");
+    int32_t ret;
+    __asm__ volatile("vmcall" : "=a"(ret) : "a"(HC_YIELD) : "memory");
 }
 
 /* Spin without exits until `n` interrupts came or `ticks` passed. */

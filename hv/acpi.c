@@ -13,7 +13,35 @@
 #define OFF_FADT  ALIGN16(OFF_XSDT + XSDT_LEN)
 #define OFF_MADT  ALIGN16(OFF_FADT + ACPI_FADT_LEN)
 #define OFF_DSDT  ALIGN16(OFF_MADT + MADT_LEN)
-#define TOTAL_LEN (OFF_DSDT + ACPI_HDR_LEN)
+#define DSDT_LEN  (ACPI_HDR_LEN + sizeof(dsdt_aml))
+#define TOTAL_LEN (OFF_DSDT + DSDT_LEN)
+/* The DSDT's AML (ACPI 6.3 section 20 "ACPI Machine Language Specification"; resource
+ * descriptors 6.4.2), what iasl would emit for:
+ *   Scope (\_SB) {
+ *       Device (COM1) {
+ *           Name (_HID, EisaId ("PNP0501"))          // 16550A-compatible COM port
+ *           Name (_UID, One)
+ *           Name (_CRS, ResourceTemplate () {
+ *               IO (Decode16, 0x03F8, 0x03F8, 0x01, 0x08)
+ *               IRQNoFlags () {4}                   // edge, active high
+ *           })
+ *       }
+ *   }
+ * Without it a hardware-reduced platform has no legacy IRQs at all (Linux then uses no 8259
+ * and maps no ISA IRQ), so COM1's IRQ 4 would reach nothing; with it, Linux's PnP layer maps
+ * GSI 4 on the I/O APIC for the 8250 driver.  PkgLength bytes (20.2.4) are one byte here:
+ * every package is under 64 bytes. */
+static const uint8_t dsdt_aml[] = {
+    0x10, 0x33, '\\', '_', 'S', 'B', '_',             /* ScopeOp, PkgLength 51, \_SB_ */
+    0x5B, 0x82, 0x2B, 'C', 'O', 'M', '1',               /* DeviceOp, PkgLength 43, COM1 */
+    0x08, '_', 'H', 'I', 'D', 0x0C, 0x41, 0xD0, 0x05, 0x01,   /* DWordConst 0x0105D041 */
+    0x08, '_', 'U', 'I', 'D', 0x01,                     /* OneOp */
+    0x08, '_', 'C', 'R', 'S', 0x11, 0x10, 0x0A, 0x0D,   /* BufferOp, PkgLength 16, size 13 */
+    0x47, 0x01, 0xF8, 0x03, 0xF8, 0x03, 0x01, 0x08,     /* I/O port descriptor (6.4.2.5) */
+    0x22, 0x10, 0x00,                                   /* IRQ descriptor, mask bit 4 (6.4.2.1) */
+    0x79, 0x00,                                         /* end tag (6.4.2.9) */
+};
+
 _Static_assert(TOTAL_LEN <= ACPI_TABLES_MAX, "hv/acpi.h: ACPI_TABLES_MAX too small");
 
 static void put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
@@ -110,8 +138,9 @@ int acpi_build(struct acpi_desc *in, uint8_t *buf, uint64_t gpa, size_t cap)
 
     build_fadt(buf + OFF_FADT, gpa + OFF_DSDT);
     build_madt(in, buf + OFF_MADT);
-    header(buf + OFF_DSDT, "DSDT", ACPI_HDR_LEN, 2);
-    finish(buf + OFF_DSDT, ACPI_HDR_LEN);
+    header(buf + OFF_DSDT, "DSDT", DSDT_LEN, 2);
+    memcpy(buf + OFF_DSDT + ACPI_HDR_LEN, dsdt_aml, sizeof(dsdt_aml));
+    finish(buf + OFF_DSDT, DSDT_LEN);
 
     /* 5.2.5.3 Table 5-27: checksum (8) over the first 20 bytes (the ACPI 1.0 part), extended
      * checksum (32) over all 36. */

@@ -28,7 +28,9 @@
  *          Processor Local APIC (UID 0, APIC ID `apic_id`, enabled), one I/O APIC (`ioapic_id`
  *          at `ioapic_addr`, GSI base 0), overrides ISA IRQ0 -> GSI2 (edge, as on a PC) and
  *          IRQ9 -> GSI9 level, active high (the SCI, as PC firmware describes it).
- *   DSDT   the header alone (revision 2: 64-bit integers), no AML: the smallest valid one. */
+ *   DSDT   revision 2 (64-bit integers); its AML declares one device, COM1 (PNP0501, I/O
+ *          0x3F8-0x3FF, IRQ 4 edge): a hardware-reduced platform has no legacy IRQs, so only
+ *          a device's _CRS makes Linux map ISA IRQ 4 on the I/O APIC (see hv/acpi.c). */
 #ifndef HV_ACPI_H
 #define HV_ACPI_H
 

@@ -38,6 +38,8 @@ struct vcpu {
     struct vpmu vpmu;                  /* guest-wide profiling: the virtual PMU */
     struct vlapic vlapic;              /* the virtual local APIC its PMIs go through */
     int events_pending;                /* the vLAPIC may have something to deliver */
+    int sleeping;                      /* HLT with interrupts on: off the CPU until
+                                        * vcpu_wake_tsc() says it can take an interrupt */
     uint64_t misc_enable_flip;         /* IA32_MISC_ENABLE writable bits changed since RESET */
     uint64_t export_count, export_ticks; /* ring drains after its slices and serial pumping
                                           * in its exits, and their cost */
@@ -96,6 +98,11 @@ static inline uint64_t vcpu_charged_ticks(const struct vcpu *v)
 {
     return v->guest_ticks + vcpu_hv_ticks(v);
 }
+
+/* When a sleeping vCPU (HLT with interrupts on) can run again: 0 if an interrupt or NMI is
+ * deliverable now, the TSC of its APIC timer's next expiry, or UINT64_MAX if nothing it has
+ * can ever wake it (its devices interrupt only on its own accesses). */
+uint64_t vcpu_wake_tsc(const struct vcpu *v);
 
 /* A Linux domain's I/O APIC (hv/domain_ioapic.c): domain_ioapic_init, after the vCPU's vLAPIC
  * is set up, wires it to the vLAPIC (deliveries, and level_eoi -> vioapic_eoi) and sets

@@ -13,4 +13,7 @@ uint64_t platform_ticks(void);
 /* Its frequency in kHz, measured (about 10 ms); 0 if it cannot be measured. */
 uint64_t platform_tsc_khz(void);
 
+/* Every domain sleeps: wait until the TSC reaches `tsc` (arch/x86/idle.c). */
+void platform_idle_until(uint64_t tsc);
+
 #endif

@@ -38,6 +38,10 @@ static void print_exits(const struct domain *d)
     if (d->ignored_io)
         hv_printf("perfvisor:   domain %d (%s): %lu accesses to unemulated I/O ports ignored "
                   "(first: port 0x%x)\n", d->id, d->name, d->ignored_io, d->first_ignored_port);
+    if (d->has_ioapic)
+        hv_printf("perfvisor:   domain %d (%s): I/O APIC: %lu interrupts delivered, %lu dropped "
+                  "(masked or misrouted); APIC timer: %lu expiries\n", d->id, d->name,
+                  d->ioapic.sent, d->ioapic.dropped, d->vcpu.vlapic.timer.expired);
 }
 
 int summary_print(void)
@@ -70,6 +74,8 @@ int summary_print(void)
     if (host_nmis_ignored)
         hv_printf("perfvisor: %lu NMIs in the hypervisor that were not PMU overflows (ignored)\n",
                   host_nmis_ignored);
+    if (hv_idle_ticks)
+        hv_printf("perfvisor: idle: %lu ticks with every domain asleep in HLT\n", hv_idle_ticks);
     if (hv_first_entry_tsc)
         hv_printf("perfvisor: boot: %lu ticks from loader handoff to the first guest instruction\n",
                   hv_first_entry_tsc - boot_tsc);

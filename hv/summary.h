@@ -5,6 +5,8 @@
 
 /* Set by the architecture at the first VM entry: the end of boot. */
 extern uint64_t hv_first_entry_tsc;
+/* TSC ticks the hypervisor idled with every domain asleep in HLT (hv/sched.c). */
+extern uint64_t hv_idle_ticks;
 /* Set by boot/entry.asm at the loader's handoff. */
 extern uint64_t boot_tsc;
 

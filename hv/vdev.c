@@ -10,6 +10,8 @@ void vdev_io(struct vcpu *v, uint16_t port, int size, int is_in, uint32_t *value
         vuart_access(&d->uart, port - VDEV_COM1_BASE, !is_in, &b, domain_console_cb, d);
         if (is_in)
             *value = b;
+        if (d->has_ioapic)              /* COM1 is ISA IRQ 4, GSI 4 (no MADT override) */
+            vioapic_set_irq(&d->ioapic, VDEV_COM1_IRQ, vuart_irq(&d->uart));
         return;
     }
     if (port == FWCFG_PORT_SELECTOR || port == FWCFG_PORT_DATA) {

@@ -8,6 +8,7 @@
 struct vcpu;
 
 #define VDEV_COM1_BASE  0x3F8
+#define VDEV_COM1_IRQ   4       /* its ISA IRQ, the I/O APIC pin (identity-mapped in the MADT) */
 #define VDEV_EXIT_PORT  0xF4     /* QEMU isa-debug-exit: the guest's exit status */
 
 /* One port access of `size` bytes (1, 2, 4).  For an IN, *value receives the result. */

@@ -14,6 +14,9 @@
 
 #define LCR_DLAB   0x80
 #define IIR_NO_INT 0x01          /* no interrupt pending */
+#define IIR_THRE   0x02          /* transmitter holding register empty */
+#define IER_ETBEI  0x02          /* enable transmitter holding register empty interrupt */
+#define MCR_OUT2   0x08          /* gates the interrupt onto the PC's IRQ line */
 #define IIR_FIFO   0xC0          /* FIFOs enabled */
 #define LSR_THRE   0x20          /* transmit holding register empty */
 #define LSR_TEMT   0x40          /* transmitter empty */
@@ -24,6 +27,11 @@ void vuart_reset(struct vuart *u)
 {
     memset(u, 0, sizeof(*u));
     u->lcr = 0x03;
+}
+
+int vuart_irq(const struct vuart *u)
+{
+    return u->thre_pending && (u->mcr & MCR_OUT2);
 }
 
 void vuart_flush(struct vuart *u, vuart_line_fn emit, void *ctx)
@@ -69,14 +77,23 @@ void vuart_access(struct vuart *u, int reg, int is_write, uint8_t *val, vuart_li
         case REG_DATA:
             if (dlab)
                 u->dll = *val;
-            else if (!(u->mcr & MCR_LOOP))
-                put_char(u, *val, emit, ctx);
+            else {
+                if (!(u->mcr & MCR_LOOP))
+                    put_char(u, *val, emit, ctx);
+                /* sent at once: THR is empty again (the write cleared THRE, sending set it) */
+                u->thre_pending = (u->ier & IER_ETBEI) != 0;
+            }
             break;
         case REG_IER:
-            if (dlab)
+            if (dlab) {
                 u->dlm = *val;
-            else
+            } else {
+                if ((*val & IER_ETBEI) && !(u->ier & IER_ETBEI))
+                    u->thre_pending = 1;        /* enabled while THR is empty */
+                else if (!(*val & IER_ETBEI))
+                    u->thre_pending = 0;
                 u->ier = *val & 0x0F;
+            }
             break;
         case REG_IIR: u->fcr = *val; break;
         case REG_LCR: u->lcr = *val; break;
@@ -89,7 +106,10 @@ void vuart_access(struct vuart *u, int reg, int is_write, uint8_t *val, vuart_li
     switch (reg) {
     case REG_DATA: *val = dlab ? u->dll : 0; break;    /* no input: RBR reads 0 */
     case REG_IER: *val = dlab ? u->dlm : u->ier; break;
-    case REG_IIR: *val = IIR_NO_INT | ((u->fcr & 1) ? IIR_FIFO : 0); break;
+    case REG_IIR:
+        *val = (u->thre_pending ? IIR_THRE : IIR_NO_INT) | ((u->fcr & 1) ? IIR_FIFO : 0);
+        u->thre_pending = 0;            /* reading IIR that reports THRE clears it */
+        break;
     case REG_LCR: *val = u->lcr; break;
     case REG_MCR: *val = u->mcr; break;
     case REG_LSR: *val = LSR_THRE | LSR_TEMT; break;  /* always ready, never data */

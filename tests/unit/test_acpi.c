@@ -121,12 +121,64 @@ static void test_fadt_hw_reduced(void **state)
     assert_int_equal(get64(g + 4), 0xCF9);
     assert_int_equal(f[ACPI_FADT_RESET_VALUE], 6);
     assert_int_equal(get16(f + ACPI_FADT_IAPC_BOOT), ACPI_BOOT_VGA_ABSENT);
-    /* DSDT and X_DSDT agree; the DSDT is a bare header */
+    /* DSDT and X_DSDT agree */
     uint64_t dsdt = get64(f + ACPI_FADT_X_DSDT);
     assert_int_equal(get32(f + ACPI_FADT_DSDT), dsdt);
     const uint8_t *d = table(dsdt, "DSDT");
-    assert_int_equal(get32(d + 4), ACPI_HDR_LEN);
     assert_int_equal(d[8], 2);
+}
+
+/* One-byte PkgLength (ACPI 6.3 20.2.4): bits 7:6 zero, the length in bits 5:0. */
+static uint32_t pkglen1(const uint8_t *p)
+{
+    assert_int_equal(*p & 0xC0, 0);
+    return *p;
+}
+
+/* The DSDT's AML, decoded by its grammar (20.2): Scope(\_SB) { Device(COM1) { _HID PNP0501,
+ * _UID 1, _CRS { I/O 0x3F8 length 8, IRQ 4 } } }, every package length consistent with the
+ * table's, so an AML interpreter finds COM1 and its IRQ. */
+static void test_dsdt_declares_com1_irq4(void **state)
+{
+    (void)state;
+    const uint8_t *x = table(get64(find_rsdp() + 24), "XSDT");
+    const uint8_t *f = table(get64(x + 36), "FACP");
+    const uint8_t *d = table(get64(f + ACPI_FADT_X_DSDT), "DSDT");
+    uint32_t len = get32(d + 4);
+    const uint8_t *p = d + ACPI_HDR_LEN, *end = d + len;
+
+    assert_int_equal(p[0], 0x10);                               /* ScopeOp */
+    assert_ptr_equal(p + 1 + pkglen1(p + 1), end);              /* covers the rest */
+    assert_memory_equal(p + 2, "\\_SB_", 5);
+    p += 7;
+    assert_int_equal(p[0], 0x5B);                               /* DeviceOp */
+    assert_int_equal(p[1], 0x82);
+    const uint8_t *dev_end = p + 2 + pkglen1(p + 2);
+    assert_ptr_equal(dev_end, end);
+    assert_memory_equal(p + 3, "COM1", 4);
+    p += 7;
+    assert_memory_equal(p, "\x08_HID\x0C", 6);                 /* NameOp, DWordConst */
+    assert_int_equal(get32(p + 6), 0x0105D041);                 /* EisaId("PNP0501") */
+    p += 10;
+    assert_memory_equal(p, "\x08_UID\x01", 6);                 /* One */
+    p += 6;
+    assert_memory_equal(p, "\x08_CRS\x11", 6);                 /* BufferOp */
+    const uint8_t *buf_end = p + 6 + pkglen1(p + 6);
+    assert_ptr_equal(buf_end, dev_end);
+    assert_int_equal(p[7], 0x0A);                               /* BufferSize: ByteConst */
+    uint32_t n = p[8];
+    const uint8_t *r = p + 9;
+    assert_ptr_equal(r + n, buf_end);
+    /* small resource descriptors (6.4.2): I/O (type 8, 7 bytes), IRQ (type 4, 2), end tag */
+    assert_int_equal(r[0], 0x47);
+    assert_int_equal(r[1], 1);                                  /* 16-bit decode */
+    assert_int_equal(get16(r + 2), 0x3F8);                      /* minimum */
+    assert_int_equal(get16(r + 4), 0x3F8);                      /* maximum */
+    assert_int_equal(r[7], 8);                                  /* length */
+    assert_int_equal(r[8], 0x22);
+    assert_int_equal(get16(r + 9), 1u << 4);                    /* IRQ 4 only */
+    assert_int_equal(r[11], 0x79);
+    assert_ptr_equal(r + 13, buf_end);
 }
 
 /* 5.2.12: every entry of the MADT, field by field. */
@@ -211,6 +263,7 @@ int main(void)
         cmocka_unit_test_setup(test_xsdt_walk, setup),
         cmocka_unit_test_setup(test_fadt_hw_reduced, setup),
         cmocka_unit_test_setup(test_madt_entries, setup),
+        cmocka_unit_test_setup(test_dsdt_declares_com1_irq4, setup),
         cmocka_unit_test_setup(test_size_bound, setup),
         cmocka_unit_test_setup(test_bad_gpa, setup),
     };

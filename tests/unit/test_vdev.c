@@ -156,6 +156,45 @@ static void test_fwcfg_ports(void **state)
     assert_int_equal(d.ignored_io, 0);
 }
 
+/* COM1's interrupt reaches a Linux domain's I/O APIC pin 4 (edge, ISA IRQ 4); a multiboot
+ * domain has no I/O APIC and nothing is routed. */
+static int irq_vectors[8], nirq;
+
+static int record_irq(void *ctx, int vector, int level)
+{
+    (void)ctx;
+    (void)level;
+    if (nirq < 8)
+        irq_vectors[nirq] = vector;
+    nirq++;
+    return 1;
+}
+
+static void test_com1_thre_interrupt_reaches_ioapic_pin4(void **state)
+{
+    (void)state;
+    nirq = 0;
+    vioapic_init(&d.ioapic, 0, record_irq, NULL);
+    d.has_ioapic = 1;
+    vioapic_mmio_write(&d.ioapic, VIOAPIC_REGSEL, VIOAPIC_REG_REDTBL + 2 * VDEV_COM1_IRQ);
+    vioapic_mmio_write(&d.ioapic, VIOAPIC_WIN, 0x24);           /* fixed, edge, unmasked */
+    out8(VDEV_COM1_BASE + 4, 0x0B);                             /* DTR, RTS, OUT2 */
+    assert_int_equal(nirq, 0);
+    out8(VDEV_COM1_BASE + 1, 0x02);                             /* ETBEI: THR is empty */
+    assert_int_equal(nirq, 1);
+    assert_int_equal(irq_vectors[0], 0x24);
+    assert_int_equal(in(VDEV_COM1_BASE + 2, 1) & 0x0F, 0x02);  /* IIR: THRE; line drops */
+    out8(VDEV_COM1_BASE, 'a');                                  /* empty again: a new edge */
+    assert_int_equal(nirq, 2);
+    out8(VDEV_COM1_BASE, 'b');                                  /* still asserted: no edge */
+    assert_int_equal(nirq, 2);
+    out8(VDEV_COM1_BASE + 1, 0x00);                             /* stop_tx */
+    out8(VDEV_COM1_BASE, '\n');
+    assert_int_equal(nirq, 2);
+    assert_string_equal(console_out, "[3:hello] ab\n");
+    d.has_ioapic = 0;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -167,6 +206,7 @@ int main(void)
         cmocka_unit_test_setup(test_other_port_write_leaves_value, setup),
         cmocka_unit_test_setup(test_legacy_ports_and_reset, setup),
         cmocka_unit_test_setup(test_fwcfg_ports, setup),
+        cmocka_unit_test_setup(test_com1_thre_interrupt_reaches_ioapic_pin4, setup),
     };
     return cmocka_run_group_tests_name("hv/vdev.c", tests, NULL, NULL);
 }

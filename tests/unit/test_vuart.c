@@ -119,6 +119,61 @@ static void test_iir_reflects_fifo_enable(void **state)
     assert_int_equal(rd(IIR_FCR), 0x01);
 }
 
+/* THRE interrupt: pending while ETBEI is set and THR empty (always, here); set by enabling
+ * ETBEI and by each THR write, cleared by the IIR read that reports it or by clearing ETBEI. */
+static void test_thre_interrupt_rules(void **state)
+{
+    (void)state;
+    wr(MCR, 0x08);                         /* OUT2: the interrupt reaches the IRQ line */
+    assert_int_equal(vuart_irq(&u), 0);
+    wr(IER, 0x02);                         /* ETBEI with THR empty: pending at once */
+    assert_int_equal(vuart_irq(&u), 1);
+    assert_int_equal(rd(IIR_FCR), 0x02);   /* THRE is the source ... */
+    assert_int_equal(vuart_irq(&u), 0);    /* ... and reading IIR that says so clears it */
+    assert_int_equal(rd(IIR_FCR), 0x01);
+    wr(DATA, 'x');                         /* sent at once: THR empty again, pending again */
+    assert_int_equal(vuart_irq(&u), 1);
+    wr(IER, 0x02);                         /* ETBEI already set: no new event, still pending */
+    assert_int_equal(vuart_irq(&u), 1);
+    wr(IER, 0x00);                         /* clearing ETBEI withdraws it */
+    assert_int_equal(vuart_irq(&u), 0);
+    assert_int_equal(rd(IIR_FCR), 0x01);
+    wr(DATA, 'y');                         /* with ETBEI clear a write raises nothing */
+    assert_int_equal(vuart_irq(&u), 0);
+    wr(IER, 0x01);                         /* received-data interrupts: there is no input */
+    assert_int_equal(vuart_irq(&u), 0);
+    assert_int_equal(rd(IIR_FCR), 0x01);
+}
+
+/* OUT2 gates the line, not the interrupt: IIR still reports it with OUT2 clear. */
+static void test_out2_gates_irq_line(void **state)
+{
+    (void)state;
+    wr(IER, 0x02);
+    assert_int_equal(vuart_irq(&u), 0);
+    wr(MCR, 0x0B);
+    assert_int_equal(vuart_irq(&u), 1);
+    wr(MCR, 0x03);
+    assert_int_equal(vuart_irq(&u), 0);
+    wr(IIR_FCR, 0xC7);
+    assert_int_equal(rd(IIR_FCR), 0xC2);   /* FIFOs on, THRE pending */
+}
+
+/* Linux's 8250 start-up test for a THRE interrupt that does not reassert (UART_BUG_THRE):
+ * IER=THRI, read IIR, IER=0, IER=THRI, read IIR: both reads must report THRE. */
+static void test_linux_thre_probe_sees_interrupt(void **state)
+{
+    (void)state;
+    wr(MCR, 0x0B);
+    wr(IER, 0x02);
+    uint8_t iir1 = rd(IIR_FCR);
+    wr(IER, 0x00);
+    wr(IER, 0x02);
+    uint8_t iir = rd(IIR_FCR);
+    assert_int_equal(iir1 & 0x0F, 0x02);
+    assert_int_equal(iir & 0x0F, 0x02);
+}
+
 static void test_scratch_register(void **state)
 {
     (void)state;
@@ -249,6 +304,9 @@ int main(void)
         cmocka_unit_test_setup(test_lsr_always_ready, setup),
         cmocka_unit_test_setup(test_iir_reflects_fifo_enable, setup),
         cmocka_unit_test_setup(test_scratch_register, setup),
+        cmocka_unit_test_setup(test_thre_interrupt_rules, setup),
+        cmocka_unit_test_setup(test_out2_gates_irq_line, setup),
+        cmocka_unit_test_setup(test_linux_thre_probe_sees_interrupt, setup),
         cmocka_unit_test_setup(test_mcr_and_loopback_suppresses_output, setup),
         cmocka_unit_test_setup(test_lines_drop_cr_and_emit_on_lf, setup),
         cmocka_unit_test_setup(test_long_line_flushed_at_max, setup),

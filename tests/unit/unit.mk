@@ -26,7 +26,7 @@ UNIT_SRC_console_queue := hv/console_queue.c
 UNIT_SRC_fwcfg        := hv/fwcfg.c
 UNIT_SRC_acpi         := hv/acpi.c
 UNIT_SRC_legacy_ports := hv/legacy_ports.c
-UNIT_SRC_vdev         := hv/vdev.c hv/domain.c hv/vuart.c hv/fwcfg.c hv/legacy_ports.c hv/cmdline.c hv/printf.c \
+UNIT_SRC_vdev         := hv/vdev.c hv/domain.c hv/vuart.c hv/vioapic.c hv/fwcfg.c hv/legacy_ports.c hv/cmdline.c hv/printf.c \
                          hv/console.c $(UNIT_DIR)/fake_console.c $(UNIT_DIR)/fake_prof.c
 UNIT_SRC_domain       := $(UNIT_SRC_vdev)
 UNIT_SRC_hypercall    := hv/hypercall.c $(UNIT_DIR)/fake_domain.c $(UNIT_DIR)/fake_prof.c

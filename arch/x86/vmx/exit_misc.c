@@ -10,8 +10,9 @@
 #include "pmu/sampling/prof.h"
 
 /* HLT with interrupts off can never wake up: the guest has finished.  With interrupts on it
- * waits for one; perfvisor does not wait with it: the slice ends, and the next slice injects
- * whatever became due meanwhile (the APIC timer counts on, vmexit.c). */
+ * waits for one: the vCPU sleeps (hv/sched.c runs the other domains, or idles, until
+ * vcpu_wake_tsc() says an interrupt can reach it) unless one is deliverable already.  The HLT
+ * is completed here, so the interrupt injected on waking returns after it, as on hardware. */
 enum exit_action exit_hlt(struct vcpu *v, struct vmx_vcpu *x)
 {
     (void)x;
@@ -20,6 +21,11 @@ enum exit_action exit_hlt(struct vcpu *v, struct vmx_vcpu *x)
         return EXIT_END_SLICE;
     }
     vmx_skip_instruction();
+    if (vcpu_wake_tsc(v) == 0) {       /* something is deliverable now: no sleep */
+        v->events_pending = 1;
+        return EXIT_RESUME;
+    }
+    v->sleeping = 1;
     return EXIT_END_SLICE;
 }
 

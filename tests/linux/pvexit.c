@@ -1,0 +1,28 @@
+/* pvexit.c - tells perfvisor (or QEMU's isa-debug-exit) this guest's exit status: writes the
+ * byte STATUS to I/O port 0xF4, as `printf '\NNN' | dd of=/dev/port bs=1 seek=244` does on a
+ * kernel with /dev/port (Debian's cloud kernel has CONFIG_DEVPORT off).  Needs root
+ * (ioperm, CAP_SYS_RAWIO).  Usage: pvexit STATUS (0..255). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/io.h>
+
+#define EXIT_PORT 0xF4
+
+int main(int argc, char **argv)
+{
+    char *end;
+    long status = argc == 2 ? strtol(argv[1], &end, 0) : -1;
+
+    if (argc != 2 || *end || status < 0 || status > 255) {
+        fprintf(stderr, "usage: pvexit STATUS (0..255)\n");
+        return 2;
+    }
+    if (ioperm(EXIT_PORT, 1, 1)) {
+        perror("pvexit: ioperm(0xF4)");
+        return 1;
+    }
+    outb((unsigned char)status, EXIT_PORT);
+    /* perfvisor ends the domain at the OUT; under anything else we are still here */
+    fprintf(stderr, "pvexit: port 0xF4 did not end this machine\n");
+    return 1;
+}
