@@ -11,6 +11,9 @@ struct vcpu;
 
 /* Console, descriptor tables and exception handlers: the first thing kmain does. */
 void arch_early_init(void);
+/* Chooses the console from the hypervisor command line (console=), the firmware or the
+ * default, and sends what was printed before it: right after the boot information is read. */
+void arch_console_setup(const char *cmdline);
 
 /* Probes and enables hardware virtualization.  On failure prints
  * "perfvisor: VT-x not available: <why>" and returns -1. */

@@ -127,6 +127,33 @@ expect '^perfvisor: platform: no emulator detected \(bare metal\)'
 expect '^perfvisor: end status=1'
 expect '^perfvisor: no emulator detected \(bare metal\): halting'
 
+# 8c. the console is not always COM1 (#13): console=com2 with QEMU's COM1 absent (-serial null
+# first) sends everything to COM2; console= naming a port without a UART falls back to COM1 with
+# a note; with no UART at all the VGA text screen has the output (read from QEMU's memory through
+# its monitor while perfvisor halts: -hypervisor hides QEMU, so there is no exit port) and the run
+# still gets to its end
+Q="qemu-system-x86_64 -kernel $B/perfvisor.elf32 -display none -no-reboot -m 128"
+run console-com2 timeout 60 $Q -append console=com2 -serial null -serial file:"$LOGS/com2.txt" \
+    -device isa-debug-exit,iobase=0xf4,iosize=0x04
+expect_rc 3
+log="$LOGS/com2.txt"
+expect '^perfvisor: console: COM2 \(port 0x2f8, console=com2\)'
+expect '^perfvisor: platform: QEMU TCG'           # printed before the choice, kept until it
+expect '^perfvisor: VT-x not available: '
+expect '^perfvisor: end status=1'
+run console-absent timeout 60 $Q -append console=com3 -serial stdio -device isa-debug-exit,iobase=0xf4,iosize=0x04
+expect_rc 3
+expect '^perfvisor: console: COM1 \(port 0x3f8, default\)'
+expect '^perfvisor: console: console=com3: no UART answers at port 0x3e8'
+expect '^perfvisor: end status=1'
+rm -f "$LOGS/vga.bin"
+run console-vga timeout 60 bash -c "(sleep 8; echo 'pmemsave 0xb8000 4000 \"$LOGS/vga.bin\"'; sleep 2; echo quit) |
+    $Q -cpu max,-hypervisor -serial none -monitor stdio >/dev/null 2>&1; tr -d '\\007' <'$LOGS/vga.bin' | fold -w 80"
+expect '^perfvisor: console: no UART \(COM1 does not answer, no console= or SPCR UART\): ou'
+expect '^perfvisor: VT-x not available: '
+expect '^perfvisor: end status=1'
+expect '^perfvisor: no emulator detected \(bare metal\): halting'
+
 # 8b. the same ISO boots on UEFI firmware (QEMU q35 + OVMF, GRUB's x86_64-efi platform from
 # grub-efi-amd64-bin, issue #13): GRUB EFI loads the multiboot2 image, which reaches the same message
 OVMF=${OVMF:-/usr/share/ovmf/OVMF.fd}
