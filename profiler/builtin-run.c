@@ -34,7 +34,8 @@ static const char run_usage[] =
 	"\n"
 	"  --emulator bochs|qemu  default: qemu with KVM if /dev/kvm and the CPU's vmx\n"
 	"                         flag are there, else bochs (VT-x emulated)\n"
-	"  --timeout SEC          stop after SEC seconds (default 600, 0: never)\n"
+	"  --timeout SEC          stop after SEC seconds of wall time (default 0: never; a\n"
+	"                         guest's budget=TICKS bounds its CPU time instead)\n"
 	"  --keep                 keep the temporary directory (ISO, logs) and print it\n"
 	"  --log FILE             also write the console to FILE\n"
 	"  --hv-cmdline STR       hypervisor command line (e.g. slice=1000000)\n"
@@ -46,6 +47,7 @@ static const char run_usage[] =
 	"                         status 0, as a Linux power-off ends in a halt)\n"
 	"  --image PATH           hypervisor image (default: $PERFVISOR_IMAGE, else\n"
 	"                         perfvisor.elf next to this program)\n"
+	"  -q, --quiet            no informational lines on stderr (errors and warnings stay)\n"
 	"  -h, --help             this text\n"
 	"\n"
 	"Exit status: 0 every domain exited with status 0 (--native: the guest wrote 0\n"
@@ -65,6 +67,7 @@ const struct option run_long_options[] = {
 	{ "native", no_argument, NULL, OPT_NATIVE },
 	{ "image", required_argument, NULL, OPT_IMAGE },
 	{ "halt-fails", no_argument, NULL, OPT_HALT_FAILS },
+	{ "quiet", no_argument, NULL, 'q' },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -322,6 +325,7 @@ int run_handle_option(int c, const char *arg, struct run_opts *o)
 	case OPT_KEEP: o->keep = true; return -1;
 	case OPT_NATIVE: o->native = true; return -1;
 	case OPT_HALT_FAILS: o->halt_fails = true; return -1;
+	case 'q': o->quiet = true; return -1;
 	case OPT_LOG: o->log = arg; return -1;
 	case OPT_HV_CMDLINE: o->hv_cmdline = arg; return -1;
 	case OPT_IMAGE: o->image = arg; return -1;
@@ -340,7 +344,7 @@ int run_parse_options(int argc, char **argv, struct run_opts *o)
 	opts[n] = run_help_option[1];
 	optind = 1;
 	int c;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "hq", opts, NULL)) != -1) {
 		if (c == 'h') {
 			fputs(run_usage, stdout);
 			return 0;
@@ -384,6 +388,15 @@ int cmd_run(int argc, char **argv)
 	return run_boot(&o, argv + optind, argc - optind, NULL);
 }
 
+/* An interval the tests shorten through the environment (tests/cli/cli-checks.sh), else def. */
+static unsigned env_seconds(const char *name, unsigned def)
+{
+	const char *v = getenv(name);
+	char *end;
+	unsigned long n = v && *v ? strtoul(v, &end, 10) : 0;
+	return v && *v && !*end && n > 0 && n < 100000 ? (unsigned)n : def;
+}
+
 /* The hypervisor command line: --hv-cmdline, then what the caller adds (new string or NULL). */
 static char *hv_cmdline_with(const char *user, const char *extra)
 {
@@ -411,6 +424,7 @@ int run_boot(const struct run_opts *opts, char *const guests[], int nguests, con
 	struct emu_config ec = {
 		.native = o.native,
 		.timeout_s = o.timeout_s,
+		.silent_s = env_seconds("PERFVISOR_SILENT_S", SILENT_WARN_S),
 		.grace_s = END_GRACE_S,
 		.megs = run_choose_megs(&o, &bs),
 	};
@@ -418,7 +432,8 @@ int run_boot(const struct run_opts *opts, char *const guests[], int nguests, con
 	bool kvm = emu_kvm_usable(why, sizeof(why));
 	if (o.emulator < 0) {
 		ec.kind = kvm ? EMU_QEMU : EMU_BOCHS;
-		fprintf(stderr, "%s: using %s: %s\n", prog, kvm ? "qemu with KVM" : "bochs", why);
+		if (!o.quiet)
+			fprintf(stderr, "%s: using %s: %s\n", prog, kvm ? "qemu with KVM" : "bochs", why);
 	} else {
 		ec.kind = o.emulator;
 	}
@@ -429,9 +444,10 @@ int run_boot(const struct run_opts *opts, char *const guests[], int nguests, con
 				"available' error; use --emulator bochs [%s]", why);
 	}
 
-	if (emu_check(&ec) || (hooks->start && hooks->start(hooks->ctx, &bs, &ec))) {
+	int refused = emu_check(&ec) ? 2 : hooks->start ? hooks->start(hooks->ctx, &bs, &ec) : 0;
+	if (refused) {
 		boot_spec_free(&bs);
-		return 2;
+		return refused > 0 ? refused : 2;
 	}
 	int status = 2;
 	bool keep_dir = o.keep;
@@ -461,6 +477,7 @@ int run_boot(const struct run_opts *opts, char *const guests[], int nguests, con
 	ec.watch_stdout = true;
 	ec.filter = hooks->filter;
 	ec.filter_ctx = hooks->ctx;
+	ec.tick = hooks->tick;
 	if (emu_run(&ec, &res))
 		goto out;
 	if (res.outcome == EMU_INTERRUPTED) {

@@ -8,7 +8,8 @@
 
 #include "bootspec.h"
 
-#define DEFAULT_TIMEOUT_S 600
+#define DEFAULT_TIMEOUT_S 0 /* none: a hang is what budget= and --timeout are for */
+#define SILENT_WARN_S 60    /* say so once when the machine prints nothing for this long */
 #define DEFAULT_MEGS 256
 #define HV_RESERVED_MEGS 64 /* the hypervisor's own memory on top of the guests' */
 
@@ -17,6 +18,7 @@ struct run_opts {
 	unsigned timeout_s;
 	bool keep, native;
 	bool halt_fails; /* --halt-fails: a domain that halts without an exit status fails the run */
+	bool quiet;      /* -q: no informational lines on stderr (errors and warnings stay) */
 	const char *log, *hv_cmdline, *image;
 	unsigned megs; /* 0: default */
 };
@@ -35,11 +37,14 @@ int run_handle_option(int c, const char *arg, struct run_opts *o);
 struct run_hooks {
 	const char *prog;    /* in messages: "perfvisor record" (NULL: "perfvisor run") */
 	const char *hv_args; /* appended to the hypervisor command line (prof=1 ...) */
-	/* Called with what will boot, before the ISO is built; nonzero stops (status 2). */
+	/* Called with what will boot, before the ISO is built and the emulator starts; nonzero
+	 * stops with that exit status (negative: 2). */
 	int (*start)(void *ctx, const struct boot_spec *bs, const struct emu_config *ec);
 	/* emu_config.filter: raw serial bytes in, console text out. */
 	void (*filter)(void *ctx, const char *data, size_t len,
 		       void (*text)(void *tctx, const char *t, size_t n), void *tctx);
+	/* emu_config.tick: called about every 20 ms while the emulator runs (may be NULL). */
+	void (*tick)(void *ctx, double elapsed_s);
 	void *ctx;
 };
 

@@ -111,7 +111,7 @@ static char *bochsrc_text(const struct emu_config *cfg, const char *iso)
 	 * VMX), deterministic clock, no PMU MSRs faked (ignore_bad_msrs=0), and
 	 * no tty needed (term display with TERM=dumb, debugger driven by -rc). */
 	return xasprintf("# written by perfvisor run\n"
-			 "cpu: model=corei7_skylake_x, count=1, ips=50000000, reset_on_triple_fault=0, "
+			 "cpu: model=corei7_skylake_x, count=1, ips=%u, reset_on_triple_fault=0, "
 			 "ignore_bad_msrs=0\n"
 			 "clock: sync=none, time0=946681200\n"
 			 "megs: %u\n"
@@ -127,7 +127,7 @@ static char *bochsrc_text(const struct emu_config *cfg, const char *iso)
 			 "panic: action=fatal\n"
 			 "speaker: enabled=0\n"
 			 "log: bochs.log\n",
-			 cfg->megs, BOCHS_BIOS, VGA_BIOS, iso);
+			 EMU_BOCHS_IPS, cfg->megs, BOCHS_BIOS, VGA_BIOS, iso);
 }
 
 static const char *emu_binary(const struct emu_config *cfg);
@@ -285,6 +285,7 @@ struct stream {
 	bool end_seen;
 	int end_status;
 	bool stop_requested;
+	double last_data;   /* now_seconds() of the last serial bytes (or of the start) */
 };
 
 static void emit_line(void *ctx, const char *line, size_t len)
@@ -318,6 +319,7 @@ static void pump(struct stream *s, const char *path)
 	char buf[16384];
 	ssize_t n;
 	while ((n = read(s->fd, buf, sizeof(buf))) > 0) {
+		s->last_data = now_seconds();
 		if (s->cfg->on_data)
 			s->cfg->on_data(s->cfg->ctx, buf, n);
 		if (s->cfg->filter)
@@ -369,6 +371,8 @@ int emu_run(const struct emu_config *cfg, struct emu_result *res)
 	install_handlers(old);
 	struct stream s = { .cfg = cfg, .fd = -1 };
 	double start = now_seconds(), grace_until = 0;
+	bool told_silent = false;
+	s.last_data = start;
 	pid_t pid = spawn(cfg, argv, res->emu_log_path);
 	if (pid < 0) {
 		restore_handlers(old);
@@ -388,6 +392,15 @@ int emu_run(const struct emu_config *cfg, struct emu_result *res)
 			break;
 		}
 		double now = now_seconds();
+		if (cfg->tick)
+			cfg->tick(cfg->filter_ctx, now - start);
+		if (cfg->silent_s && !told_silent && !s.end_seen && now - s.last_data >= cfg->silent_s) {
+			/* No default timeout cuts a long recording short; a hang is ended by the user. */
+			pv_warn("nothing on the serial line for %u s; %s is still running. If a guest hangs: ^C "
+				"stops it (the data so far is kept), and budget=TICKS (per guest) or --timeout SEC "
+				"bound a run", cfg->silent_s, emu_name(cfg->kind));
+			told_silent = true;
+		}
 		if (!stop_signal && cfg->watch_stdout && stdout_reader_gone())
 			stop_signal = SIGPIPE;
 		if (stop_signal) {

@@ -10,6 +10,11 @@
 
 enum emu_kind { EMU_BOCHS, EMU_QEMU };
 
+/* Bochs' cpu: ips= in the bochsrc we write.  Its TSC advances one tick per instruction, and
+ * emulated time is instructions / ips, so the guests see a TSC of this many Hz
+ * (shared/EMULATORS.md): what record -F is checked against. */
+#define EMU_BOCHS_IPS 50000000u
+
 struct emu_config {
 	enum emu_kind kind;
 	bool kvm;            /* QEMU: -enable-kvm -cpu host,+vmx,pmu=on (else -cpu max) */
@@ -18,6 +23,7 @@ struct emu_config {
 	const char *iso;     /* the ISO to boot from CD */
 	unsigned megs;       /* guest RAM of the emulated machine */
 	unsigned timeout_s;  /* 0: none */
+	unsigned silent_s;   /* warn once (on stderr) when no serial byte came for this long; 0: never */
 	unsigned grace_s;    /* how long the emulator may take to exit after "end status=" */
 	bool watch_stdout;   /* stop (as on SIGPIPE) when stdout is a pipe whose reader has gone */
 	/* Each complete console line, '\r' removed, without '\n'.  Return
@@ -34,6 +40,9 @@ struct emu_config {
 	void (*filter)(void *fctx, const char *data, size_t len,
 		       void (*text)(void *tctx, const char *t, size_t n), void *tctx);
 	void *filter_ctx;
+	/* Optional: called on every poll (about every POLL_MS) with the seconds since the start
+	 * (record's progress line). */
+	void (*tick)(void *fctx, double elapsed_s);
 };
 
 enum emu_outcome {

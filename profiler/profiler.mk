@@ -7,7 +7,10 @@ CLI_VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown
 CLI_CFLAGS  := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Iprofiler \
 	-DPERFVISOR_VERSION='"0.1 ($(CLI_VERSION))"'
 CLI_LDFLAGS :=
-CLI_LDLIBS  := -lelf -ldw -lz
+# Every library through pkg-config, but libiberty (cplus_demangle), which ships no .pc file.
+CLI_PKGS    := libelf libdw zlib
+CLI_CFLAGS  += $(shell pkg-config --cflags $(CLI_PKGS) 2>/dev/null)
+CLI_LDLIBS  := $(shell pkg-config --libs $(CLI_PKGS) 2>/dev/null || echo -lelf -ldw -lz) -liberty
 
 CLI_SRC     := $(wildcard profiler/*.c)
 CLI_OBJ     := $(patsubst profiler/%.c,$(BUILD)/profiler/%.o,$(CLI_SRC))

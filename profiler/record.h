@@ -10,6 +10,10 @@
 
 #define RECORD_DEFAULT_PERIOD 1000000ull /* like perf record -c */
 #define RECORD_CALLCHAIN_DEPTH 16        /* -g */
+#define RECORD_MAX_FREQ 1000000ull       /* -F: a period of 1000 at a 1 GHz TSC */
+/* -F under Bochs: the hypervisor measures the TSC against the PIT (49996 kHz seen for its
+ * EMU_BOCHS_IPS of 50 MHz) and refuses a period below PV_MIN_PERIOD: 1% margin. */
+#define RECORD_BOCHS_MAX_FREQ ((EMU_BOCHS_IPS - EMU_BOCHS_IPS / 100) / PV_MIN_PERIOD)
 
 struct record_opts {
 	struct run_opts run;
@@ -19,10 +23,20 @@ struct record_opts {
 	unsigned callchain;       /* depth, 0 = off */
 	unsigned ring;            /* 0: the hypervisor's default */
 	const char *output;
+	bool progress;            /* --progress: the progress line even when stderr is no terminal */
 };
 
 /* -1: go on (the guests start at optind); else the exit status (help: 0, bad usage: 129). */
 int record_parse_options(int argc, char **argv, struct record_opts *o);
+/* Whether the software backend (TSC) counts event: cycles and ref-cycles. */
+bool record_event_software(const char *event);
+/* Checks made before the emulator starts, each a one-line error naming the fix in why:
+ * that -o can be written (its directory exists and is writable, it is not a directory)... */
+int record_check_output(const char *path, char *why, size_t len);
+/* ...and that the backend the emulator allows counts the event at that rate: Bochs and QEMU
+ * without KVM have no PMU (software backend: cycles and ref-cycles), and under Bochs the TSC
+ * runs at EMU_BOCHS_IPS Hz, which bounds -F.  0 or -1. */
+int record_check_backend(const struct record_opts *o, int emu_kind, bool kvm, char *why, size_t len);
 /* "prof=1 event=cycles period=1000000 callchain=0" (new string). */
 char *record_hv_args(const struct record_opts *o);
 

@@ -22,7 +22,20 @@ struct report_opts {
 	bool callgraph;       /* -g: print call graphs under the entries */
 	double percent_limit; /* hide entries below this share (percent) */
 	double graph_limit;   /* hide call-graph branches below this share (percent), perf's 0.5 */
+	bool caller;          /* -g caller: graphs from the callers down (default callee: up) */
+	bool show_nr_samples; /* -n: a Samples column */
+	const char *sep;      /* -t SEP: columns separated by SEP, unpadded, no graphs (NULL: off) */
+	int nfields;          /* -F: the columns, in order (0: the default ones) */
+	int fields[RK_NKEYS + 4]; /* enum report_field */
 };
+
+/* -F/--fields: the numeric columns, then one per sort key (RF_KEY + enum report_key). */
+enum report_field { RF_OVERHEAD, RF_CHILDREN, RF_SAMPLE, RF_PERIOD, RF_KEY };
+/* Parse "overhead,sample,sym" into o->fields (and o->sort from its keys when sort_given is
+ * false); returns 0, or -1 with the bad field in *bad. */
+int report_parse_fields(struct report_opts *o, const char *fields, bool sort_given, const char **bad);
+/* Parse -g's argument, perf's "[graph,]THRESHOLD,caller|callee" in any order; 0 or -1. */
+int report_parse_callgraph(struct report_opts *o, const char *arg);
 
 /* Parse "domain,process,sym" into o->sort; returns 0, or -1 with the bad key in *bad. */
 int report_parse_sort(struct report_opts *o, const char *keys, const char **bad);
@@ -92,6 +105,9 @@ struct report_domain_stats {
 	bool have_totals;
 	uint64_t taken, recorded, lost;/* TOTALS */
 	int end_state, end_status;     /* DOMAIN_END (state 0: none seen) */
+	uint64_t chain_samples;        /* samples that carried a call chain... */
+	int max_depth;                 /* ...and the deepest of them */
+	char stop_reason[240];         /* "triple fault at rip 0x..." from the console, or "" */
 };
 
 /* --guest-wide: the last "gprof-sample SYM COUNT" a domain's console printed for each symbol. */
@@ -139,6 +155,7 @@ struct report {
 		size_t n, cap;
 	} scale_log;
 	uint64_t nevents;        /* report_add_event calls: each event of the capture once */
+	bool gw_lines;           /* report_load: console lines go to report_text_line too */
 };
 
 void report_init(struct report *r, const struct report_opts *o, const struct report_resolver *res);
@@ -155,7 +172,8 @@ int report_loss_scales(const struct report *r, double scale[CAP_MAX_DOMAINS]);
 void report_finish(struct report *r);
 /* Reads a whole capture into r in one pass of the parser (pv_capture_parse: h and diag as
  * there, never NULL), with report_text_line when text_lines, then report_finish; takes the
- * last header seen when no event carried one.  Returns pv_capture_parse's result. */
+ * last header seen when no event carried one.  The console's "domain N (name) stopped: WHY"
+ * lines fill dom[N].stop_reason.  Returns pv_capture_parse's result. */
 int report_load(struct report *r, const uint8_t *data, size_t len, bool text_lines, struct pv_header *h,
 		struct pv_diag *diag);
 /* --guest-wide: the pv_parse_cb text_line callback.  Takes "[<id>:<name>] gprof-sample <sym>

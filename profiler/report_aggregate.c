@@ -20,6 +20,90 @@ const char *report_key_name(enum report_key k)
 	return key_names[k];
 }
 
+static const char *const field_names[RF_KEY] = {
+	[RF_OVERHEAD] = "overhead", [RF_CHILDREN] = "overhead_children", [RF_SAMPLE] = "sample",
+	[RF_PERIOD] = "period",
+};
+
+int report_parse_fields(struct report_opts *o, const char *fields, bool sort_given, const char **bad)
+{
+	static char badbuf[64];
+	struct report_opts keys = *o;
+	keys.nsort = 0;
+	o->nfields = 0;
+	for (const char *p = fields; *p;) {
+		size_t n = strcspn(p, ",");
+		int f = -1;
+		for (int i = 0; i < RF_KEY && f < 0; i++)
+			if (strlen(field_names[i]) == n && !strncmp(p, field_names[i], n))
+				f = i;
+		if (f < 0 && n == 8 && !strncmp(p, "children", 8))
+			f = RF_CHILDREN;
+		if (f < 0 && n == 7 && !strncmp(p, "samples", 7))
+			f = RF_SAMPLE;
+		for (int k = 0; k < RK_NKEYS && f < 0; k++)
+			if (strlen(key_names[k]) == n && !strncmp(p, key_names[k], n))
+				f = RF_KEY + k;
+		if (f < 0 || o->nfields == (int)(sizeof(o->fields) / sizeof(o->fields[0]))) {
+			snprintf(badbuf, sizeof(badbuf), "%.*s", (int)(n < 60 ? n : 60), p);
+			*bad = badbuf;
+			return -1;
+		}
+		o->fields[o->nfields++] = f;
+		if (f == RF_CHILDREN)
+			o->children = true;
+		if (f >= RF_KEY && keys.nsort < RK_NKEYS)
+			keys.sort[keys.nsort++] = f - RF_KEY;
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	if (!o->nfields) {
+		*bad = "";
+		return -1;
+	}
+	if (!sort_given && keys.nsort) {
+		o->nsort = keys.nsort;
+		memcpy(o->sort, keys.sort, sizeof(o->sort));
+	}
+	/* a key column must be one the rows are told apart by */
+	for (int i = 0; i < o->nfields; i++) {
+		if (o->fields[i] < RF_KEY)
+			continue;
+		int j;
+		for (j = 0; j < o->nsort && (int)o->sort[j] != o->fields[i] - RF_KEY; j++)
+			;
+		if (j == o->nsort) {
+			*bad = key_names[o->fields[i] - RF_KEY];
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int report_parse_callgraph(struct report_opts *o, const char *arg)
+{
+	char buf[128];
+	str_copy(buf, sizeof(buf), arg);
+	if (strlen(arg) >= sizeof(buf) || !*arg)
+		return -1;
+	for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		char *end;
+		double v = strtod(t, &end);
+		if (!strcmp(t, "caller"))
+			o->caller = true;
+		else if (!strcmp(t, "callee"))
+			o->caller = false;
+		else if (!strcmp(t, "graph"))
+			;
+		else if (end != t && !*end && v >= 0 && v <= 100)
+			o->graph_limit = v;
+		else
+			return -1;
+	}
+	return 0;
+}
+
 int report_parse_sort(struct report_opts *o, const char *keys, const char **bad)
 {
 	static char badbuf[64];
@@ -221,8 +305,10 @@ static inline uint32_t sample_entry(struct report *r, int d, char level, uint64_
  *   domain | SCALE_LOG_WEIGHT, [weight low, high 32 bits: only with that flag, else the
  *   period], entry, loc,
  *   with --children: n, the n distinct entries of the chain (the sample's own first),
- *   with -g:         n, the n call-graph nodes from the root down. */
-#define SCALE_LOG_MAX (5 + 2 * (CAP_MAX_CHAIN + 2)) /* u32s one sample may add */
+ *   with -g:         n, the n call-graph nodes the sample added to (each graph's from the
+ *                    root down). */
+/* u32s one sample may add: the head, the children list, and with -g up to a path per entry */
+#define SCALE_LOG_MAX (5 + (CAP_MAX_CHAIN + 2) + 1 + (CAP_MAX_CHAIN + 1) * (CAP_MAX_CHAIN + 2))
 #define SCALE_LOG_WEIGHT 0x100u                      /* the weight is not the period */
 
 static bool may_scale(const struct report *r, int d)
@@ -247,6 +333,11 @@ static void add_sample(struct report *r, const struct pv_event *ev)
 	uint64_t w = ev->weight;
 	if (!r->cache)
 		r->cache = memset(xmalloc(REPORT_CACHE_SLOTS * sizeof(*r->cache)), 0, REPORT_CACHE_SLOTS * sizeof(*r->cache));
+	if (r->have_hdr && r->hdr.flags & CAP_HDR_CALLCHAIN) {
+		r->dom[d].chain_samples++;
+		if (ev->depth > r->dom[d].max_depth)
+			r->dom[d].max_depth = ev->depth;
+	}
 	uint32_t loc;
 	uint32_t ei = sample_entry(r, d, level, ev->cr3, ev->ip, &loc);
 	struct report_entry *e = &r->entries[ei];
@@ -302,22 +393,55 @@ static void add_sample(struct report *r, const struct pv_event *ev)
 		}
 	}
 	if (r->opts.callgraph) {
-		if (r->entries[ei].graph == HMAP_NONE) {
-			uint32_t root = new_node(r, r->locs[loc].sym);
-			r->entries[ei].graph = root;
-		}
-		uint32_t node = r->entries[ei].graph;
-		r->nodes[node].weight += w;
+		/* The syms from the sampled function (0) out to the outermost caller (depth). */
+		uint32_t path[CAP_MAX_CHAIN + 1];
+		path[0] = r->locs[loc].sym;
+		for (int i = 0; i < depth; i++)
+			path[i + 1] = r->locs[locs[i]].sym;
+		uint32_t *lgn = NULL;
 		if (lg) {
-			lg[nl++] = (uint32_t)depth + 1;
-			lg[nl++] = node;
+			lgn = &lg[nl++];
+			*lgn = 0;
 		}
-		for (int i = 0; i < depth; i++) {
-			node = child_of(r, node, r->locs[locs[i]].sym);
+		/* The graph of each entry the sample adds to: the sampled one (position 0) and, with
+		 * --children, each distinct caller.  Callee order: the entry, then its callers outward;
+		 * caller order: with --children the entry, then its callees down to the sampled
+		 * function; without, the whole chain from the outermost caller down. */
+		uint32_t done[CAP_MAX_CHAIN + 1];
+		int ndone = 0;
+		for (int pos = 0; pos <= (r->opts.children ? depth : 0); pos++) {
+			uint32_t ent = pos == 0 ? ei : ents[pos - 1];
+			int j;
+			for (j = 0; j < ndone && done[j] != ent; j++)
+				;
+			if (j < ndone)
+				continue; /* recursion: once per sample, at its innermost position */
+			done[ndone++] = ent;
+			if (r->entries[ent].graph == HMAP_NONE) {
+				uint32_t root = new_node(r, path[pos]);
+				r->entries[ent].graph = root;
+			}
+			uint32_t node = r->entries[ent].graph;
 			r->nodes[node].weight += w;
 			if (lg)
 				lg[nl++] = node;
+			int from, to, step;
+			if (!r->opts.caller) {
+				from = pos + 1, to = depth + 1, step = 1;
+			} else if (r->opts.children) {
+				from = pos - 1, to = -1, step = -1;
+			} else {
+				from = depth, to = -1, step = -1;
+			}
+			for (int i = from; i != to; i += step) {
+				node = child_of(r, node, path[i]);
+				r->nodes[node].weight += w;
+				if (lg)
+					lg[nl++] = node;
+			}
 		}
+		if (lgn)
+			*lgn = (uint32_t)(&lg[nl] - lgn - 1);
 	}
 	r->scale_log.n += nl;
 }
@@ -360,10 +484,23 @@ void report_finish(struct report *r)
 	memset(&r->scale_log, 0, sizeof(r->scale_log));
 }
 
+/* The console text in the capture: why a domain was stopped, and --guest-wide's lines. */
+static void console_line(void *ctx, const char *line, size_t len)
+{
+	struct report *r = ctx;
+	struct console_line_info info;
+	if (console_classify(line, len, &info) == CONSOLE_DOMAIN_STOP && info.domain > 0 &&
+	    info.domain < CAP_MAX_DOMAINS)
+		str_copy(r->dom[info.domain].stop_reason, sizeof(r->dom[info.domain].stop_reason), info.reason);
+	if (r->gw_lines)
+		report_text_line(r, line, len);
+}
+
 int report_load(struct report *r, const uint8_t *data, size_t len, bool text_lines, struct pv_header *h,
 		struct pv_diag *diag)
 {
-	struct pv_parse_cb cb = { .ctx = r, .event = report_add_event, .text_line = text_lines ? report_text_line : NULL };
+	r->gw_lines = text_lines;
+	struct pv_parse_cb cb = { .ctx = r, .event = report_add_event, .text_line = console_line };
 	memset(h, 0, sizeof(*h));
 	memset(diag, 0, sizeof(*diag));
 	int rc = pv_capture_parse(data, len, h, &cb, diag);

@@ -1,6 +1,8 @@
-/* perfvisor report -g: the call graph under an entry, in perf's "graph" layout (callee order:
- * the sampled function first, then its callers; percentages of the total event count; branches
- * below graph_limit hidden).
+/* perfvisor report -g: the call graph under an entry, in perf's "graph" layout (percentages of
+ * the total event count; branches below graph_limit hidden).  Callee order (default): the
+ * entry, then its callers outward.  Caller order (-g caller): with --children the entry, then
+ * what it calls down to the sampled functions; without, each chain from the outermost caller
+ * down to the entry.  The tree is built by report_aggregate.c (add_sample).
  *
  *             |
  *             ---spin_heavy
@@ -80,6 +82,19 @@ void report_print_callgraph(FILE *f, const struct report *r, const struct report
 	char prefix[MAX_PREFIX];
 	memset(prefix, ' ', sizeof(prefix));
 	uint32_t root = e->graph;
+	if (r->opts.caller && !r->opts.children) {
+		/* the root stands for the entry; its children are the outermost callers */
+		uint32_t only = r->nodes[root].child;
+		if (only != HMAP_NONE && r->nodes[only].next == HMAP_NONE &&
+		    r->nodes[only].weight == r->nodes[root].weight) {
+			fprintf(f, "%*s|\n", indent, "");
+			fprintf(f, "%*s---%s\n", indent, "", strtab_str(&r->strs, r->nodes[only].sym));
+			print_children(f, r, only, prefix, (size_t)indent + 3);
+		} else {
+			print_children(f, r, root, prefix, (size_t)indent);
+		}
+		return;
+	}
 	fprintf(f, "%*s|\n", indent, "");
 	fprintf(f, "%*s---%s\n", indent, "", strtab_str(&r->strs, r->nodes[root].sym));
 	print_children(f, r, root, prefix, (size_t)indent + 3);

@@ -82,6 +82,30 @@ static bool print_diag(FILE *f, const struct pv_diag *dg)
 	return any;
 }
 
+/* The hypervisor's reason for stopping a domain with its "rip 0x..." followed by the symbol and
+ * offset there: "triple fault at rip 0x100014 (crash+0x4)". */
+static void stop_reason_symbolized(const struct report *r, int d, const char *reason, char *out, size_t len)
+{
+	str_copy(out, len, reason);
+	const char *p = strstr(reason, "rip 0x");
+	if (!p || !r->resolver.resolve)
+		return;
+	char *end;
+	uint64_t ip = strtoull(p + 6, &end, 16);
+	if (end == p + 6)
+		return;
+	struct report_sym sym;
+	memset(&sym, 0, sizeof(sym));
+	r->resolver.resolve(r->resolver.ctx, &r->hdr, d, ip, &sym);
+	if (!sym.name[0])
+		return;
+	char tail[320];
+	snprintf(tail, sizeof(tail), " (%s+0x%" PRIx64 ")%s", sym.name, sym.symoff, end);
+	size_t head = (size_t)(end - reason) < len ? (size_t)(end - reason) : len - 1;
+	out[head] = '\0';
+	str_append(out, len, tail);
+}
+
 static void print_domains(FILE *f, const struct report *r)
 {
 	const struct pv_header *h = &r->hdr;
@@ -117,7 +141,11 @@ static void print_domains(FILE *f, const struct report *r)
 		const struct report_domain_stats *ds = &r->dom[d];
 		char nb[32];
 		const char *name = report_domain_name(r, d, nb, sizeof(nb));
-		if (ds->end_state == CAP_END_STOPPED)
+		if (ds->end_state == CAP_END_STOPPED && ds->stop_reason[0]) {
+			char why[400];
+			stop_reason_symbolized(r, d, ds->stop_reason, why, sizeof(why));
+			fprintf(f, "# Domain %d (%s) was stopped by the hypervisor: %s\n", d, name, why);
+		} else if (ds->end_state == CAP_END_STOPPED)
 			fprintf(f, "# Domain %d (%s) was stopped by the hypervisor (the console says why)\n", d, name);
 		else if (ds->end_state == CAP_END_HALTED)
 			fprintf(f, "# Domain %d (%s) halted without an exit status (HLT with interrupts off)\n", d, name);
@@ -191,54 +219,152 @@ static bool shown(const struct report *r, const struct report_entry *e)
 	return v && pct(v, r->total) >= r->opts.percent_limit;
 }
 
+/* The columns: -F's, else the share(s), -n's Samples, then the sort keys. */
+static int columns(const struct report *r, int col[RK_NKEYS + 4])
+{
+	int n = 0;
+	if (r->opts.nfields) {
+		memcpy(col, r->opts.fields, (size_t)r->opts.nfields * sizeof(col[0]));
+		return r->opts.nfields;
+	}
+	if (r->opts.children)
+		col[n++] = RF_CHILDREN;
+	col[n++] = RF_OVERHEAD;
+	if (r->opts.show_nr_samples)
+		col[n++] = RF_SAMPLE;
+	for (int i = 0; i < r->opts.nsort; i++)
+		col[n++] = RF_KEY + (int)r->opts.sort[i];
+	return n;
+}
+
+static const char *col_name(const struct report *r, int c)
+{
+	switch (c) {
+	case RF_OVERHEAD: return r->opts.children ? "Self" : "Overhead";
+	case RF_CHILDREN: return "Children";
+	case RF_SAMPLE: return "Samples";
+	case RF_PERIOD: return "Period";
+	default: return col_title[c - RF_KEY];
+	}
+}
+
+static const char *col_cell(const struct report *r, const struct report_entry *e, int c, char *buf, size_t len)
+{
+	switch (c) {
+	case RF_OVERHEAD: snprintf(buf, len, "%.2f%%", pct(e->self, r->total)); return buf;
+	case RF_CHILDREN: snprintf(buf, len, "%.2f%%", pct(e->children, r->total)); return buf;
+	case RF_SAMPLE: snprintf(buf, len, "%" PRIu64, e->samples); return buf;
+	case RF_PERIOD: snprintf(buf, len, "%" PRIu64, r->opts.children ? e->children : e->self); return buf;
+	default: return cell(r, e, (enum report_key)(c - RF_KEY), buf, len);
+	}
+}
+
+/* A field for -t: quoted as CSV when it holds the separator or a quote. */
+static void put_field(FILE *f, const char *v, const char *sep)
+{
+	if (!strstr(v, sep) && !strchr(v, '"')) {
+		fputs(v, f);
+		return;
+	}
+	fputc('"', f);
+	for (; *v; v++) {
+		if (*v == '"')
+			fputc('"', f);
+		fputc(*v, f);
+	}
+	fputc('"', f);
+}
+
 void report_print(FILE *f, struct report *r, const struct report_print_info *info)
 {
 	print_header(f, r, info);
 	size_t n;
 	struct report_entry **v = report_sorted(r, &n);
-	int width[RK_NKEYS] = { 0 };
+	int col[RK_NKEYS + 4], ncol = columns(r, col);
+	int width[RK_NKEYS + 4] = { 0 };
+	bool right[RK_NKEYS + 4] = { false };
 	char buf[512];
-	for (int i = 0; i < r->opts.nsort; i++)
-		width[i] = (int)strlen(col_title[r->opts.sort[i]]);
+	const char *sep = r->opts.sep;
+
+	if (sep) {
+		fputs("# ", f);
+		for (int i = 0; i < ncol; i++) {
+			if (i)
+				fputs(sep, f);
+			put_field(f, col_name(r, col[i]), sep);
+		}
+		fputs("\n#\n", f);
+		for (size_t j = 0; j < n; j++) {
+			if (!shown(r, v[j]))
+				continue;
+			for (int i = 0; i < ncol; i++) {
+				if (i)
+					fputs(sep, f);
+				put_field(f, col_cell(r, v[j], col[i], buf, sizeof(buf)), sep);
+			}
+			fputc('\n', f);
+		}
+		free(v);
+		return;
+	}
+
+	/* perf's layout: shares right-aligned in 8 columns, numbers in their widest, keys left */
+	int graph_indent = 2; /* the row's leading blank, and one more */
+	bool leading = true;
+	for (int i = 0; i < ncol; i++) {
+		right[i] = col[i] < RF_KEY;
+		width[i] = (int)strlen(col_name(r, col[i]));
+		if (col[i] == RF_OVERHEAD || col[i] == RF_CHILDREN)
+			width[i] = 8;
+	}
 	for (size_t j = 0; j < n; j++) {
 		if (!shown(r, v[j]))
 			continue;
-		for (int i = 0; i < r->opts.nsort; i++) {
-			int w = (int)strlen(cell(r, v[j], r->opts.sort[i], buf, sizeof(buf)));
+		for (int i = 0; i < ncol; i++) {
+			int w = (int)strlen(col_cell(r, v[j], col[i], buf, sizeof(buf)));
 			if (w > width[i])
 				width[i] = w;
 		}
 	}
-
-	fputs(r->opts.children ? "# Children      Self" : "# Overhead", f);
-	for (int i = 0; i < r->opts.nsort; i++)
-		fprintf(f, "  %-*s", i == r->opts.nsort - 1 ? 0 : width[i], col_title[r->opts.sort[i]]);
-	fputs(r->opts.children ? "\n# ........  ........" : "\n# ........", f);
-	for (int i = 0; i < r->opts.nsort; i++) {
-		fputs("  ", f);
-		for (int k = 0; k < width[i]; k++)
-			fputc('.', f);
+	for (int i = 0; i < ncol && leading; i++) {
+		if (right[i])
+			graph_indent += (i ? 2 : 1) + width[i];
+		leading = right[i];
 	}
-	fputs("\n#\n", f);
+
+	for (int pass = 0; pass < 2; pass++) { /* the titles, then the dots */
+		fputc('#', f);
+		for (int i = 0; i < ncol; i++) {
+			fputs(i ? "  " : " ", f);
+			if (pass) {
+				for (int k = 0; k < width[i]; k++)
+					fputc('.', f);
+			} else if (right[i]) {
+				fprintf(f, "%*s", width[i], col_name(r, col[i]));
+			} else {
+				fprintf(f, "%-*s", i == ncol - 1 ? 0 : width[i], col_name(r, col[i]));
+			}
+		}
+		fputc('\n', f);
+	}
+	fputs("#\n", f);
 
 	for (size_t j = 0; j < n; j++) {
 		const struct report_entry *e = v[j];
 		if (!shown(r, e))
 			continue;
-		if (r->opts.children)
-			fprintf(f, "%9.2f%%  %7.2f%%", pct(e->children, r->total), pct(e->self, r->total));
-		else
-			fprintf(f, "%9.2f%%", pct(e->self, r->total));
-		for (int i = 0; i < r->opts.nsort; i++) {
-			const char *c = cell(r, e, r->opts.sort[i], buf, sizeof(buf));
-			if (i == r->opts.nsort - 1)
-				fprintf(f, "  %s", c);
+		fputc(' ', f);
+		for (int i = 0; i < ncol; i++) {
+			const char *c = col_cell(r, e, col[i], buf, sizeof(buf));
+			fputs(i ? "  " : " ", f);
+			if (right[i])
+				fprintf(f, "%*s", width[i], c);
 			else
-				fprintf(f, "  %-*s", width[i], c);
+				fprintf(f, "%-*s", i == ncol - 1 ? 0 : width[i], c);
 		}
 		fputc('\n', f);
 		if (r->opts.callgraph && e->graph != HMAP_NONE) {
-			report_print_callgraph(f, r, e, r->opts.children ? 21 : 11);
+			report_print_callgraph(f, r, e, graph_indent > 2 ? graph_indent : 11);
 			fputc('\n', f);
 		}
 	}

@@ -3,7 +3,9 @@
 #include "symbols.h"
 #include "datafile.h"
 
+#include <elfutils/libdwelf.h>
 #include <elfutils/libdwfl.h>
+#include <libiberty/demangle.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <gelf.h>
@@ -25,6 +27,7 @@ struct image {
 
 struct symbols {
 	struct image img[CAP_MAX_DOMAINS];
+	bool raw_names; /* --no-demangle */
 };
 
 static char *debuginfo_path;
@@ -41,6 +44,24 @@ struct symbols *symbols_new(void)
 	struct symbols *s = xmalloc(sizeof(*s));
 	memset(s, 0, sizeof(*s));
 	return s;
+}
+
+void symbols_set_demangle(struct symbols *s, bool on)
+{
+	s->raw_names = !on;
+}
+
+int symbols_demangle(const char *name, char *out, size_t cap)
+{
+	/* libiberty: the Itanium C++ ABI (_Z...), Rust legacy (_ZN...17h<hash>E) and v0 (_R...) */
+	if (strncmp(name, "_Z", 2) && strncmp(name, "_R", 2))
+		return 0;
+	char *d = cplus_demangle(name, DMGL_PARAMS | DMGL_ANSI | DMGL_AUTO);
+	if (!d)
+		return 0;
+	str_copy(out, cap, d);
+	free(d);
+	return 1;
 }
 
 void symbols_free(struct symbols *s)
@@ -66,22 +87,12 @@ static int build_id_of(const char *path, uint8_t *id, size_t cap)
 	elf_version(EV_CURRENT);
 	Elf *elf = elf_begin(fd, ELF_C_READ, NULL);
 	int len = 0;
-	Elf_Scn *scn = NULL;
-	while (elf && !len && (scn = elf_nextscn(elf, scn))) {
-		GElf_Shdr sh;
-		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_NOTE)
-			continue;
-		Elf_Data *data = elf_getdata(scn, NULL);
-		GElf_Nhdr nh;
-		size_t off = 0, noff, doff;
-		while (data && (off = gelf_getnote(data, off, &nh, &noff, &doff)) > 0) {
-			if (nh.n_type == NT_GNU_BUILD_ID && nh.n_namesz == 4 &&
-			    !memcmp((char *)data->d_buf + noff, "GNU", 4)) {
-				len = nh.n_descsz < cap ? (int)nh.n_descsz : (int)cap;
-				memcpy(id, (char *)data->d_buf + doff, (size_t)len);
-				break;
-			}
-		}
+	const void *bid = NULL;
+	/* libdw's reader of the NT_GNU_BUILD_ID note (sections or program headers) */
+	ssize_t n = elf ? dwelf_elf_gnu_build_id(elf, &bid) : -1;
+	if (n > 0) {
+		len = (size_t)n < cap ? (int)n : (int)cap;
+		memcpy(id, bid, (size_t)len);
 	}
 	if (elf)
 		elf_end(elf);
@@ -175,6 +186,12 @@ int symbols_load(struct symbols *s, int domain, const char *domain_name, const c
 		return -1;
 	}
 	dwfl_report_end(dwfl, NULL, NULL);
+	if (dwfl_module_getsymtab(mod) <= 0) {
+		snprintf(warn, warnlen, "domain %d (%s): %s has no symbol table (stripped?): its addresses stay "
+			 "raw; give the unstripped ELF with --symbols %d=PATH", domain, domain_name, path, domain);
+		dwfl_end(dwfl);
+		return -1;
+	}
 	im->dwfl = dwfl;
 	im->mod = mod;
 	dwfl_module_info(mod, NULL, &im->low, &im->high, NULL, NULL, NULL, NULL);
@@ -195,7 +212,8 @@ void symbols_resolve(void *ctx, const struct pv_header *h, int domain, uint64_t 
 	GElf_Sym sym;
 	const char *name = dwfl_module_addrinfo(im->mod, ip, &off, &sym, NULL, NULL, NULL);
 	if (name) {
-		str_copy(out->name, sizeof(out->name), name);
+		if (s->raw_names || !symbols_demangle(name, out->name, sizeof(out->name)))
+			str_copy(out->name, sizeof(out->name), name);
 		out->symoff = off;
 	}
 	Dwfl_Line *line = dwfl_module_getsrc(im->mod, ip);

@@ -5,6 +5,7 @@
 #ifndef PROFILER_SYMBOLS_H
 #define PROFILER_SYMBOLS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -13,6 +14,11 @@
 struct symbols;
 
 struct symbols *symbols_new(void);
+/* Demangle C++ and Rust names (default on; report --no-demangle turns it off). */
+void symbols_set_demangle(struct symbols *s, bool on);
+/* name demangled into out (C++ Itanium ABI, Rust legacy and v0, through libiberty): 1, or 0
+ * when it is not a mangled name (out untouched). */
+int symbols_demangle(const char *name, char *out, size_t cap);
 void symbols_free(struct symbols *s);
 /* Use the ELF at path for domain (0 = the hypervisor), if its image id matches kind/id/len
  * (len 0: nothing to check).  Returns 0, or -1 with a one-line warning in warn (then the

@@ -348,6 +348,95 @@ static void call_graph_tree_holds_caller_paths(void **state)
 	report_free(&r);
 }
 
+static uint64_t child_weight(const struct report *r, uint32_t node, const char *sym)
+{
+	for (uint32_t c = r->nodes[node].child; c != HMAP_NONE; c = r->nodes[c].next)
+		if (!strcmp(strtab_str(&r->strs, r->nodes[c].sym), sym))
+			return r->nodes[c].weight;
+	return 0;
+}
+
+static uint32_t child_node(const struct report *r, uint32_t node, const char *sym)
+{
+	for (uint32_t c = r->nodes[node].child; c != HMAP_NONE; c = r->nodes[c].next)
+		if (!strcmp(strtab_str(&r->strs, r->nodes[c].sym), sym))
+			return c;
+	fail_msg("no child %s", sym);
+	return HMAP_NONE;
+}
+
+/* -g caller with --children: under each entry, what it calls down to the sampled function
+ * (perf's callee trees under children entries); recursion counts once, at the innermost. */
+static void caller_graphs_under_children_entries(void **state)
+{
+	(void)state;
+	struct report r;
+	struct pv_header h = header(CAP_BACKEND_SOFTWARE);
+	setup_report(&r, "sym", true, true);
+	r.opts.caller = true;
+	add_chains(&r, &h);
+	struct report_entry *m = find(&r, "main"), *w = find(&r, "work"), *s = find(&r, "spin");
+	assert_int_equal(r.nodes[m->graph].weight, m->children); /* every root weighs its row */
+	assert_int_equal(r.nodes[w->graph].weight, w->children);
+	assert_int_equal(r.nodes[s->graph].weight, s->children);
+	assert_int_equal(child_weight(&r, m->graph, "work"), 400);
+	assert_int_equal(child_weight(&r, m->graph, "spin"), 100);
+	uint32_t mw = child_node(&r, m->graph, "work");
+	assert_int_equal(child_weight(&r, mw, "spin"), 300);
+	assert_int_equal(child_weight(&r, mw, "work"), 100);   /* main > work > work > spin */
+	assert_int_equal(child_weight(&r, w->graph, "spin"), 400);
+	assert_int_equal(r.nodes[s->graph].child, HMAP_NONE);   /* spin calls nothing */
+	report_free(&r);
+
+	/* without --children: each chain from the outermost caller down to the entry */
+	setup_report(&r, "sym", false, true);
+	r.opts.caller = true;
+	add_chains(&r, &h);
+	s = find(&r, "spin");
+	assert_int_equal(r.nodes[s->graph].weight, 500);
+	uint32_t top = child_node(&r, s->graph, "main");
+	assert_int_equal(r.nodes[top].weight, 500);
+	assert_int_equal(child_weight(&r, top, "work"), 400);
+	assert_int_equal(child_weight(&r, top, "spin"), 100);
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+	report_print_callgraph(f, &r, s, 4);
+	fclose(f);
+	assert_non_null(strstr(out, "    |\n    ---main\n"));
+	assert_non_null(strstr(out, "|--80.00%--work\n"));
+	free(out);
+	report_free(&r);
+}
+
+static void callgraph_and_fields_options_parse(void **state)
+{
+	(void)state;
+	struct report_opts o = { .graph_limit = 0.5 };
+	const char *bad;
+	assert_int_equal(report_parse_callgraph(&o, "caller,2.5"), 0);
+	assert_true(o.caller);
+	assert_true(o.graph_limit == 2.5);
+	assert_int_equal(report_parse_callgraph(&o, "graph,callee"), 0);
+	assert_false(o.caller);
+	assert_int_equal(report_parse_callgraph(&o, "sideways"), -1);
+	assert_int_equal(report_parse_callgraph(&o, "101"), -1);
+	assert_int_equal(report_parse_sort(&o, "domain,process,sym", &bad), 0);
+	assert_int_equal(report_parse_fields(&o, "sample,overhead,sym", false, &bad), 0);
+	assert_int_equal(o.nfields, 3);
+	assert_int_equal(o.fields[0], RF_SAMPLE);
+	assert_int_equal(o.nsort, 1);                 /* -F's keys are the sort keys without -s */
+	assert_int_equal(o.sort[0], RK_SYM);
+	assert_int_equal(report_parse_sort(&o, "domain", &bad), 0);
+	assert_int_equal(report_parse_fields(&o, "overhead,sym", true, &bad), -1); /* not a -s key */
+	assert_string_equal(bad, "sym");
+	assert_int_equal(report_parse_fields(&o, "overhead,cpu", false, &bad), -1);
+	assert_string_equal(bad, "cpu");
+	o.children = false;
+	assert_int_equal(report_parse_fields(&o, "children,overhead,domain", true, &bad), 0);
+	assert_true(o.children);                      /* the Children column needs them */
+}
+
 static void printed_table_has_perf_layout_and_percent_limit(void **state)
 {
 	(void)state;
@@ -618,6 +707,8 @@ int main(void)
 		cmocka_unit_test(lost_counts_prefer_totals),
 		cmocka_unit_test(children_accumulate_callers_once_per_sample),
 		cmocka_unit_test(call_graph_tree_holds_caller_paths),
+		cmocka_unit_test(caller_graphs_under_children_entries),
+		cmocka_unit_test(callgraph_and_fields_options_parse),
 		cmocka_unit_test(printed_table_has_perf_layout_and_percent_limit),
 		cmocka_unit_test(exit_reason_names_cover_the_table),
 		cmocka_unit_test(guest_wide_sets_guest_counts_beside_system_samples),

@@ -184,6 +184,53 @@ static void missing_image_is_a_warning(void **state)
 	symbols_free(s);
 }
 
+/* C++ (Itanium ABI), Rust legacy and Rust v0 names, through libiberty; C names untouched. */
+static void mangled_names_are_demangled(void **state)
+{
+	(void)state;
+	char out[256] = "untouched";
+	assert_int_equal(symbols_demangle("main", out, sizeof(out)), 0);
+	assert_string_equal(out, "untouched");
+	assert_int_equal(symbols_demangle("_ZN3foo3barEv", out, sizeof(out)), 1);
+	assert_string_equal(out, "foo::bar()");
+	assert_int_equal(symbols_demangle("_ZNSt6vectorIiSaIiEE9push_backERKi", out, sizeof(out)), 1);
+	assert_string_equal(out, "std::vector<int, std::allocator<int> >::push_back(int const&)");
+	assert_int_equal(symbols_demangle("_ZN5crate4func17h0123456789abcdefE", out, sizeof(out)), 1);
+	assert_string_equal(out, "crate::func");
+	assert_int_equal(symbols_demangle("_RNvNtCs9ltgdHTiPiY_4core3ptr13drop_in_place", out, sizeof(out)), 1);
+	assert_string_equal(out, "core::ptr::drop_in_place");
+	assert_int_equal(symbols_demangle("_Zgarbage", out, sizeof(out)), 0);
+	char small[8];
+	assert_int_equal(symbols_demangle("_ZN3foo3barEv", small, sizeof(small)), 1); /* truncated */
+	assert_string_equal(small, "foo::ba");
+}
+
+/* A stripped image loads as no symbols: a warning naming the --symbols fix. */
+static void stripped_image_is_a_warning(void **state)
+{
+	(void)state;
+	if (have_elf(NULL))
+		skip();
+	char path[] = "/tmp/pv-stripped-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	char cmd[512];
+	snprintf(cmd, sizeof(cmd), "strip -o %s %s", path, SYMTEST_ELF);
+	if (system(cmd) != 0) {
+		print_message("skipped: '%s' failed (binutils' strip)\n", cmd);
+		unlink(path);
+		skip();
+	}
+	struct symbols *s = symbols_new();
+	char warn[512];
+	assert_int_equal(symbols_load(s, 3, "g", path, CAP_IMAGE_ID_BUILD_ID, NULL, 0, warn, sizeof(warn)), -1);
+	assert_non_null(strstr(warn, "no symbol table"));
+	assert_non_null(strstr(warn, "--symbols 3=PATH"));
+	symbols_free(s);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -191,6 +238,8 @@ int main(void)
 		cmocka_unit_test(build_id_must_match_the_capture),
 		cmocka_unit_test(crc32_ids_cover_the_whole_file),
 		cmocka_unit_test(missing_image_is_a_warning),
+		cmocka_unit_test(mangled_names_are_demangled),
+		cmocka_unit_test(stripped_image_is_a_warning),
 	};
 	have_elf(NULL);
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -2,7 +2,7 @@
  * and capture frames, as the hypervisor sends it) of one scenario to stdout, encoded with the
  * hypervisor's own encoder (pmu/sampling/cap_encode.c).  Addresses are those of tests/golden/guest.asm.
  *
- *   gen-capture basic|callchain|damaged|hardware|mismatch|gprof > FILE
+ *   gen-capture basic|callchain|damaged|hardware|mismatch|gprof|rough > FILE
  *   gen-capture big N > FILE      N samples with call chains, for timing perfvisor report
  *   gen-capture big-lossy N > FILE  the same with lost samples (report scales the rows)
  */
@@ -26,6 +26,9 @@
 #define RET_WORK_A_HELPER   0x100205u
 #define RET_WORK_A_SPIN     0x10020au
 #define RET_WORK_B_HELPER   0x100305u
+#define CXX_FOO_BAR 0x100600u /* _ZN3foo3barEv */
+#define RUST_FUNC   0x100700u /* _RNvCs1234_5crate4func */
+#define RET_FOO_BAR_FUNC    0x100605u
 
 struct gen {
 	struct cap_encoder e;
@@ -234,6 +237,31 @@ static void gprof(struct gen *g)
 	text("perfvisor: end status=0");
 }
 
+/* The rough edges report smooths: domain 1 (crash) samples in mangled C++ and Rust functions
+ * and is stopped by the hypervisor at an address inside spin_heavy; domain 2 (flat) was built
+ * without frame pointers: none of its chains goes past one frame. */
+static void rough(struct gen *g)
+{
+	static const char *const names[] = { "crash", "flat" };
+	static const uint64_t in_foo[] = { RET_FOO_BAR_FUNC, RET_START_MAIN };
+	static const uint64_t one[] = { RET_START_MAIN };
+	text("perfvisor: 0.1 starting");
+	header(g, CAP_BACKEND_SOFTWARE, CAP_EVENT_CYCLES, 1000000, 0, 16, 2, names, 0, 0);
+	samples(g, 12, 1, 0, 0, RUST_FUNC, 1000000, 2, in_foo);
+	samples(g, 6, 1, 0, 0, CXX_FOO_BAR, 1000000, 1, one + 0);
+	samples(g, 9, 2, 0, 0, SPIN_HEAVY, 1000000, 1, one);
+	samples(g, 3, 2, 0, 0, HELPER, 1000000, 0, NULL);
+	REC(g, cap_enc_hv_time(&g->e, 1, 52, 10, 1000000));
+	REC(g, cap_enc_guest_time(&g->e, 1, 18000000));
+	REC(g, cap_enc_guest_time(&g->e, 2, 12000000));
+	REC(g, cap_enc_domain_end(&g->e, 1, CAP_END_STOPPED, 0));
+	REC(g, cap_enc_domain_end(&g->e, 2, CAP_END_EXITED, 0));
+	flush(g);
+	text("perfvisor: domain 1 (crash) stopped: triple fault at rip 0x100407 (no IDT)");
+	end(g, 1);
+	text("perfvisor: end status=1");
+}
+
 /* N samples over every function of guest.asm, most with call chains, two domains; lossy: with
  * lost samples and the guests' exact times, so that report scales the rows (report speed when
  * samples were lost). */
@@ -282,12 +310,14 @@ int main(int argc, char **argv)
 		hardware(&g);
 	else if (!strcmp(s, "gprof"))
 		gprof(&g);
+	else if (!strcmp(s, "rough"))
+		rough(&g);
 	else if (!strcmp(s, "big") && argc > 2)
 		big(&g, atol(argv[2]), 0);
 	else if (!strcmp(s, "big-lossy") && argc > 2)
 		big(&g, atol(argv[2]), 1);
 	else {
-		fprintf(stderr, "usage: gen-capture basic|callchain|damaged|hardware|mismatch|gprof > FILE\n");
+		fprintf(stderr, "usage: gen-capture basic|callchain|damaged|hardware|mismatch|gprof|rough > FILE\n");
 		return 2;
 	}
 	return fflush(stdout) ? 1 : 0;

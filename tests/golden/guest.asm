@@ -3,7 +3,7 @@
 ; Built by run-golden.sh: nasm -f elf32 -g -F dwarf, ld -m elf_i386 -Ttext=0x100000.
 bits 32
 section .text
-global _start, main, work_a, work_b, spin_heavy, helper
+global _start, main, work_a, work_b, spin_heavy, helper, _ZN3foo3barEv, _RNvCs1234_5crate4func
 
 _start:                         ; 0x100000
         call main
@@ -52,6 +52,18 @@ spin_heavy:                     ; 0x100400
 
 times 0x500-($-$$) db 0x90
 helper:                         ; 0x100500
+        nop
+        nop
+        ret
+
+; mangled names, for the demangler (report shows foo::bar() and crate::func)
+times 0x600-($-$$) db 0x90
+_ZN3foo3barEv:                  ; 0x100600, C++ foo::bar()
+        call _RNvCs1234_5crate4func
+        ret
+
+times 0x700-($-$$) db 0x90
+_RNvCs1234_5crate4func:         ; 0x100700, Rust v0 crate::func
         nop
         nop
         ret

@@ -26,7 +26,8 @@ ${CC:-gcc} -std=gnu11 -O2 -Wall -Wextra -Werror -I. -o "$OUT/gen-capture" $GOLD/
 command -v nasm >/dev/null || fail_setup "nasm not found (install the package nasm)"
 nasm -f elf32 -g -F dwarf -o "$OUT/guest.o" $GOLD/guest.asm || fail_setup "nasm failed"
 ld -m elf_i386 -Ttext=0x100000 --build-id=none -o "$OUT/guest.elf" "$OUT/guest.o" || fail_setup "ld failed"
-for s in basic callchain damaged hardware mismatch gprof; do
+strip -o "$OUT/guest-stripped.elf" "$OUT/guest.elf" || fail_setup "strip failed"
+for s in basic callchain damaged hardware mismatch gprof rough; do
     "$OUT/gen-capture" $s >"$OUT/$s.data" || fail_setup "gen-capture $s failed"
 done
 
