@@ -14,6 +14,8 @@
 #   vpmu  : guest-wide profiling tests in Bochs (conformance, guest profilers, modes), tests/boot/vpmu-tests.sh
 #   msrfuzz: a guest writing random values to every PMU MSR vs. a host oracle of the SDM rules
 #   docs  : README's demo output against a fresh `make demo`, tests/docs/readme-demo.sh
+#   doc-paths: every repository path README.md and docs/*.md cite exists, tests/docs/doc-paths.sh
+#   exit-table: docs/ARCHITECTURE.md's exit-handler table is vmexit.c's, tests/docs/exit-table.sh
 #   fuzz  : the capture parser under libFuzzer for FUZZ_SECONDS (60), tests/fuzz-suite.sh
 # cmocka prints "[  PASSED  ] N test(s)." and "[  FAILED  ] N test(s)"; the boot tests print
 # "boot tests: N passed, N failed".  A suite that crashes without a summary counts as 1 failure.
@@ -70,6 +72,8 @@ suite hostile plain tests/boot/hostile-tests.sh
 suite vpmu plain tests/boot/vpmu-tests.sh
 suite msrfuzz plain tests/boot/msrfuzz-test.sh
 suite docs plain tests/docs/readme-demo.sh
+suite doc-paths plain tests/docs/doc-paths.sh
+suite exit-table plain tests/docs/exit-table.sh
 suite fuzz plain tests/fuzz-suite.sh
 
 echo
