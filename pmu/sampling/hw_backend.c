@@ -26,7 +26,15 @@ static int running;
 
 int hw_backend_probe(char *why, size_t len)
 {
-    return hwpmu_probe(&real_ops, &caps, why, len);
+    if (!hwpmu_probe(&real_ops, &caps, why, len))
+        return 0;
+    /* a PMU whose interrupts cannot arrive takes no samples: say so now (issue #13 item 2) */
+    char apic[160];
+    if (lapic_pmi_as_nmi(apic, sizeof(apic))) {
+        hv_snprintf(why, len, "%s", apic);
+        return 0;
+    }
+    return 1;
 }
 
 int hw_backend_check(int event, uint64_t period, char *why, size_t len)
@@ -49,12 +57,15 @@ int hw_backend_check(int event, uint64_t period, char *why, size_t len)
     return 0;
 }
 
-int hw_backend_start(void)
+int hw_backend_start(char *why, size_t len)
 {
-    if (lapic_pmi_as_nmi())
+    if (lapic_pmi_as_nmi(why, len))
         return -1;
-    if (hwpmu_start(&real_ops, &caps, prof.event, prof.period))
+    int r = hwpmu_start(&real_ops, &caps, prof.event, prof.period);
+    if (r) {
+        hv_snprintf(why, len, "programming counter 0 failed (%d)", r);
         return -1;
+    }
     running = 1;
     return 0;
 }

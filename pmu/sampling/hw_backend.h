@@ -7,7 +7,8 @@
 
 int hw_backend_probe(char *why, size_t len);           /* 1: a usable architectural PMU */
 int hw_backend_check(int event, uint64_t period, char *why, size_t len);
-int hw_backend_start(void);
+/* Routes PMIs to NMI (the LVTPC read back) and starts counter 0; 0, or -1 with why. */
+int hw_backend_start(char *why, size_t len);
 void hw_backend_stop(void);
 int hw_backend_overflowed(void);                       /* an NMI was this PMU's overflow */
 void prof_sample_hypervisor(uint64_t rip);             /* from the host NMI handler */

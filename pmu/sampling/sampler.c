@@ -51,9 +51,10 @@ int prof_start(void)
         v->sample_left = v->sample_weight = next_period();
     }
     prof_export_header();
-    if (prof.backend == CAP_BACKEND_HARDWARE && hw_backend_start()) {
-        hv_printf("perfvisor: profiling: cannot start the hardware PMU (local APIC disabled?): "
-                  "no samples will be taken\n");
+    char why[192];
+    if (prof.backend == CAP_BACKEND_HARDWARE && hw_backend_start(why, sizeof(why))) {
+        hv_printf("perfvisor: profiling: cannot start the hardware PMU: %s\n", why);
+        return -ENODEV;                /* no run that silently takes no samples */
     }
     return 0;
 }

@@ -39,6 +39,7 @@ expect '^perfvisor: domain 1 \(hello\) exited with status 0$'
 expect '^perfvisor: end status=0$'
 expect '^perfvisor: boot: [0-9]+ ticks from loader handoff'
 expect '^perfvisor: platform: Bochs \(port E9 hack\)$'   # its shutdown port ends the run (#13)
+expect '^perfvisor: local APIC \(xAPIC\): masked timer, thermal, PMC, LINT0, error; LINT1 kept$'
 
 # 2. a guest's exit status is its own, and fails the run
 run_pv exit-status "$G/hello.elf:name=h3 status=3 mem=4"
