@@ -10,6 +10,7 @@
 #   vmxcheck: a make VMX_CHECK=1 hypervisor checks every VMCS (SDM 26.2-26.3) before each entry, tests/boot/vmxcheck-tests.sh
 #   isolation: hostile guests (debug registers, CR8, xAPIC emulation) in Bochs, tests/boot/isolation-tests.sh
 #   profile: record-and-report tests in Bochs, tests/boot/profile-tests.sh
+#   export: script and convert of a Bochs recording, read back by other tools, tests/boot/export-tests.sh
 #   hostile: hostile guests beside well-behaved ones (forged frames, escapes, fairness, quotas)
 #   vpmu  : guest-wide profiling tests in Bochs (conformance, guest profilers, modes), tests/boot/vpmu-tests.sh
 #   msrfuzz: a guest writing random values to every PMU MSR vs. a host oracle of the SDM rules
@@ -68,6 +69,7 @@ suite peer plain tests/boot/peer-tests.sh
 suite vmxcheck plain tests/boot/vmxcheck-tests.sh
 suite isolation plain tests/boot/isolation-tests.sh
 suite profile plain tests/boot/profile-tests.sh
+suite export plain tests/boot/export-tests.sh
 suite hostile plain tests/boot/hostile-tests.sh
 suite vpmu plain tests/boot/vpmu-tests.sh
 suite msrfuzz plain tests/boot/msrfuzz-test.sh
