@@ -172,6 +172,7 @@ void arch_vcpu_run(struct vcpu *v, uint64_t ticks)
         x->last_reason = basic < HV_MAX_EXIT_REASONS ? basic : -1;
         x->mark_tsc = x->regs.exit_tsc;
         x->injected = 0;
+        vmx_complete_events(basic);    /* an event the exit interrupted is delivered again */
         enum exit_action action = dispatch(v, x, reason);
         if (!x->injected)              /* last_event names only what the next entry delivers */
             v->last_event[0] = '\0';

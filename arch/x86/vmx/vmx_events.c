@@ -5,6 +5,7 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/vmx/exits.h"
 #include "arch/x86/vmx/vmcs.h"
+#include "arch/x86/vmx/vmx_reinject.h"
 #include "arch/x86/vmx/vmx_vcpu.h"
 #include "hv/domain.h"
 
@@ -78,4 +79,35 @@ enum exit_action exit_event_window(struct vcpu *v, struct vmx_vcpu *x)
     set_windows(x, 0);
     v->events_pending = 1;
     return EXIT_RESUME;
+}
+
+/* After every exit, before its handler: an event the exit interrupted is injected again, and an
+ * IRET the exit interrupted gets its virtual-NMI blocking back (vmx_reinject.c).  A handler that
+ * injects its own event overwrites the first; vmx_deliver_events waits behind either. */
+void vmx_complete_events(uint32_t reason)
+{
+    struct vmx_exit_events e = { .reason = reason };
+    struct vmx_entry_events out;
+    e.idt_info = vmcs_read32(VMCS_IDT_VECTORING_INFO);
+    if (e.idt_info & INTR_INFO_VALID) {
+        e.idt_error = vmcs_read32(VMCS_IDT_VECTORING_ERROR_CODE);
+        e.insn_len = vmcs_read32(VMCS_EXIT_INSTRUCTION_LEN);
+    } else if (reason == EXIT_EPT_VIOLATION) {
+        e.qualification = vmcs_readnat(VMCS_EXIT_QUALIFICATION);
+    } else if (reason == EXIT_EXCEPTION_NMI) {
+        e.exit_intr_info = vmcs_read32(VMCS_EXIT_INTR_INFO);
+    } else {
+        return;                        /* the common case: one VMREAD */
+    }
+    e.interruptibility = vmcs_read32(VMCS_GUEST_INTERRUPTIBILITY);
+    vmx_exit_events_complete(&e, &out);
+    if (out.inject) {
+        vmcs_write32(VMCS_ENTRY_INTR_INFO, out.entry_intr_info);
+        if (out.entry_intr_info & INTR_INFO_DELIVER_CODE)
+            vmcs_write32(VMCS_ENTRY_EXCEPTION_ERROR_CODE, out.entry_error);
+        if (out.entry_insn_len)
+            vmcs_write32(VMCS_ENTRY_INSTRUCTION_LEN, out.entry_insn_len);
+    }
+    if (out.set_interruptibility)
+        vmcs_write32(VMCS_GUEST_INTERRUPTIBILITY, out.interruptibility);
 }

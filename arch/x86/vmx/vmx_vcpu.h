@@ -37,6 +37,9 @@ static inline void set32(uint64_t *reg, uint64_t v) { *reg = v & 0xFFFFFFFFull; 
 
 /* Delivers what the virtual LAPIC has pending, or opens a window exit (vmx_events.c). */
 void vmx_deliver_events(struct vcpu *v);
+/* After each exit, before its handler: re-injects the event the exit interrupted (IDT-vectoring
+ * information) and restores NMI blocking after a faulting IRET (vmx_events.c, vmx_reinject.c). */
+void vmx_complete_events(uint32_t reason);
 
 /* The guest's paging registers changed within this exit (vmx_guest.c caches them). */
 void vmx_guest_paging_changed(void);
