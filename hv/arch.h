@@ -19,6 +19,10 @@ void arch_console_setup(const char *cmdline);
  * "perfvisor: VT-x not available: <why>" and returns -1. */
 int arch_virt_init(void);
 
+/* The guest vPMU's backend from the hypervisor command line: vpmu=sw (default) or vpmu=hw
+ * (experimental: the real PMU, software when there is none).  -1 on a bad value. */
+int arch_vpmu_init(const char *cmdline);
+
 /* Builds the domain's second-level page tables for [0, mem_size) -> mem_host. */
 int arch_domain_init(struct domain *d);
 

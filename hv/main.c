@@ -110,7 +110,7 @@ void kmain(uint32_t magic, uint64_t info)
         finish(1);
     }
     page_alloc_init(&bi, (uint64_t)__image_start, (uint64_t)__image_end);
-    if (arch_virt_init())
+    if (arch_virt_init() || arch_vpmu_init(bi.cmdline))
         finish(1);
     if (prof_init(bi.cmdline))
         finish(1);

@@ -52,6 +52,7 @@ UNIT_SRC_vpmu_hw      := pmu/vpmu/vpmu_hw.c pmu/sampling/hw_pmu.c hv/printf.c $(
                          pmu/vpmu/pmu_state.c
 UNIT_SRC_vpmu_backend := pmu/vpmu/vpmu.c pmu/vpmu/vpmu_sw.c $(UNIT_SRC_vpmu_hw)
 UNIT_SRC_vmx_entry_check := arch/x86/vmx/vmx_entry_check.c arch/x86/vmx/vmcs_image.c $(UNIT_SRC_guest_load)
+UNIT_SRC_vmx_vpmu_hw := arch/x86/vmx/vmx_vpmu_hw.c arch/x86/vmx/vmx_entry_check.c arch/x86/vmx/vmcs_image.c $(UNIT_SRC_guest_load) $(UNIT_SRC_vpmu_backend)
 
 # -fno-pie/-no-pie everywhere: boot_info reads multiboot1 structures through 32-bit
 # addresses, so the test's static buffers must lie below 4 GiB.

@@ -8,6 +8,7 @@
 #include "arch/x86/vmx/vmcs.h"
 #include "arch/x86/vmx/vmx_timer.h"
 #include "arch/x86/vmx/vmx_vcpu.h"
+#include "arch/x86/vmx/vmx_vpmu.h"
 #include "hv/domain.h"
 #include "pmu/vpmu/vpmu.h"
 
@@ -49,5 +50,6 @@ int vpmu_msr_access(struct vcpu *v, uint32_t msr, int write, uint64_t *value)
     int r = vpmu_write(&v->vpmu, k, idx, *value);
     if (vpmu_take_moved(&v->vpmu))         /* a counter or a control: the next PMI moved */
         x->rearm = 1;
+    vmx_vpmu_refresh(v);                   /* real counters: IA32_PERF_GLOBAL_CTRL at entry/exit */
     return r;
 }

@@ -10,6 +10,7 @@
 #include "arch/x86/vmx/vmcs.h"
 #include "arch/x86/vmx/vmcs_image.h"
 #include "arch/x86/vmx/vmx_check_cpu.h"
+#include "arch/x86/vmx/vmx_vpmu.h"
 #include "arch/x86/vmx/vmx_ops.h"
 #include "hv/arch.h"
 #include "hv/domain.h"
@@ -139,9 +140,9 @@ int arch_vcpu_init(struct vcpu *v)
         return -1;
     }
     loaded = NULL;                     /* force a full load before the first entry */
-    /* the vPMU's backend, once per vCPU: software (TSC + preemption timer); the hardware
-     * backend (vpmu_hw_backend) is not wired into VMX yet (GLOBAL_CTRL load controls, NMIs) */
-    vpmu_init_backend(&v->vpmu, &vpmu_sw_backend, NULL);
+    /* the vPMU's backend, once per vCPU: software (TSC + preemption timer), or the real
+     * counters with vpmu=hw (vmx_vpmu.c) */
+    vmx_vpmu_vcpu_init(v);
     v->vpmu.mode = v->dom->vpmu_mode;
     vlapic_init(&v->vlapic, (uint32_t)v->id);
     struct vmcs_image img = { 0 };
@@ -153,6 +154,7 @@ int arch_vcpu_init(struct vcpu *v)
     vmcs_image_controls(&img, &vmx_caps, &v->dom->boot, &refs);
     vmcs_image_host(&img, &host);
     vmcs_image_guest(&img, &vmx_caps, &v->dom->boot);
+    vmx_vpmu_image(v, &img);
     vmcs_write_image(&img);
     x->proc = img.proc;
     x->cr0_shadow_owned = img.cr0_mask;
@@ -182,7 +184,6 @@ void vmx_vcpu_load(struct vcpu *v)
         old->cr2 = read_cr2();
         vmx_debug_regs_save(old);
         fxsave(old->fxsave);
-        vpmu_save(&loaded->vpmu);
     }
     int r = vmptrld(x->vmcs_pa);
     if (r) {
@@ -194,7 +195,7 @@ void vmx_vcpu_load(struct vcpu *v)
     write_cr2(x->cr2);
     vmx_debug_regs_load(x);
     fxrstor(x->fxsave);
-    vpmu_restore(&v->vpmu);
+    vmx_vpmu_switch(loaded, v);        /* counters of the one leaving saved, v's loaded */
     loaded = v;
 }
 

@@ -1,0 +1,100 @@
+/* The guest vPMU's backend on this CPU: vpmu=hw on the hypervisor command line (experimental)
+ * puts the guests' counters on the real PMU (vmx_vpmu_hw.c decides, this file applies it:
+ * real MSRs, VMCS fields, the vLAPIC's PMI); otherwise, and when the CPU has no usable
+ * architectural PMU (Bochs), every vCPU keeps the software backend. */
+#include "arch/x86/vmx/vmx_vpmu.h"
+#include "arch/x86/cpu.h"
+#include "arch/x86/lapic.h"
+#include "arch/x86/msr.h"
+#include "arch/x86/vmx/vmcs.h"
+#include "arch/x86/vmx/vmx_vpmu_hw.h"
+#include "hv/cmdline.h"
+#include "hv/domain.h"
+#include "hv/printf.h"
+#include "hv/string.h"
+#include "hv/vlapic.h"
+
+static int ops_rdmsr(void *ctx, uint32_t msr, uint64_t *v) { (void)ctx; return rdmsr_safe(msr, v); }
+static int ops_wrmsr(void *ctx, uint32_t msr, uint64_t v) { (void)ctx; return wrmsr_safe(msr, v); }
+static void ops_cpuid(void *ctx, uint32_t leaf, uint32_t sub, uint32_t out[4])
+{
+    struct cpuid_regs r;
+    (void)ctx;
+    cpuid_count(leaf, sub, &r);
+    out[0] = r.eax, out[1] = r.ebx, out[2] = r.ecx, out[3] = r.edx;
+}
+static const struct hwpmu_ops real_ops = { ops_rdmsr, ops_wrmsr, ops_cpuid, 0 };
+
+static struct vmx_vpmu_hw hw;
+/* Each domain's VM-entry (0) and VM-exit (1) MSR-load list, where the load controls are
+ * missing: 16-byte aligned (SDM Vol. 3C 26.2.1.2-3); the hypervisor's memory is identity mapped. */
+static struct vpmu_hw_msr_entry lists[MAX_DOMAINS + 1][2] __attribute__((aligned(16)));
+
+int arch_vpmu_init(const char *cmdline)
+{
+    char want[16] = "sw", msg[320], why[160];
+    int true_ctls = (rdmsr(MSR_IA32_VMX_BASIC) & VMX_BASIC_TRUE_CTLS) != 0;
+
+    if (cmdline_get(cmdline, "vpmu", want, sizeof(want)) && strcmp(want, "sw") &&
+        strcmp(want, "hw")) {
+        hv_printf("perfvisor: vpmu= must be sw (the default) or hw (experimental: guests' counters "
+                  "on the real PMU)\n");
+        return -1;
+    }
+    int on = vmx_vpmu_hw_select(&hw, &real_ops, !strcmp(want, "hw"),
+                                rdmsr(true_ctls ? MSR_IA32_VMX_TRUE_EXIT_CTLS : MSR_IA32_VMX_EXIT_CTLS),
+                                rdmsr(true_ctls ? MSR_IA32_VMX_TRUE_ENTRY_CTLS : MSR_IA32_VMX_ENTRY_CTLS),
+                                msg, sizeof(msg));
+    /* a guest's PMI arrives as the host's NMI: the LVT performance-counter entry must say so */
+    if (on && lapic_pmi_as_nmi(why, sizeof(why))) {
+        hw.on = 0;
+        hv_snprintf(msg, sizeof(msg), "vpmu=hw: PMIs cannot arrive (%s): the guests' vPMUs use the "
+                    "software backend", why);
+    }
+    if (msg[0])
+        hv_printf("perfvisor: %s\n", msg);
+    return 0;
+}
+
+void vmx_vpmu_vcpu_init(struct vcpu *v)
+{
+    vmx_vpmu_hw_vcpu_init(&hw, &v->vpmu);
+}
+
+void vmx_vpmu_image(struct vcpu *v, struct vmcs_image *img)
+{
+    struct vpmu_hw_msr_entry *l = lists[v->dom->id % (MAX_DOMAINS + 1)];
+    vmx_vpmu_hw_image(&hw, &v->vpmu, img, l, (uint64_t)(uintptr_t)l);
+}
+
+void vmx_vpmu_refresh(struct vcpu *v)
+{
+    uint64_t entry, exit;
+    struct vpmu_hw_msr_entry *l = lists[v->dom->id % (MAX_DOMAINS + 1)];
+
+    if (!vmx_vpmu_on_hw(&v->vpmu))
+        return;
+    if (!hw.load_controls) {
+        vpmu_hw_global_ctrl_lists(&hw.host, &v->vpmu.st, v->vpmu.mode == VPMU_DOMAIN_SWITCH,
+                                  &l[0], &l[1]);
+        return;
+    }
+    vmx_vpmu_hw_values(&hw, &v->vpmu, &entry, &exit);
+    vmcs_write64(VMCS_GUEST_IA32_PERF_GLOBAL_CTRL, entry);
+    vmcs_write64(VMCS_HOST_IA32_PERF_GLOBAL_CTRL, exit);
+}
+
+void vmx_vpmu_switch(struct vcpu *out, struct vcpu *in)
+{
+    if (vmx_vpmu_hw_switch(&hw, out ? &out->vpmu : NULL, in ? &in->vpmu : NULL))
+        (in ? in : out)->vpmu.backend_errors++;
+}
+
+void vmx_vpmu_nmi(struct vcpu *v)
+{
+    if (!vmx_vpmu_hw_nmi(&v->vpmu))
+        return;
+    lapic_pmi_unmask();                /* some CPUs mask LVTPC when they deliver a PMI */
+    if (vpmu_take_pmi(&v->vpmu) && vlapic_pmi(&v->vlapic))
+        v->events_pending = 1;
+}

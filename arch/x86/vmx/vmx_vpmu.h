@@ -1,0 +1,22 @@
+/* The guest vPMU's backend on this CPU (vmx_vpmu.c): vpmu=hw (experimental) or software. */
+#ifndef ARCH_X86_VMX_VMX_VPMU_H
+#define ARCH_X86_VMX_VMX_VPMU_H
+
+#include "arch/x86/vmx/vmcs_image.h"
+
+struct vcpu;
+
+/* A new vCPU's backend (hardware if vpmu=hw found a usable PMU, else software). */
+void vmx_vpmu_vcpu_init(struct vcpu *v);
+/* Its part of the VMCS image: IA32_PERF_GLOBAL_CTRL's load controls and fields, or the
+ * MSR-load lists (nothing on the software backend). */
+void vmx_vpmu_image(struct vcpu *v, struct vmcs_image *img);
+/* The guest wrote a PMU MSR: the IA32_PERF_GLOBAL_CTRL values loaded at entry and exit follow
+ * (v's VMCS is current). */
+void vmx_vpmu_refresh(struct vcpu *v);
+/* The loaded vCPU changes from out to in (either NULL): counters saved and loaded. */
+void vmx_vpmu_switch(struct vcpu *out, struct vcpu *in);
+/* An NMI exit of v: a PMI of its real counters goes to its vLAPIC. */
+void vmx_vpmu_nmi(struct vcpu *v);
+
+#endif
