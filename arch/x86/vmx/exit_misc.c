@@ -5,6 +5,7 @@
 #include "arch/x86/vmx/vmcs.h"
 #include "arch/x86/vmx/vmx_guest.h"
 #include "arch/x86/vmx/vmx_vcpu.h"
+#include "arch/x86/vmx/vmx_vpmu.h"
 #include "hv/domain.h"
 #include "hv/hypercall.h"
 #include "hv/printf.h"
@@ -85,6 +86,7 @@ enum exit_action exit_exception_nmi(struct vcpu *v, struct vmx_vcpu *x)
         struct guest_sample_state st;
         vmx_guest_sample_state(v, &st);
         prof_guest_nmi(v, x->regs.exit_tsc, &st);   /* a PMU overflow samples the guest */
+        vmx_vpmu_nmi(v);               /* vpmu=hw: its own counters' PMI goes to its vLAPIC */
         return EXIT_RESUME;
     }
     vmx_dump_guest(v, EXIT_EXCEPTION_NMI);
