@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "builtin.h"
@@ -104,11 +105,15 @@ int cmd_convert(int argc, char **argv)
 	int st = export_cli_load("convert", &in, &x);
 	if (st)
 		return st;
-	/* OUT.tmp, then rename: a failed conversion leaves no half-written file behind */
-	char *tmp = to_stdout ? NULL : xasprintf("%s.tmp", out);
-	FILE *f = to_stdout ? stdout : fopen(tmp, "wb");
+	/* A regular file (or a new one) is written as OUT.tmp, then renamed: a failed conversion
+	 * leaves no half-written file behind.  Anything else (a device such as /dev/null, a FIFO)
+	 * is written directly: renaming over it would replace it. */
+	struct stat sb;
+	bool direct = to_stdout || (stat(out, &sb) == 0 && !S_ISREG(sb.st_mode));
+	char *tmp = direct ? NULL : xasprintf("%s.tmp", out);
+	FILE *f = to_stdout ? stdout : fopen(tmp ? tmp : out, "wb");
 	if (!f) {
-		pv_error("cannot write %s: %s", tmp, strerror(errno));
+		pv_error("cannot write %s: %s", tmp ? tmp : out, strerror(errno));
 		free(tmp);
 		export_free(&x);
 		return 1;
@@ -117,7 +122,7 @@ int cmd_convert(int argc, char **argv)
 	setvbuf(f, obuf, _IOFBF, sizeof(obuf));
 	errno = 0;
 	int wr = write_format(fmt, f, &x, in.input);
-	int cl = to_stdout ? fflush(f) : fclose(f);
+	int cl = f == stdout ? fflush(f) : fclose(f);
 	if (wr || cl == EOF) {
 		pv_error("cannot write %s: %s", out, strerror(errno ? errno : EIO));
 		st = 1;

@@ -61,22 +61,31 @@ void export_free(struct export *x)
 	free(x->chain);
 	free(x->stacks);
 	free(x->samples);
+	free(x->fcache);
 	memset(x, 0, sizeof(*x));
 }
+
+#define FCACHE_SLOTS 4096 /* the hash's top 12 bits pick the slot */
 
 /* The frame of a sampled address of domain d (resolved through the report the first time). */
 static uint32_t frame_of(struct export *x, int d, uint64_t ip)
 {
+	if (!x->fcache && !(x->fcache = calloc(FCACHE_SLOTS, sizeof(*x->fcache))))
+		abort();
+	struct export_frame_slot *c = &x->fcache[(ip * 0x9e3779b97f4a7c15ull ^ (uint64_t)d * 0xc2b2ae3d27d4eb4full) >> 52];
+	if (c->frame1 && c->ip == ip && c->domain == (uint32_t)d)
+		return c->frame1 - 1;
 	struct hkey k = { (uint64_t)d, ip, 0 };
 	uint32_t id = hmap_get(&x->frame_index, k);
-	if (id != HMAP_NONE && x->frames[id].loc != HMAP_NONE)
-		return id;
-	uint32_t loc = report_loc(&x->r, d, ip); /* may call resolve_wrap */
-	id = hmap_get(&x->frame_index, k);
-	if (id == HMAP_NONE)
-		id = new_frame(x, k, d, ip);
-	x->frames[id].loc = loc;
-	x->frames[id].named = x->r.locs[loc].named;
+	if (id == HMAP_NONE || x->frames[id].loc == HMAP_NONE) {
+		uint32_t loc = report_loc(&x->r, d, ip); /* may call resolve_wrap */
+		id = hmap_get(&x->frame_index, k);
+		if (id == HMAP_NONE)
+			id = new_frame(x, k, d, ip);
+		x->frames[id].loc = loc;
+		x->frames[id].named = x->r.locs[loc].named;
+	}
+	*c = (struct export_frame_slot){ .ip = ip, .domain = (uint32_t)d, .frame1 = id + 1 };
 	return id;
 }
 
@@ -262,7 +271,18 @@ double export_seconds(const struct export *x, uint64_t tsc)
 	return (double)tsc / hz;
 }
 
-/* ------------------------------------------------------------ escaping */
+/* ------------------------------------------------------------ writing */
+
+void export_u64(FILE *f, uint64_t v)
+{
+	char b[24];
+	int n = sizeof(b);
+	do {
+		b[--n] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	fwrite(b + n, 1, sizeof(b) - (size_t)n, f);
+}
 
 void export_json_string(FILE *f, const char *s)
 {

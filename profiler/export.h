@@ -58,6 +58,10 @@ struct export {
 	uint64_t tsc0;            /* the first sample's time */
 	/* private: the resolver wrapped to keep symbol offsets */
 	struct report_resolver inner;
+	struct export_frame_slot {  /* (domain, ip) -> frame + 1, direct-mapped (frame_of) */
+		uint64_t ip;
+		uint32_t domain, frame1;
+	} *fcache;
 };
 
 /* Sets up an empty model; res resolves symbols like the report's (NULL: none). */
@@ -95,6 +99,8 @@ int export_write_svg(FILE *f, const struct export *x, const char *title);
 int export_write_pprof(FILE *f, const struct export *x);
 
 /* Helpers shared by the writers and tested alone. */
+/* Writes v in decimal (faster than fprintf's %llu for the big arrays). */
+void export_u64(FILE *f, uint64_t v);
 /* Writes s as a JSON string, quotes included (UTF-8 passed through, controls escaped). */
 void export_json_string(FILE *f, const char *s);
 /* Writes s as XML character data (& < > " ' escaped, other controls as '?'). */

@@ -96,8 +96,11 @@ int export_write_speedscope(FILE *f, const struct export *x, const char *input)
 				continue;
 			const struct export_stack *s = &x->stacks[st];
 			fputs(n ? ",[" : "[", f);
-			for (uint32_t d = s->depth; d-- > 0;)
-				fprintf(f, "%s%u", d + 1 == s->depth ? "" : ",", sframe[x->chain[s->first + d]]);
+			for (uint32_t d = s->depth; d-- > 0;) {
+				if (d + 1 != s->depth)
+					putc(',', f);
+				export_u64(f, sframe[x->chain[s->first + d]]);
+			}
 			putc(']', f);
 			if (n == capw) {
 				capw = capw ? capw * 2 : 1024;
@@ -107,8 +110,11 @@ int export_write_speedscope(FILE *f, const struct export *x, const char *input)
 			total += sw;
 		}
 		fputs("],\"weights\":[", f);
-		for (size_t i = 0; i < n; i++)
-			fprintf(f, "%s%" PRIu64, i ? "," : "", w[i]);
+		for (size_t i = 0; i < n; i++) {
+			if (i)
+				putc(',', f);
+			export_u64(f, w[i]);
+		}
 		fprintf(f, "],\"endValue\":%" PRIu64 "}", total);
 		free(w);
 	}

@@ -136,3 +136,35 @@ if command -v perf >/dev/null && perf record -e cpu-clock -c 20000 -o "$OUT/perf
 else
     echo "  perf report comparison skipped: perf record -e cpu-clock does not work here"
 fi
+
+# export speed: perfvisor script / convert vs perf script, on the same number of samples with call
+# chains (perf.data from perf record -g; the capture from gen-capture with tests/golden/guest.asm's
+# symbols, so that both sides symbolize every frame)
+echo
+echo "export: perfvisor script / convert vs perf script (wall time, best of 3)"
+nasm -f elf32 -g -F dwarf -o "$OUT/guest.o" tests/golden/guest.asm
+ld -m elf_i386 -Ttext=0x100000 --build-id=none -o "$OUT/guest.elf" "$OUT/guest.o"
+SYMS=(--symbols "1=$OUT/guest.elf" --symbols "2=$OUT/guest.elf")
+if command -v perf >/dev/null && perf record -g -e cpu-clock -c 50000 -o "$OUT/perf-g.data" -- \
+        sh -c 'i=0; while [ $i -lt 4000000 ]; do i=$((i+1)); done' >/dev/null 2>&1; then
+    ng=$(perf script -i "$OUT/perf-g.data" -F period 2>/dev/null | wc -l)
+    "$OUT/gen-capture" big "$ng" >"$OUT/same-g.data"
+    perf script -i "$OUT/perf-g.data" >"$OUT/perf-g.script" 2>/dev/null
+    "$PV" script -i "$OUT/same-g.data" "${SYMS[@]}" >"$OUT/same-g.script" 2>/dev/null
+    lq=$(awk -v n="$ng" 'END { printf "%.1f", NR / n }' "$OUT/perf-g.script")
+    lr=$(awk -v n="$ng" 'END { printf "%.1f", NR / n }' "$OUT/same-g.script")
+    ts=$(best perf script -i "$OUT/perf-g.data")
+    echo "  $ng samples: perf script ${ts} s ($lq lines a sample)"
+    for c in script folded pprof svg speedscope json; do
+        if [ $c = script ]; then
+            t=$(best "$PV" script -i "$OUT/same-g.data" "${SYMS[@]}")
+            what="perfvisor script ($lr lines a sample)"
+        else
+            t=$(best "$PV" convert --to $c -i "$OUT/same-g.data" "${SYMS[@]}" -o "$OUT/same-g.$c")
+            what="perfvisor convert --to $c"
+        fi
+        awk -v w="$what" -v t="$t" -v q="$ts" 'BEGIN { printf "  %-52s %8.3f s %6.1fx faster (goal >= 5x)\n", w, t, q / t }'
+    done
+else
+    echo "  perf script comparison skipped: perf record -g -e cpu-clock does not work here"
+fi

@@ -158,5 +158,12 @@ expect_rc 1; expect 'cannot open .*missing.data'
 expect_rc 1; expect 'not a perfvisor.data file|no capture header'
 "$PV" convert --to json -i "$D" -o "$OUT/no-such-dir/x.json" >"$log" 2>&1; rc=$?
 expect_rc 1; expect 'cannot write .*no-such-dir'
+# a device or FIFO as OUT is written, not replaced by a renamed temporary file
+mkfifo "$OUT/fifo" 2>/dev/null || [ -p "$OUT/fifo" ]
+cat "$OUT/fifo" >"$OUT/fifo.out" &
+"$PV" convert --to folded -i "$D" -o "$OUT/fifo" >"$log" 2>&1; rc=$?
+wait
+expect_rc 0
+if [ -p "$OUT/fifo" ] && cmp -s "$OUT/fifo.out" "$OUT/out.folded"; then ok "-o FIFO: written through, still a FIFO"; else not_ok "-o FIFO: replaced or not written"; fi
 
 summary export
