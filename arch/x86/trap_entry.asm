@@ -65,6 +65,29 @@ trap_common:                    ; layout must match struct trap_frame
     add rsp, 16                 ; vector and error code
     iretq
 
+; void trap_nmi_iret_frame(void): runs the NMI stub (vector 2) as if an NMI had arrived here, on
+; a synthesized interrupt frame (SS, RSP, RFLAGS, CS, RIP, 16-byte aligned as the CPU aligns it in
+; 64-bit mode, SDM Vol. 3A 6.14.2), so that the handler ends in IRETQ: after an NMI VM exit, NMIs
+; stay blocked until the next IRET or VM entry (Vol. 3C 27.1, 26.6.1.2); this IRET ends the
+; blocking while the hypervisor still works, as KVM's vmx_do_nmi_irqoff does.  Clobbers RAX.
+global trap_nmi_iret_frame
+trap_nmi_iret_frame:
+    push rbp
+    mov rbp, rsp
+    and rsp, -16
+    mov eax, ss
+    push rax                    ; SS
+    push rbp                    ; RSP after the IRET: the saved RBP
+    pushfq                      ; RFLAGS (IF=0 in the hypervisor)
+    mov eax, cs
+    push rax                    ; CS
+    lea rax, [rel .after_iret]
+    push rax                    ; RIP
+    jmp [rel trap_stub_table + 2 * 8]
+.after_iret:
+    pop rbp
+    ret
+
 section .rodata
 global trap_stub_table
 align 8

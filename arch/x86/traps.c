@@ -56,6 +56,18 @@ void idt_init(void)
     __asm__ volatile("lidt %0" : : "m"(p));
 }
 
+void trap_nmi_iret_frame(void);       /* trap_entry.asm */
+static int (*exit_nmi_fn)(void *ctx);   /* set only while trap_nmi_exit runs the handler */
+static void *exit_nmi_ctx;
+
+void trap_nmi_exit(int (*fn)(void *ctx), void *ctx)
+{
+    exit_nmi_fn = fn;
+    exit_nmi_ctx = ctx;
+    trap_nmi_iret_frame();
+    exit_nmi_fn = 0;
+}
+
 void trap_handler(struct trap_frame *f)
 {
     for (const struct ex_entry *e = __ex_table_start; e < __ex_table_end; e++) {
@@ -63,6 +75,13 @@ void trap_handler(struct trap_frame *f)
             f->rip = e->fixup_rip;
             return;
         }
+    }
+    if (f->vector == 2 && exit_nmi_fn) {   /* the NMI of a VM exit (trap_nmi_exit) */
+        int (*fn)(void *ctx) = exit_nmi_fn;
+        exit_nmi_fn = 0;                    /* an NMI after the IRET is the hypervisor's */
+        if (!fn(exit_nmi_ctx))
+            host_nmis_ignored++;
+        return;
     }
     if (f->vector == 2 && prof_host_nmi(f->rip))   /* a PMU overflow in the hypervisor */
         return;

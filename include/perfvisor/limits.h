@@ -22,6 +22,11 @@
 /* Sampling: period= (and each randomised period, period - jitter) at least this many events,
  * below which the sampler would be most of the machine. */
 #define PV_MIN_PERIOD       1000ull
+/* The hardware backend counts at every CPL, the hypervisor's own exit path included: a period
+ * shorter than that path (a VM exit and entry, the sample, a 32-frame call chain: a few thousand
+ * cycles on current Intel cores) would overflow again before the guest runs, a livelock.  This
+ * bound keeps the guest at least about half of the CPU in the worst case (issue #13 item 1). */
+#define PV_MIN_HW_PERIOD    20000ull
 #define PV_MAX_PERIOD       (1ull << 48)
 #define PV_MAX_RING         (1u << 20)  /* ring=: samples a domain's ring holds */
 #define PV_MAX_CALLCHAIN    32          /* callchain=: frames, CAP_MAX_CHAIN */

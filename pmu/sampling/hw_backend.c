@@ -9,6 +9,7 @@
 #include "pmu/sampling/prof_state.h"
 #include "hv/platform.h"
 #include "hv/printf.h"
+#include "perfvisor/limits.h"
 
 static int ops_rdmsr(void *ctx, uint32_t msr, uint64_t *v) { (void)ctx; return rdmsr_safe(msr, v); }
 static int ops_wrmsr(void *ctx, uint32_t msr, uint64_t v) { (void)ctx; return wrmsr_safe(msr, v); }
@@ -49,7 +50,12 @@ int hw_backend_check(int event, uint64_t period, char *why, size_t len)
         hv_snprintf(why, len, "this PMU does not count that event (CPUID.0AH:EBX)");
         return -1;
     }
-    if (period > hwpmu_max_period(&caps)) {
+    if (period < PV_MIN_HW_PERIOD) {
+        hv_snprintf(why, len, "periods under %lu events could livelock a guest on the hardware "
+                    "backend (it counts the hypervisor's exit path too)", (unsigned long)PV_MIN_HW_PERIOD);
+        return -1;
+    }
+    if (hwpmu_check_period(&caps, period)) {
         hv_snprintf(why, len, "period above %lu needs full-width counter writes, which this PMU "
                     "lacks", hwpmu_max_period(&caps));
         return -1;

@@ -2,6 +2,7 @@
 #include "pmu/sampling/hw_pmu.h"
 #include "hv/printf.h"
 #include "perfvisor/capture.h"
+#include "perfvisor/limits.h"
 
 _Static_assert(CAP_EVENT_CYCLES == 0 && CAP_EVENT_INSTRUCTIONS == 1 && CAP_EVENT_REF_CYCLES == 2 &&
                CAP_EVENT_LLC_REFS == 3 && CAP_EVENT_LLC_MISSES == 4 && CAP_EVENT_BRANCHES == 5 &&
@@ -138,6 +139,11 @@ int hwpmu_event_supported(const struct pmu_caps *c, int cap_event)
 uint64_t hwpmu_max_period(const struct pmu_caps *c)
 {
     return c->full_width_writes ? pmu_width_mask(c->gp_width) : 1ull << 31;
+}
+
+int hwpmu_check_period(const struct pmu_caps *c, uint64_t period)
+{
+    return period >= PV_MIN_HW_PERIOD && period <= hwpmu_max_period(c) ? 0 : HWPMU_ERANGE;
 }
 
 int hwpmu_start(const struct hwpmu_ops *o, const struct pmu_caps *c, int cap_event,

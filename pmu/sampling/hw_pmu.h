@@ -47,6 +47,11 @@ int hwpmu_event_supported(const struct pmu_caps *c, int cap_event);
  * clamped, so that the capture never claims a period it did not use). */
 uint64_t hwpmu_max_period(const struct pmu_caps *c);
 
+/* 0 if the hardware backend can sample every `period` events: at least PV_MIN_HW_PERIOD (a
+ * shorter period than the exit path could livelock a guest, include/perfvisor/limits.h) and at
+ * most hwpmu_max_period; else HWPMU_ERANGE. */
+int hwpmu_check_period(const struct pmu_caps *c, uint64_t period);
+
 /* Counts cap_event at every CPL on GP counter 0, PMI on overflow after `period` events:
  *   IA32_PERF_GLOBAL_CTRL = 0 (all counters stopped while reprogramming)
  *   IA32_PERFEVTSEL0 = event | umask << 8 | USR | OS | INT | EN

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "pmu/sampling/hw_pmu.h"
+#include "perfvisor/limits.h"
 #include "perfvisor/capture.h"
 #include "pmu_model.h"
 
@@ -190,6 +191,25 @@ static void test_ref_cycles_refused_on_gp_counter(void **state)
         pmu_model_count(&m, CAP_EVENT_REF_CYCLES, 1ull << 32);
         assert_int_equal(m.pmis, 0);
     }
+}
+
+/* The hardware backend's period bounds (issue #13 item 1): below PV_MIN_HW_PERIOD the exit
+ * path could outlast the period; above hwpmu_max_period the counter cannot hold it. */
+static void test_check_period_bounds(void **state)
+{
+    (void)state;
+    probe(&PMU_CFG_V2);                              /* no full-width writes: at most 2^31 */
+    assert_int_equal(hwpmu_check_period(&caps, PV_MIN_HW_PERIOD - 1), HWPMU_ERANGE);
+    assert_int_equal(hwpmu_check_period(&caps, 1000), HWPMU_ERANGE);   /* PV_MIN_PERIOD */
+    assert_int_equal(hwpmu_check_period(&caps, 0), HWPMU_ERANGE);
+    assert_int_equal(hwpmu_check_period(&caps, PV_MIN_HW_PERIOD), 0);
+    assert_int_equal(hwpmu_check_period(&caps, 1ull << 31), 0);
+    assert_int_equal(hwpmu_check_period(&caps, (1ull << 31) + 1), HWPMU_ERANGE);
+    probe(&PMU_CFG_V4);                              /* full-width: 2^48 - 1 */
+    assert_int_equal(hwpmu_check_period(&caps, (1ull << 31) + 1), 0);
+    assert_int_equal(hwpmu_check_period(&caps, W48), 0);
+    assert_int_equal(hwpmu_check_period(&caps, W48 + 1), HWPMU_ERANGE);
+    assert_true(PV_MIN_HW_PERIOD > PV_MIN_PERIOD);
 }
 
 /* Start programs exactly the SDM values, for every architectural event but ref-cycles. */
@@ -425,6 +445,7 @@ int main(void)
         cmocka_unit_test(test_probe_perf_capabilities_gp_means_no_full_width),
         cmocka_unit_test(test_event_supported_from_ebx),
         cmocka_unit_test(test_ref_cycles_refused_on_gp_counter),
+        cmocka_unit_test(test_check_period_bounds),
         cmocka_unit_test(test_start_programs_sdm_values),
         cmocka_unit_test(test_start_refuses_unsupported_event),
         cmocka_unit_test(test_start_refuses_period_zero),

@@ -1,6 +1,7 @@
 /* Small exit families: HLT, VMCALL, triple fault, timer, interrupts, instructions we refuse. */
 #include "arch/x86/cpu.h"
 #include "arch/x86/lapic.h"
+#include "arch/x86/traps.h"
 #include "arch/x86/vmx/exits.h"
 #include "arch/x86/vmx/vmcs.h"
 #include "arch/x86/vmx/vmx_guest.h"
@@ -77,15 +78,28 @@ enum exit_action exit_interrupt(struct vcpu *v, struct vmx_vcpu *x)
     return EXIT_RESUME;
 }
 
+struct guest_nmi {
+    struct vcpu *v;
+    uint64_t exit_tsc;
+};
+
+static int guest_nmi(void *ctx)
+{
+    struct guest_nmi *n = ctx;
+    struct guest_sample_state st;
+    vmx_guest_sample_state(n->v, &st);
+    return prof_guest_nmi(n->v, n->exit_tsc, &st);
+}
+
 /* No exception is intercepted (bitmap 0), so this is an NMI for the host. */
 enum exit_action exit_exception_nmi(struct vcpu *v, struct vmx_vcpu *x)
 {
     uint32_t info = vmcs_read32(VMCS_EXIT_INTR_INFO);
     (void)x;
     if ((info & INTR_TYPE_MASK) == INTR_TYPE_NMI) {
-        struct guest_sample_state st;
-        vmx_guest_sample_state(v, &st);
-        prof_guest_nmi(v, x->regs.exit_tsc, &st);   /* a PMU overflow samples the guest */
+        /* through the host NMI handler and its IRET (traps.h): a PMU overflow samples the guest */
+        struct guest_nmi n = { v, x->regs.exit_tsc };
+        trap_nmi_exit(guest_nmi, &n);
         vmx_vpmu_nmi(v);               /* vpmu=hw: its own counters' PMI goes to its vLAPIC */
         return EXIT_RESUME;
     }
