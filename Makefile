@@ -5,6 +5,8 @@
 #   build/perfvisor        the host CLI (run / record / report)
 # `make test` runs unit and boot tests; `make bench` prints the benchmark figures;
 # `make demo` boots perfvisor in the emulator with the demo guests.
+# `make install [PREFIX=/usr/local] [DESTDIR=]` installs the CLI, the hypervisor image
+# (PREFIX/lib/perfvisor/, where the installed CLI looks for it), man pages and bash completion.
 
 BUILD   ?= build
 CC      ?= gcc
@@ -71,6 +73,24 @@ demo: all
 
 bench: all
 	@scripts/bench.sh
+
+# ---------------------------------------------------------------- install
+# Man pages generated from the CLI's help text (scripts/gen-man.sh), so they cannot drift from it.
+PREFIX ?= /usr/local
+MAN_DIR := $(BUILD)/man
+.PHONY: man install
+man: $(BUILD)/perfvisor scripts/gen-man.sh
+	@rm -rf $(MAN_DIR)
+	scripts/gen-man.sh $(BUILD)/perfvisor $(MAN_DIR)
+
+install: hv cli man
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/perfvisor \
+		$(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+	install -m 755 $(BUILD)/perfvisor $(DESTDIR)$(PREFIX)/bin/perfvisor
+	install -m 644 $(BUILD)/perfvisor.elf $(BUILD)/perfvisor.elf32 $(DESTDIR)$(PREFIX)/lib/perfvisor/
+	install -m 644 $(MAN_DIR)/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 644 scripts/perfvisor-completion.bash \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/perfvisor
 
 clean:
 	rm -rf $(BUILD)

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "util.h"
 
@@ -22,9 +23,21 @@ char *boot_spec_find_image(const char *image_opt, const char **source)
 		*source = "PERFVISOR_IMAGE";
 		return xstrdup(env);
 	}
-	*source = "next to the perfvisor program";
+	/* build/perfvisor beside build/perfvisor.elf; installed (make install), PREFIX/bin/perfvisor
+	 * and PREFIX/lib/perfvisor/perfvisor.elf */
 	char *dir = exe_dir();
 	char *path = path_join(dir ? dir : ".", "perfvisor.elf");
+	*source = "next to the perfvisor program";
+	if (dir && access(path, F_OK) < 0) {
+		char *installed = path_join(dir, "../lib/perfvisor/perfvisor.elf");
+		if (access(installed, F_OK) == 0) {
+			free(path);
+			path = installed;
+			*source = "installed beside the perfvisor program";
+		} else {
+			free(installed);
+		}
+	}
 	free(dir);
 	return path;
 }

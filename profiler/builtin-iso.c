@@ -24,7 +24,8 @@ static const char iso_usage[] =
 	"  --hv-cmdline STR       hypervisor command line (e.g. slice=1000000)\n"
 	"  --native               boot the one GUEST alone, without perfvisor\n"
 	"  --image PATH           hypervisor image (default: $PERFVISOR_IMAGE, else\n"
-	"                         perfvisor.elf next to this program)\n"
+	"                         perfvisor.elf next to this program, else\n"
+	"                         ../lib/perfvisor/perfvisor.elf from it: make install)\n"
 	"  -h, --help             this text\n";
 
 enum { OPT_HV_CMDLINE = 256, OPT_NATIVE, OPT_IMAGE };

@@ -3,7 +3,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <limits.h>
 #include <string.h>
+#include <zlib.h>
 
 #include "capture.h"
 #include "../include/perfvisor/visible.h"
@@ -95,38 +97,18 @@ static void text_bytes(struct pv_stream *s, const uint8_t *p, size_t n)
 
 /* ---------------------------------------------------------------- CRC */
 
-/* The frame CRC (cap_crc32 in include/perfvisor/capture.h: zlib's CRC-32), eight bytes a step
- * with 8 x 256 tables: the host can afford 8 KiB that the hypervisor's nibble table saves. */
-static uint32_t crc_tab[8][256];
-
-__attribute__((constructor)) static void crc_tab_init(void)
-{
-	for (uint32_t i = 0; i < 256; i++) {
-		uint32_t c = i;
-		for (int k = 0; k < 8; k++)
-			c = c & 1 ? (c >> 1) ^ 0xedb88320u : c >> 1;
-		crc_tab[0][i] = c;
-	}
-	for (uint32_t i = 0; i < 256; i++)
-		for (int t = 1; t < 8; t++)
-			crc_tab[t][i] = (crc_tab[t - 1][i] >> 8) ^ crc_tab[0][crc_tab[t - 1][i] & 0xff];
-}
-
+/* The frame CRC: cap_crc32 in include/perfvisor/capture.h is zlib's CRC-32 (reflected 0xEDB88320,
+ * initial and final inversion), which the freestanding hypervisor computes itself; the host takes
+ * it from zlib. */
 static uint32_t frame_crc32(const uint8_t *p, size_t n)
 {
-	uint32_t crc = 0xffffffffu;
-	while (n >= 8) {
-		uint32_t lo = crc ^ ((uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24);
-		uint32_t hi = (uint32_t)p[4] | (uint32_t)p[5] << 8 | (uint32_t)p[6] << 16 | (uint32_t)p[7] << 24;
-		crc = crc_tab[7][lo & 0xff] ^ crc_tab[6][(lo >> 8) & 0xff] ^ crc_tab[5][(lo >> 16) & 0xff] ^
-		      crc_tab[4][lo >> 24] ^ crc_tab[3][hi & 0xff] ^ crc_tab[2][(hi >> 8) & 0xff] ^
-		      crc_tab[1][(hi >> 16) & 0xff] ^ crc_tab[0][hi >> 24];
-		p += 8;
-		n -= 8;
+	uLong crc = crc32(0L, Z_NULL, 0);
+	while (n > UINT_MAX) { /* zlib's length is a uInt */
+		crc = crc32(crc, p, UINT_MAX);
+		p += UINT_MAX;
+		n -= UINT_MAX;
 	}
-	while (n--)
-		crc = (crc >> 8) ^ crc_tab[0][(crc ^ *p++) & 0xff];
-	return ~crc;
+	return (uint32_t)crc32(crc, p, (uInt)n);
 }
 
 /* ---------------------------------------------------------------- header */

@@ -25,15 +25,16 @@ FUZZ_DIR     := $(BUILD)/fuzz
 FUZZ_CFLAGS  := -std=gnu11 -g -O1 -Wall -Wextra -Werror -Iprofiler \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 FUZZ_LIB_SRC := profiler/capture.c profiler/datafile.c pmu/sampling/cap_encode.c
+FUZZ_LDLIBS  := $(shell pkg-config --libs zlib 2>/dev/null || echo -lz)   # capture.c's frame CRC
 FUZZ_HDRS    := profiler/capture.h profiler/datafile.h pmu/sampling/cap_encode.h include/perfvisor/capture.h
 
 $(FUZZ_DIR)/fuzz_capture: profiler/fuzz/fuzz_capture.c $(FUZZ_LIB_SRC) $(FUZZ_HDRS)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ profiler/fuzz/fuzz_capture.c $(FUZZ_LIB_SRC)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ profiler/fuzz/fuzz_capture.c $(FUZZ_LIB_SRC) $(FUZZ_LDLIBS)
 
 $(FUZZ_DIR)/gen_corpus: profiler/fuzz/gen_corpus.c $(FUZZ_LIB_SRC) $(FUZZ_HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) -std=gnu11 -O1 -g -Wall -Wextra -Werror -Iprofiler -o $@ profiler/fuzz/gen_corpus.c $(FUZZ_LIB_SRC)
+	$(CC) -std=gnu11 -O1 -g -Wall -Wextra -Werror -Iprofiler -o $@ profiler/fuzz/gen_corpus.c $(FUZZ_LIB_SRC) $(FUZZ_LDLIBS)
 
 .PHONY: fuzz-capture
 fuzz-capture: $(FUZZ_DIR)/fuzz_capture $(FUZZ_DIR)/gen_corpus

@@ -5,6 +5,7 @@
 #   golden: perfvisor report on synthesized captures vs. stored outputs, tests/golden/
 #   clichecks: record/run mistakes refused before any emulator starts, progress, -q, a silent
 #           machine (a fake emulator), tests/cli/cli-checks.sh
+#   packaging: make install into a DESTDIR, man pages, bash completion, make CC=clang, tests/cli/packaging.sh
 #   boot  : boot-and-check tests in Bochs and QEMU, tests/boot/boot-tests.sh
 #   peer  : what kernels written for QEMU expect (APIC base, fw_cfg, modules, ...), tests/boot/peer-tests.sh
 #   vmxcheck: a make VMX_CHECK=1 hypervisor checks every VMCS (SDM 26.2-26.3) before each entry, tests/boot/vmxcheck-tests.sh
@@ -64,6 +65,7 @@ suite unit cmocka $MAKE -s --no-print-directory unit-test
 suite cli cmocka $MAKE -s --no-print-directory cli-unit-test
 suite golden plain tests/golden/run-golden.sh
 suite clichecks plain tests/cli/cli-checks.sh
+suite packaging plain tests/cli/packaging.sh
 suite boot plain tests/boot/boot-tests.sh
 suite peer plain tests/boot/peer-tests.sh
 suite vmxcheck plain tests/boot/vmxcheck-tests.sh
