@@ -84,11 +84,10 @@ enum exit_action exit_event_window(struct vcpu *v, struct vmx_vcpu *x)
 /* After every exit, before its handler: an event the exit interrupted is injected again, and an
  * IRET the exit interrupted gets its virtual-NMI blocking back (vmx_reinject.c).  A handler that
  * injects its own event overwrites the first; vmx_deliver_events waits behind either. */
-void vmx_complete_events(uint32_t reason)
+void vmx_complete_events_slow(uint32_t reason, uint32_t idt_info)
 {
-    struct vmx_exit_events e = { .reason = reason };
+    struct vmx_exit_events e = { .reason = reason, .idt_info = idt_info };
     struct vmx_entry_events out;
-    e.idt_info = vmcs_read32(VMCS_IDT_VECTORING_INFO);
     if (e.idt_info & INTR_INFO_VALID) {
         e.idt_error = vmcs_read32(VMCS_IDT_VECTORING_ERROR_CODE);
         e.insn_len = vmcs_read32(VMCS_EXIT_INSTRUCTION_LEN);
@@ -96,8 +95,6 @@ void vmx_complete_events(uint32_t reason)
         e.qualification = vmcs_readnat(VMCS_EXIT_QUALIFICATION);
     } else if (reason == EXIT_EXCEPTION_NMI) {
         e.exit_intr_info = vmcs_read32(VMCS_EXIT_INTR_INFO);
-    } else {
-        return;                        /* the common case: one VMREAD */
     }
     e.interruptibility = vmcs_read32(VMCS_GUEST_INTERRUPTIBILITY);
     vmx_exit_events_complete(&e, &out);

@@ -39,7 +39,14 @@ static inline void set32(uint64_t *reg, uint64_t v) { *reg = v & 0xFFFFFFFFull; 
 void vmx_deliver_events(struct vcpu *v);
 /* After each exit, before its handler: re-injects the event the exit interrupted (IDT-vectoring
  * information) and restores NMI blocking after a faulting IRET (vmx_events.c, vmx_reinject.c). */
-void vmx_complete_events(uint32_t reason);
+void vmx_complete_events_slow(uint32_t reason, uint32_t idt_info);
+static inline __attribute__((always_inline)) void vmx_complete_events(uint32_t reason)
+{
+    uint32_t idt = vmcs_read32(VMCS_IDT_VECTORING_INFO);   /* the common case: one VMREAD */
+    if (__builtin_expect((idt & INTR_INFO_VALID) || reason == EXIT_EPT_VIOLATION ||
+                         reason == EXIT_EXCEPTION_NMI, 0))
+        vmx_complete_events_slow(reason, idt);
+}
 
 /* The guest's paging registers changed within this exit (vmx_guest.c caches them). */
 void vmx_guest_paging_changed(void);
