@@ -40,6 +40,9 @@ struct vcpu {
     int events_pending;                /* the vLAPIC may have something to deliver */
     int sleeping;                      /* HLT with interrupts on: off the CPU until
                                         * vcpu_wake_tsc() says it can take an interrupt */
+    uint64_t msr_faults;               /* RDMSR/WRMSR answered with #GP, and the first one: */
+    uint32_t first_msr_fault;          /* the MSR, and whether it was ... */
+    int first_msr_fault_write;         /* ... a WRMSR */
     uint64_t misc_enable_flip;         /* IA32_MISC_ENABLE writable bits changed since RESET */
     uint64_t export_count, export_ticks; /* ring drains after its slices and serial pumping
                                           * in its exits, and their cost */

@@ -9,6 +9,14 @@
 /* Offsets in the bzImage's first sector and in struct boot_params (the same for the setup
  * header, which starts at 0x1F1 in both; boot.rst "The Real-Mode Kernel Header", zero-page.rst). */
 #define BP_ACPI_RSDP_ADDR    0x070    /* u64, protocol 2.14+ (zero-page.rst) */
+
+/* 16-bit code at the reset vector (see LINUX_RESET_VECTOR): a full reset through port 0xCF9. */
+static const uint8_t reset_stub[] = {
+    0xB0, 0x06,             /* mov al, 06H (bit 2: reset the CPU, bit 1: full reset) */
+    0xBA, 0xF9, 0x0C,       /* mov dx, 0CF9H */
+    0xEE,                   /* out dx, al */
+    0xFA, 0xF4,             /* cli; hlt: not reached */
+};
 #define BP_EXT_RAMDISK_IMAGE 0x0C0
 #define BP_EXT_RAMDISK_SIZE  0x0C4
 #define BP_EXT_CMD_LINE_PTR  0x0C8
@@ -213,6 +221,7 @@ int linux_load(const uint8_t *img, size_t len, uint8_t *gmem, uint64_t gsize, co
         return refuse(err, errlen, "cannot build its ACPI tables");
     uint64_t rsdp = LINUX_ACPI_GPA + ad.rsdp_offset;
     memcpy(bp + BP_ACPI_RSDP_ADDR, &rsdp, 8);
+    memcpy(gmem + LINUX_RESET_VECTOR, reset_stub, sizeof(reset_stub));
     build_long_mode(gmem, st);
     st->rip = load + ENTRY64_OFFSET;
 

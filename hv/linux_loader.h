@@ -23,6 +23,12 @@
 /* ACPI tables (hv/acpi.h) in the e820's reserved [GUEST_EBDA_START, 1 MiB): the RSDP at their
  * start, in the BIOS area the kernel scans, and in boot_params.acpi_rsdp_addr. */
 #define LINUX_ACPI_GPA        0xE0000ull
+/* The reset vector F000:FFF0 (0xFFFF0, reserved in the e820 too).  There is no BIOS; a kernel
+ * that restarts through it -- Linux does on a hardware-reduced ACPI platform without EFI
+ * (reboot_type BOOT_EFI, then BOOT_BIOS: machine_real_restart) -- finds a stub there that
+ * writes 06H to the reset control port 0xCF9: "the guest asked for a reset", as a PC's BIOS
+ * would reset the machine. */
+#define LINUX_RESET_VECTOR    0xFFFF0ull
 #define LINUX_XAPIC_ADDR      0xFEE00000u
 #define LINUX_IOAPIC_ADDR     0xFEC00000u
 #define LINUX_IOAPIC_ID       1

@@ -38,6 +38,10 @@ static void print_exits(const struct domain *d)
     if (d->ignored_io)
         hv_printf("perfvisor:   domain %d (%s): %lu accesses to unemulated I/O ports ignored "
                   "(first: port 0x%x)\n", d->id, d->name, d->ignored_io, d->first_ignored_port);
+    if (d->vcpu.msr_faults)
+        hv_printf("perfvisor:   domain %d (%s): %lu MSR accesses refused with #GP, as a CPU without "
+                  "them does (first: %s 0x%x)\n", d->id, d->name, d->vcpu.msr_faults,
+                  d->vcpu.first_msr_fault_write ? "WRMSR" : "RDMSR", d->vcpu.first_msr_fault);
     if (d->has_ioapic)
         hv_printf("perfvisor:   domain %d (%s): I/O APIC: %lu interrupts delivered, %lu dropped "
                   "(masked or misrouted); APIC timer: %lu expiries\n", d->id, d->name,

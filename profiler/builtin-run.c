@@ -365,11 +365,14 @@ unsigned run_choose_megs(const struct run_opts *o, const struct boot_spec *bs)
 	unsigned megs = o->megs ? o->megs : DEFAULT_MEGS;
 	if (bs->native)
 		return megs;
-	unsigned need = guests_total_mem(bs->guests, bs->nguests) + HV_RESERVED_MEGS;
+	/* GRUB loads the guests' files (kernels, initrds, modules) into RAM beside perfvisor */
+	unsigned files = guests_files_megs(bs->guests, bs->nguests);
+	unsigned need = guests_total_mem(bs->guests, bs->nguests) + files + HV_RESERVED_MEGS;
 	if (megs < need) {
 		if (o->megs)
-			pv_info("raising --megs %u to %u MiB: the guests ask for %u MiB (mem=) plus %u for "
-				"perfvisor", o->megs, need, need - HV_RESERVED_MEGS, HV_RESERVED_MEGS);
+			pv_info("raising --megs %u to %u MiB: the guests ask for %u MiB (mem=), their "
+				"files take %u and perfvisor %u", o->megs, need,
+				need - files - HV_RESERVED_MEGS, files, HV_RESERVED_MEGS);
 		megs = need;
 	}
 	return megs;
@@ -424,6 +427,7 @@ int run_boot(const struct run_opts *opts, char *const guests[], int nguests, con
 
 	struct emu_config ec = {
 		.native = o.native,
+		.lenient_msrs = o.native && bs.nguests == 1 && bs.guests[0].bzimage,
 		.timeout_s = o.timeout_s,
 		.silent_s = env_seconds("PERFVISOR_SILENT_S", SILENT_WARN_S),
 		.grace_s = END_GRACE_S,

@@ -112,7 +112,7 @@ static char *bochsrc_text(const struct emu_config *cfg, const char *iso)
 	 * no tty needed (term display with TERM=dumb, debugger driven by -rc). */
 	return xasprintf("# written by perfvisor run\n"
 			 "cpu: model=corei7_skylake_x, count=1, ips=%u, reset_on_triple_fault=0, "
-			 "ignore_bad_msrs=0\n"
+			 "ignore_bad_msrs=%d\n"
 			 "clock: sync=none, time0=946681200\n"
 			 "megs: %u\n"
 			 "romimage: file=%s\n"
@@ -127,7 +127,7 @@ static char *bochsrc_text(const struct emu_config *cfg, const char *iso)
 			 "panic: action=fatal\n"
 			 "speaker: enabled=0\n"
 			 "log: bochs.log\n",
-			 EMU_BOCHS_IPS, cfg->megs, BOCHS_BIOS, VGA_BIOS, iso);
+			 EMU_BOCHS_IPS, cfg->lenient_msrs, cfg->megs, BOCHS_BIOS, VGA_BIOS, iso);
 }
 
 static const char *emu_binary(const struct emu_config *cfg);

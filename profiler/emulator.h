@@ -19,6 +19,9 @@ struct emu_config {
 	enum emu_kind kind;
 	bool kvm;            /* QEMU: -enable-kvm -cpu host,+vmx,pmu=on (else -cpu max) */
 	bool native;         /* no hypervisor: no "end status=" line; run until the emulator exits */
+	bool lenient_msrs;   /* Bochs: ignore_bad_msrs=1, an MSR its CPU model lacks reads 0 instead
+	                      * of #GP: a Linux kernel booted natively reads IA32_MISC_ENABLE (1A0H)
+	                      * in its first instructions, which Bochs' model does not have */
 	const char *workdir; /* the emulator runs here; bochsrc, com1.txt and logs are written here */
 	const char *iso;     /* the ISO to boot from CD */
 	unsigned megs;       /* guest RAM of the emulated machine */

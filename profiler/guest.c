@@ -5,6 +5,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "util.h"
 
@@ -200,6 +201,23 @@ unsigned guests_total_mem(const struct guest_spec *g, size_t n)
 	for (size_t i = 0; i < n; i++)
 		sum += g[i].mem_mib;
 	return sum;
+}
+
+static unsigned long long file_size(const char *path)
+{
+	struct stat st;
+	return path && stat(path, &st) == 0 ? (unsigned long long)st.st_size : 0;
+}
+
+unsigned guests_files_megs(const struct guest_spec *g, size_t n)
+{
+	unsigned long long bytes = 0;
+	for (size_t i = 0; i < n; i++) {
+		bytes += file_size(g[i].path) + file_size(g[i].initrd);
+		for (size_t m = 0; m < g[i].nmodules; m++)
+			bytes += file_size(g[i].modules[m]);
+	}
+	return (unsigned)((bytes + (1ull << 20) - 1) >> 20);
 }
 
 void guest_free(struct guest_spec *spec)

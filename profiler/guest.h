@@ -38,6 +38,9 @@ int guest_parse(const char *arg, struct guest_spec *spec, const char **err);
 void guests_assign_names(struct guest_spec *g, size_t n);
 /* Memory the guests ask for, in MiB. */
 unsigned guests_total_mem(const struct guest_spec *g, size_t n);
+/* The size of the files GRUB loads into the machine's RAM for them (kernels, initrd=, module=),
+ * in MiB rounded up; a file that cannot be read counts 0 (boot_spec_init reports it). */
+unsigned guests_files_megs(const struct guest_spec *g, size_t n);
 /* Value of the first "key=" token in a whitespace-separated list, or NULL
  * (returns a new string). */
 char *cmdline_get(const char *cmdline, const char *key);

@@ -11,6 +11,7 @@ bochs bochsbios bochs-term vgabios qemu-system-x86
 libelf-dev libdw-dev zlib1g-dev libcmocka-dev pkg-config libiberty-dev
 clang libclang-rt-14-dev
 protobuf-c-compiler libprotobuf-c-dev golang-go python3 python3-jsonschema linux-perf
+linux-image-cloud-amd64 busybox-static libc6-dev cpio
 "
 
 if ! command -v dpkg-query >/dev/null 2>&1; then

@@ -7,6 +7,7 @@
 #   pvmode=reset    reboot -f (the ACPI reset register, port 0xCF9)
 #   pvmode=poweroff poweroff -f (no ACPI power-off here: the kernel halts)
 #   pvmode=spin     spin forever in user space (for budget=)
+/bin/workload tsc                       # when user space began (make bench)
 /bin/busybox mount -t proc proc /proc
 /bin/busybox mount -t sysfs sys /sys
 /bin/busybox mount -t devtmpfs dev /dev

@@ -168,6 +168,23 @@ static void test_acpi_rsdp(void **state)
     assert_true(found);
 }
 
+/* The reset vector F000:FFF0 holds a stub that resets through port 0xCF9 (a kernel restarting
+ * through the BIOS, as Linux does on a hardware-reduced platform without EFI, ends the domain),
+ * inside the reserved e820 entry. */
+static void test_reset_vector_stub(void **state)
+{
+    (void)state;
+    assert_int_equal(load(GMEM, "x", NULL, 0), 0);
+    const uint8_t *v = g + LINUX_RESET_VECTOR;
+    static const uint8_t want[] = { 0xB0, 0x06, 0xBA, 0xF9, 0x0C, 0xEE };
+    assert_int_equal(LINUX_RESET_VECTOR, 0xF0000 + 0xFFF0);
+    assert_memory_equal(v, want, sizeof(want));   /* mov al,6; mov dx,0xCF9; out dx,al */
+    const uint8_t *bp = g + LINUX_BOOT_PARAMS_GPA;
+    const uint8_t *e = bp + 0x2D0 + 20 * 3;
+    assert_true(get64(e) <= LINUX_RESET_VECTOR && LINUX_RESET_VECTOR + 16 <= get64(e) + get64(e + 8));
+    assert_int_equal(get32(e + 16), 2);
+}
+
 /* boot.rst: long mode, paging on, an identity map of what the loader placed, __BOOT_CS 0x10 and
  * __BOOT_DS 0x18 flat, interrupts off. */
 static void test_long_mode_state(void **state)
@@ -270,6 +287,7 @@ int main(void)
         T(test_detects_bzimage),
         T(test_loads_for_the_64bit_entry),
         T(test_acpi_rsdp),
+        T(test_reset_vector_stub),
         T(test_long_mode_state),
         T(test_refuses_old_protocol_and_32bit_only),
         T(test_load_address),
