@@ -103,9 +103,24 @@ static void emit(FILE *f, const struct tree *t, uint32_t id, uint64_t start, uin
 	fputs("\"><title>", f);
 	export_xml_text(f, name);
 	fprintf(f, " (%s, %" PRIu64 " events, %.2f%%)</title><rect x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" height=\"%d\" "
-		   "fill=\"%s\" rx=\"2\"/><text x=\"%.2f\" y=\"%.1f\"></text></g>\n",
+		   "fill=\"%s\" rx=\"2\"/><text x=\"%.2f\" y=\"%.1f\">",
 		kind_names[n->kind], n->weight, 100.0 * (double)n->weight / (double)total, x, y, w, SVG_ROW - 1, fill,
 		x + 3, y + SVG_ROW - 5);
+	/* the label as the script's fit() makes it, for viewers that run no script */
+	int fits = (int)((w - 6) / 7);
+	size_t len = strlen(name);
+	if (fits >= 3 && len <= (size_t)fits) {
+		export_xml_text(f, name);
+	} else if (fits >= 3) {
+		size_t k = (size_t)fits - 2;
+		while (k && ((unsigned char)name[k] & 0xc0) == 0x80) /* not inside a UTF-8 character */
+			k--;
+		char *cut = strndup(name, k);
+		export_xml_text(f, cut);
+		fputs("..", f);
+		free(cut);
+	}
+	fputs("</text></g>\n", f);
 	/* children left to right by name, as FlameGraph orders them */
 	size_t nk = 0;
 	for (uint32_t c = n->child; c != HMAP_NONE; c = t->v[c].next)
