@@ -4,7 +4,7 @@
 # `make guests` builds them all; `make external-kernel` builds
 # tests/external/build/kernel.elf with its own Makefile.
 
-GUEST_NAMES   := hello compute exitbench bad hotspot pmu procs chain pmucheck gprof msrfuzz cpuidloop forge dbgiso apicwalk qemutest apictimer gdthandoff legacy
+GUEST_NAMES   := hello compute exitbench bad hotspot pmu procs chain pmucheck gprof msrfuzz cpuidloop forge dbgiso apicwalk qemutest apictimer gdthandoff legacy selftest
 GUEST_DIR     := $(BUILD)/guest-stub
 GUEST_OBJDIR  := $(GUEST_DIR)/obj
 

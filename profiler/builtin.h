@@ -10,6 +10,7 @@ int cmd_capture(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_script(int argc, char **argv);
 int cmd_convert(int argc, char **argv);
+int cmd_selftest(int argc, char **argv);
 
 /* Exit status for a bad command line (as git and perf use). */
 #define EXIT_USAGE 129

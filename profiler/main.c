@@ -24,6 +24,7 @@ static const struct cmd commands[] = {
 	{ "report", cmd_report, "read perfvisor.data and show where the time went" },
 	{ "script", cmd_script, "print every sample of perfvisor.data as 'perf script' does" },
 	{ "convert", cmd_convert, "write perfvisor.data as folded stacks, SVG, pprof, speedscope, JSON" },
+	{ "selftest", cmd_selftest, "count known loops on every counter, check PMIs: a report for bug reports" },
 	{ "iso", cmd_iso, "build a bootable ISO (for bare metal) without running it" },
 	{ "help", cmd_help, "show this text, or a command's help: perfvisor help COMMAND" },
 };

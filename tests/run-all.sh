@@ -8,6 +8,7 @@
 #   packaging: make install into a DESTDIR, man pages, bash completion, make CC=clang, tests/cli/packaging.sh
 #   boot  : boot-and-check tests in Bochs and QEMU, tests/boot/boot-tests.sh
 #   peer  : what kernels written for QEMU expect (APIC base, fw_cfg, modules, ...), tests/boot/peer-tests.sh
+#   selftest: perfvisor selftest (the counter self-test guest) in Bochs, tests/boot/selftest-tests.sh
 #   vmxcheck: a make VMX_CHECK=1 hypervisor checks every VMCS (SDM 26.2-26.3) before each entry, tests/boot/vmxcheck-tests.sh
 #   isolation: hostile guests (debug registers, CR8, xAPIC emulation) in Bochs, tests/boot/isolation-tests.sh
 #   profile: record-and-report tests in Bochs, tests/boot/profile-tests.sh
@@ -70,6 +71,7 @@ suite packaging plain tests/cli/packaging.sh
 suite boot plain tests/boot/boot-tests.sh
 suite peer plain tests/boot/peer-tests.sh
 suite vmxcheck plain tests/boot/vmxcheck-tests.sh
+suite selftest plain tests/boot/selftest-tests.sh
 suite isolation plain tests/boot/isolation-tests.sh
 suite profile plain tests/boot/profile-tests.sh
 suite export plain tests/boot/export-tests.sh

@@ -19,7 +19,16 @@ if ${MAKE:-make} -s --no-print-directory BUILD="$B/vmxcheck" VMX_CHECK=1 hv >"$l
     ok "make VMX_CHECK=1 hv"
 else
     not_ok "make VMX_CHECK=1 hv failed"
-    summary vmxcheck
+    # 2. the counter self-test (perfvisor selftest: PMU MSRs, RDPMC, PMIs injected through the vLAPIC)
+cur=selftest log="$LOGS/$cur.log"
+timeout 300 "$PV" selftest --emulator bochs --timeout 240 --image "$HV" --loop 100000 >"$log" 2>&1
+rc=$?
+expect_rc 0
+expect '^perfvisor: domain 1: the VMCS passes the VM-entry checks at VMLAUNCH \(32-bit guest\)$'
+expect_no 'VM-entry check failed'
+expect '^\[1:selftest\] selftest: 8 pass, 0 fail, 1 skip$'
+
+summary vmxcheck
     exit 1
 fi
 run_pv_checked() { local n=$1; shift; run_pv "$n" --image "$HV" "$@"; }
@@ -42,5 +51,14 @@ for d in '1 \(lx\)' '2 \(mb\)' '3 \(lm\)' '4 \(pr\)' '5 \(gh\)'; do
     expect "^perfvisor: domain $d exited with status 0\$"
 done
 expect '^perfvisor: domain 6 \(gp\) stopped: triple fault at rip 0x[0-9a-f]+ after #GP injected at rip 0x[0-9a-f]+: RDMSR of MSR 0x4d2e1f00$'
+
+# 2. the counter self-test (perfvisor selftest: PMU MSRs, RDPMC, PMIs injected through the vLAPIC)
+cur=selftest log="$LOGS/$cur.log"
+timeout 300 "$PV" selftest --emulator bochs --timeout 240 --image "$HV" --loop 100000 >"$log" 2>&1
+rc=$?
+expect_rc 0
+expect '^perfvisor: domain 1: the VMCS passes the VM-entry checks at VMLAUNCH \(32-bit guest\)$'
+expect_no 'VM-entry check failed'
+expect '^\[1:selftest\] selftest: 8 pass, 0 fail, 1 skip$'
 
 summary vmxcheck
