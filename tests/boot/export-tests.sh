@@ -3,7 +3,8 @@
 # leaf/leaf2, beside procs.elf: user processes alpha and beta), then `perfvisor script` and
 # `perfvisor convert` into every format, each read back by a reader that shares no code with
 # perfvisor (tests/boot/export-check.py: python3's json and xml modules, speedscope's published
-# JSON schema through python3-jsonschema when it is installed, `go tool pprof`), and compared with
+# JSON schema through python3-jsonschema when it is installed, `go tool pprof`; the SVG's viewer
+# script under node against a stand-in DOM, tests/boot/svg-viewer-check.js), and compared with
 # `perfvisor report`: per-function self shares, (domain, process) shares, the total event count.
 # Ends with "export tests: N passed, N failed".
 set -u
@@ -120,8 +121,10 @@ if command -v node >/dev/null; then
     python3 -c 'import sys, re; t = open(sys.argv[1]).read(); print(re.search(r"<!\[CDATA\[(.*?)\]\]>", t, re.S).group(1))' \
         "$log" >"$OUT/svg-script.js" && node --check "$OUT/svg-script.js" >"$OUT/svg-script.log" 2>&1 &&
         ok "the SVG's script parses (node --check)" || not_ok "the SVG's script does not parse (see $OUT/svg-script.log)"
+    # its zoom and search, run against a stand-in DOM
+    if msg=$(node tests/boot/svg-viewer-check.js "$log" work '^leaf' 2>&1); then ok "$msg"; else not_ok "$(echo "$msg" | tail -1)"; fi
 else
-    echo "skip - svg: node is not installed: the script's syntax not checked"
+    echo "skip - svg: node is not installed: the script's syntax, zoom and search not checked"
 fi
 
 # json: our own dump
