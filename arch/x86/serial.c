@@ -10,6 +10,7 @@
 #include "arch/x86/serial.h"
 #include "arch/x86/console_select.h"
 #include "arch/x86/cpu.h"
+#include "arch/x86/firmware.h"
 #include "hv/arch.h"
 #include "hv/cmdline.h"
 #include "hv/console.h"
@@ -32,7 +33,6 @@
 #define LSR_THRE  0x20  /* transmit holding register (FIFO) empty */
 #define LSR_TEMT  0x40  /* transmitter empty (shift register too) */
 #define UART_FIFO 16    /* bytes the transmit FIFO takes once THRE is set */
-#define EBDA_SEG_PTR 0x40E  /* BIOS data area: the EBDA's segment */
 
 enum { CON_UNDECIDED, CON_UART, CON_VGA };
 static int con_state;
@@ -73,22 +73,11 @@ void serial_init(void)
     con_state = CON_UNDECIDED;         /* output queues until arch_console_setup */
 }
 
-static const uint8_t *phys(uint64_t pa)
-{
-    return pa < (1ull << 32) ? (const uint8_t *)(uintptr_t)pa : 0;   /* identity-mapped 4 GiB */
-}
-
-/* The RSDP where a PC BIOS leaves it: the EBDA's first KiB, then E0000H-FFFFFH (ACPI 5.2.5.1). */
+/* The UART the firmware's ACPI SPCR table names, if it is an I/O-port 16550 (BIOS boots). */
 static uint16_t spcr_port(void)
 {
-    uintptr_t bda = EBDA_SEG_PTR;
-    __asm__("" : "+r"(bda));           /* a fixed low address: not an out-of-bounds object */
-    uint64_t ebda = (uint64_t)*(const volatile uint16_t *)bda << 4;
-    const uint8_t *rsdp = ebda >= 0x80000 && ebda < 0xA0000 ? acpi_rsdp_scan(phys(ebda), 1024) : 0;
-    if (!rsdp)
-        rsdp = acpi_rsdp_scan(phys(0xE0000), 0x20000);
     uint32_t len;
-    const uint8_t *spcr = rsdp ? acpi_find(rsdp, "SPCR", phys, &len) : 0;
+    const uint8_t *spcr = fw_acpi_table("SPCR", &len);
     return spcr ? spcr_uart_port(spcr, len) : 0;
 }
 

@@ -40,6 +40,7 @@ expect '^perfvisor: end status=0$'
 expect '^perfvisor: boot: [0-9]+ ticks from loader handoff'
 expect '^perfvisor: platform: Bochs \(port E9 hack\)$'   # its shutdown port ends the run (#13)
 expect '^perfvisor: local APIC \(xAPIC\): masked timer, thermal, PMC, LINT0, error; LINT1 kept$'
+expect '^perfvisor: I/O APIC at 0xfec00000: 24 entries masked '   # found through the BIOS's MADT
 
 # 2. a guest's exit status is its own, and fails the run
 run_pv exit-status "$G/hello.elf:name=h3 status=3 mem=4"
@@ -117,6 +118,7 @@ expect_rc 3          # isa-debug-exit: (1 << 1) | 1
 expect '^perfvisor: VT-x not available: the CPU \(AuthenticAMD\) does not have VMX: CPUID.1:ECX.VMX\[bit 5\] = 0'
 expect '^perfvisor: end status=1'
 expect '^perfvisor: platform: QEMU TCG'
+expect '^perfvisor: I/O APIC at 0xfec00000: 24 entries masked '   # SeaBIOS's MADT
 
 # 8a. emulator exit ports only under their emulator (#13): QEMU TCG without the CPUID hypervisor
 # bit looks like bare metal, so perfvisor halts (QEMU keeps running until the timeout) instead of
