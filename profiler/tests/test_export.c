@@ -362,6 +362,83 @@ static void test_speedscope(void **state)
 	export_free(&x);
 }
 
+static int json_to(FILE *f, const struct export *x)
+{
+	return export_write_json(f, x, "in.data");
+}
+
+static void test_json(void **state)
+{
+	(void)state;
+	static struct export x;
+	build(&x);
+	char *out = capture(json_to, &x);
+	assert_non_null(strstr(out, "\"format\": \"perfvisor-export\""));
+	assert_non_null(strstr(out, "\"total_weight\": 6500,\n  \"total_samples\": 7,"));
+	assert_non_null(strstr(out, "{\"id\": 1, \"name\": \"alpha\", \"samples\": 4,"));
+	assert_non_null(strstr(out, "{\"id\": 1, \"domain\": 2, \"cr3\": \"0x5000\", \"name\": \"[cr3 0x5000]\"}"));
+	/* frame 1 is work's call at 0x2010, offset 0x10 */
+	assert_non_null(strstr(out, "{\"domain\": 1, \"address\": \"0x2010\", \"symbol\": \"work\", \"offset\": 16, "
+				    "\"known\": true, \"hypervisor_row\": false, \"dso\": \"guest1.elf\", \"srcline\": \"f.c:16\"}"));
+	assert_non_null(strstr(out, "{\"domain\": 1, \"process\": 0, \"level\": \"kernel\", \"weight\": 3000, \"samples\": 3, "
+				    "\"frames\": [0, 1, 2]}"));
+	assert_non_null(strstr(out, "{\"domain\": 1, \"process\": null, \"level\": \"hypervisor\", \"weight\": 500,"));
+	free(out);
+	export_free(&x);
+}
+
+static int svg_to(FILE *f, const struct export *x)
+{
+	return export_write_svg(f, x, "a<b");
+}
+
+static void test_svg(void **state)
+{
+	(void)state;
+	static struct export x;
+	build(&x);
+	char *out = capture(svg_to, &x);
+	assert_non_null(strstr(out, "perfvisor: a&lt;b (cycles)</text>"));
+	/* the tree: all 6500, alpha 4500 (hypervisor 500 + kernel 4000), main 4000 (self 1000),
+	 * work 3000, spin 3000 (self); children sorted by name: [hypervisor] before [kernel] */
+	assert_non_null(strstr(out, "data-x=\"0\" data-w=\"6500\" data-s=\"0\" data-d=\"0\" data-k=\"all\""));
+	assert_non_null(strstr(out, "data-x=\"0\" data-w=\"4500\" data-s=\"0\" data-d=\"1\" data-k=\"domain\" data-n=\"alpha\""));
+	assert_non_null(strstr(out, "data-x=\"0\" data-w=\"500\" data-s=\"500\" data-d=\"3\" data-k=\"hypervisor\" data-n=\"exit:CPUID\""));
+	assert_non_null(strstr(out, "data-x=\"500\" data-w=\"4000\" data-s=\"1000\" data-d=\"3\" data-k=\"kernel\" data-n=\"main\""));
+	assert_non_null(strstr(out, "data-x=\"500\" data-w=\"3000\" data-s=\"3000\" data-d=\"5\" data-k=\"kernel\" data-n=\"spin\""));
+	assert_non_null(strstr(out, "data-x=\"4500\" data-w=\"2000\" data-s=\"0\" data-d=\"1\" data-k=\"domain\" data-n=\"beta\""));
+	assert_null(strstr(out, "href="));
+	free(out);
+	export_free(&x);
+}
+
+/* Hardware backend: the hypervisor's own samples are domain 0, "perfvisor", process [hypervisor];
+ * HV_TIME records add no rows (the report keeps them for the software backend only). */
+static void test_hardware_backend(void **state)
+{
+	(void)state;
+	static struct export x;
+	header();
+	hdr.backend = CAP_BACKEND_HARDWARE;
+	struct report_resolver res = { .resolve = fake_resolve };
+	export_init(&x, &res);
+	sample(&x, 0, 0, 0x3004, 1000, 0, NULL);
+	sample(&x, 1, 0, 0x1004, 1000, 0, NULL);
+	event(&x, PV_EV_HV_TIME, 1, 10, 500, 5);
+	export_finish(&x);
+	assert_int_equal(x.total, 2000);
+	assert_int_equal(x.total, x.r.total);
+	char *out = capture(export_write_folded, &x);
+	assert_string_equal(out, "alpha;[kernel];main 1000\n"
+				 "perfvisor;[hypervisor];spin 1000\n");
+	free(out);
+	out = capture(export_write_script, &x);
+	assert_non_null(strstr(out, "perfvisor:[hypervisor]     0/0     [000]     1.500000:       1000 cycles: \n"
+				    "\t            3004 spin+0x4 (guest0.elf)\n"));
+	free(out);
+	export_free(&x);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -374,6 +451,9 @@ int main(void)
 		cmocka_unit_test(test_pprof_roundtrip),
 		cmocka_unit_test(test_loss_scaling),
 		cmocka_unit_test(test_speedscope),
+		cmocka_unit_test(test_json),
+		cmocka_unit_test(test_svg),
+		cmocka_unit_test(test_hardware_backend),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -148,6 +148,34 @@ else
     echo "skip - script: FlameGraph's stackcollapse-perf.pl not found (PATH or FLAMEGRAPH_DIR): its rules are re-implemented in export-check.py"
 fi
 
+# a capture with lost samples (synthesized: gen-capture big-lossy, tests/golden/): report scales
+# the rows of the domains that lost samples; every format must scale them the same way
+cur=lossy
+log="$OUT/gen-capture.log"
+L="$OUT/lossy.data"
+if ${CC:-cc} -std=gnu11 -O2 -I. -o "$OUT/gen-capture" tests/golden/gen-capture.c pmu/sampling/cap_encode.c >"$log" 2>&1 &&
+        "$OUT/gen-capture" big-lossy 20000 >"$L" 2>>"$log"; then
+    "$PV" report --stdio --sort sym -i "$L" >"$OUT/lossy-sym.txt" 2>&1
+    "$PV" report --stdio --sort domain,process -i "$L" >"$OUT/lossy-dp.txt" 2>&1
+    log="$OUT/lossy-sym.txt"
+    expect '^# Total Lost Samples: [1-9]'
+    for f in folded pprof speedscope svg json; do
+        "$PV" convert --to $f -i "$L" -o "$OUT/lossy.$f" >"$OUT/lossy-$f.log" 2>&1 || not_ok "convert --to $f failed"
+    done
+    if command -v go >/dev/null; then
+        go tool pprof -top -nodefraction=0 -nodecount=100000 "$OUT/lossy.pprof" >"$OUT/lossy-pprof.txt" 2>&1
+        check "pprof: self shares" shares "$OUT/lossy-sym.txt" pprof "$OUT/lossy-pprof.txt"
+        check "pprof: total" total "$OUT/lossy-sym.txt" pprof "$OUT/lossy-pprof.txt"
+    fi
+    for f in folded speedscope svg json; do
+        check "$f: self shares" shares "$OUT/lossy-sym.txt" $f "$OUT/lossy.$f"
+        check "$f: total" total "$OUT/lossy-sym.txt" $f "$OUT/lossy.$f"
+        check "$f: domains" domains "$OUT/lossy-dp.txt" $f "$OUT/lossy.$f"
+    done
+else
+    not_ok "could not build or run tests/golden/gen-capture.c"
+fi
+
 # errors: one line naming the fix, no emulator started
 cur=errors
 log="$OUT/errors.log"
