@@ -101,6 +101,12 @@ int cmd_convert(int argc, char **argv)
 		pv_error("pprof's format is gzipped binary: give a file with -o OUT");
 		return EXIT_USAGE;
 	}
+	struct stat si, so;
+	if (!to_stdout && stat(in.input, &si) == 0 && stat(out, &so) == 0 && si.st_dev == so.st_dev &&
+	    si.st_ino == so.st_ino) {
+		pv_error("%s is the capture itself: give another file with -o OUT", out);
+		return EXIT_USAGE;
+	}
 	static struct export x;
 	int st = export_cli_load("convert", &in, &x);
 	if (st)

@@ -189,6 +189,10 @@ expect_rc 1; expect 'cannot open .*missing.data'
 expect_rc 1; expect 'not a perfvisor.data file|no capture header'
 "$PV" convert --to json -i "$D" -o "$OUT/no-such-dir/x.json" >"$log" 2>&1; rc=$?
 expect_rc 1; expect 'cannot write .*no-such-dir'
+cp "$D" "$OUT/self.data"
+"$PV" convert --to json -i "$OUT/self.data" -o "$OUT/self.data" >"$log" 2>&1; rc=$?
+expect_rc 129; expect 'is the capture itself: give another file with -o OUT'
+if cmp -s "$D" "$OUT/self.data"; then ok "the capture is left as it was"; else not_ok "convert overwrote its own input"; fi
 # a device or FIFO as OUT is written, not replaced by a renamed temporary file
 mkfifo "$OUT/fifo" 2>/dev/null || [ -p "$OUT/fifo" ]
 cat "$OUT/fifo" >"$OUT/fifo.out" &
