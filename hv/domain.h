@@ -30,6 +30,7 @@ struct vcpu {
     int id;
     void *arch;                        /* architecture state (struct vmx_vcpu) */
     uint64_t guest_ticks;              /* TSC ticks between VM entry and VM exit */
+    uint64_t first_entry_tsc;          /* the TSC at its first VM entry (0: never ran) */
     uint64_t exits[HV_MAX_EXIT_REASONS];
     uint64_t exit_ticks[HV_MAX_EXIT_REASONS]; /* hypervisor ticks, exit to re-entry */
     char last_event[128];              /* last event injected, for post-mortems */

@@ -44,8 +44,9 @@ static void print_exits(const struct domain *d)
                   d->vcpu.first_msr_fault_write ? "WRMSR" : "RDMSR", d->vcpu.first_msr_fault);
     if (d->has_ioapic)
         hv_printf("perfvisor:   domain %d (%s): I/O APIC: %lu interrupts delivered, %lu dropped "
-                  "(masked or misrouted); APIC timer: %lu expiries\n", d->id, d->name,
-                  d->ioapic.sent, d->ioapic.dropped, d->vcpu.vlapic.timer.expired);
+                  "(masked or misrouted); APIC timer: %lu expiries; first instruction at TSC "
+                  "%lu\n", d->id, d->name, d->ioapic.sent, d->ioapic.dropped,
+                  d->vcpu.vlapic.timer.expired, d->vcpu.first_entry_tsc);
 }
 
 int summary_print(void)

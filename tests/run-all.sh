@@ -6,6 +6,7 @@
 #   clichecks: record/run mistakes refused before any emulator starts, progress, -q, a silent
 #           machine (a fake emulator), tests/cli/cli-checks.sh
 #   packaging: make install into a DESTDIR, man pages, bash completion, make CC=clang, tests/cli/packaging.sh
+#   docsamples: every marked sample output in docs/*.md against a fresh run, tests/docs/samples.sh
 #   boot  : boot-and-check tests in Bochs and QEMU, tests/boot/boot-tests.sh
 #   peer  : what kernels written for QEMU expect (APIC base, fw_cfg, modules, ...), tests/boot/peer-tests.sh
 #   selftest: perfvisor selftest (the counter self-test guest) in Bochs, tests/boot/selftest-tests.sh
@@ -80,6 +81,7 @@ suite vpmu plain tests/boot/vpmu-tests.sh
 suite msrfuzz plain tests/boot/msrfuzz-test.sh
 suite linux plain tests/boot/linux-tests.sh
 suite docs plain tests/docs/readme-demo.sh
+suite docsamples plain tests/docs/samples.sh
 suite doc-paths plain tests/docs/doc-paths.sh
 suite exit-table plain tests/docs/exit-table.sh
 suite fuzz plain tests/fuzz-suite.sh

@@ -49,7 +49,7 @@ expect_no '^\[2:lb\] .*workload: rounds=1000'
 expect_no 'RSDP|Kernel panic'                            # quiet: only user space speaks
 # the kernel found its platform: interrupts came through the I/O APIC and the APIC timer ticked
 ioapic=$(sed -nE 's/^perfvisor:   domain 1 \(la\): I\/O APIC: ([0-9]+) interrupts delivered.*$/\1/p' "$log")
-timer=$(sed -nE 's/^perfvisor:   domain 1 \(la\): I\/O APIC: .*APIC timer: ([0-9]+) expiries$/\1/p' "$log")
+timer=$(sed -nE 's/^perfvisor:   domain 1 \(la\): I\/O APIC: .*APIC timer: ([0-9]+) expiries;.*$/\1/p' "$log")
 if [ "${ioapic:-0}" -gt 0 ] && [ "${timer:-0}" -gt 10 ]; then ok "COM1 interrupts ($ioapic) and APIC timer expiries ($timer)"
 else not_ok "COM1 interrupts ${ioapic:-none}, APIC timer expiries ${timer:-none}"; fi
 

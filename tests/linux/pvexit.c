@@ -1,12 +1,15 @@
 /* pvexit.c - tells perfvisor (or QEMU's isa-debug-exit) this guest's exit status: writes the
  * byte STATUS to I/O port 0xF4, as `printf '\NNN' | dd of=/dev/port bs=1 seek=244` does on a
- * kernel with /dev/port (Debian's cloud kernel has CONFIG_DEVPORT off).  Needs root
- * (ioperm, CAP_SYS_RAWIO).  Usage: pvexit STATUS (0..255). */
+ * kernel with /dev/port (Debian's cloud kernel has CONFIG_DEVPORT off).  perfvisor ends the
+ * domain there; if the machine is still running (booted natively in Bochs, which has no such
+ * port), it writes "Shutdown" to Bochs' port 0x8900, which ends Bochs.  Needs root (ioperm,
+ * CAP_SYS_RAWIO).  Usage: pvexit STATUS (0..255). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/io.h>
 
-#define EXIT_PORT 0xF4
+#define EXIT_PORT  0xF4
+#define BOCHS_PORT 0x8900
 
 int main(int argc, char **argv)
 {
@@ -22,7 +25,11 @@ int main(int argc, char **argv)
         return 1;
     }
     outb((unsigned char)status, EXIT_PORT);
-    /* perfvisor ends the domain at the OUT; under anything else we are still here */
-    fprintf(stderr, "pvexit: port 0xF4 did not end this machine\n");
+    /* perfvisor ends the domain at the OUT; natively in Bochs we are still here */
+    fprintf(stderr, "pvexit: port 0xF4 did not end this machine; trying Bochs' shutdown port\n");
+    if (ioperm(BOCHS_PORT, 1, 1) == 0)
+        for (const char *p = "Shutdown"; *p; p++)
+            outb((unsigned char)*p, BOCHS_PORT);
+    fprintf(stderr, "pvexit: nothing ended this machine\n");
     return 1;
 }

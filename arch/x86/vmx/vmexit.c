@@ -151,6 +151,8 @@ void arch_vcpu_run(struct vcpu *v, uint64_t ticks)
         }
         if (!hv_first_entry_tsc)
             hv_first_entry_tsc = x->regs.entry_tsc;
+        if (!v->first_entry_tsc)
+            v->first_entry_tsc = x->regs.entry_tsc;
         if (x->last_reason >= 0) {
             uint64_t hv = x->regs.entry_tsc - x->mark_tsc;
             v->exit_ticks[x->last_reason] += hv;
