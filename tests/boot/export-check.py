@@ -7,6 +7,8 @@ perfvisor, and compares per-function shares with perfvisor report's.  Used by ex
   export-check.py svg FILE                    XML, self-contained, boxes nested consistently
   export-check.py script FILE FOLDED          perf-script text read as stackcollapse-perf.pl and the
                                               Firefox Profiler's importer read it == folded stacks
+  export-check.py children REPORT FORMAT FILE per-function inclusive shares of FILE == REPORT's,
+                                              where REPORT is `report --children --sort sym`
   export-check.py total REPORT FORMAT FILE    the total weight == the report's event count
   export-check.py domains REPORT FORMAT FILE  (domain, process) shares of FILE == REPORT's, where
                                               REPORT is sorted by domain,process (pprof: FILE is
@@ -332,9 +334,85 @@ def cmd_domains(report, fmt, path):
     print("%s: %d (domain, process) shares equal the report's" % (fmt, len(want)))
 
 
+def report_children(path):
+    """{symbol: children percent} from `report --children` rows ('  44.52%  0.07%  [g] main')."""
+    shares = defaultdict(float)
+    for line in open(path, encoding="utf-8", errors="replace"):
+        m = re.match(r"^\s+([\d.]+)%\s+([\d.]+)%\s+\[(.)\]\s+(.*?)\s*$", line)
+        if m:
+            shares[m.group(4)] += float(m.group(1))
+    if not shares:
+        fail("no --children rows in the report %s" % path)
+    return shares
+
+
+def inclusive_of(fmt, path):
+    """{function: weight of the samples whose stack holds it (once)} and the total."""
+    inc, total = defaultdict(int), 0
+    if fmt == "folded":
+        for line in open(path, encoding="utf-8"):
+            stack, _, w = line.rstrip("\n").rpartition(" ")
+            for f in set(stack.split(";")[2:]):
+                inc[f] += int(w)
+            total += int(w)
+    elif fmt == "pprof":
+        for line in open(path, encoding="utf-8"):
+            m = re.match(r"^Showing nodes accounting for .* of (\d+)events total", line)
+            if m:
+                total = int(m.group(1))
+            m = re.match(r"^\s*(\d+)(?:events)?\s+[\d.]+%\s+[\d.]+%\s+(\d+)(?:events)?\s+[\d.]+%\s+(.*?)\s*$", line)
+            if m:
+                inc[m.group(3)] += int(m.group(2))
+    elif fmt == "speedscope":
+        d = json.load(open(path, encoding="utf-8"))
+        names = [f["name"] for f in d["shared"]["frames"]]
+        for p in d["profiles"]:
+            for stack, w in zip(p["samples"], p["weights"]):
+                for n in {names[i] for i in stack}:
+                    inc[n] += w
+                total += w
+    elif fmt == "json":
+        d = json.load(open(path, encoding="utf-8"))
+        for st in d["stacks"]:
+            for n in {d["frames"][i]["symbol"] for i in st["frames"]}:
+                inc[n] += st["weight"]
+            total += st["weight"]
+    elif fmt == "svg":
+        boxes, _ = svg_boxes(path)
+        b = [(int(g.get("data-x")), int(g.get("data-w")), int(g.get("data-d")), g.get("data-n"), g.get("data-k"))
+             for g in boxes]
+        total = max(w for x, w, d, n, k in b if d == 0)
+        for x, w, d, n, k in b:
+            if k not in ("kernel", "user", "hypervisor"):
+                continue
+            # counted once: not when an ancestor box has the same name (recursion)
+            if not any(ad < d and ax <= x and x + w <= ax + aw and an == n for ax, aw, ad, an, ak in b):
+                inc[n] += w
+    else:
+        fail("no inclusive reader for %s" % fmt)
+    return inc, total
+
+
+def cmd_children(report, fmt, path):
+    want = report_children(report)
+    got, total = inclusive_of(fmt, path)
+    if not total:
+        fail("%s: total weight 0" % fmt)
+    bad = []
+    for sym in sorted(set(want) | set(got)):
+        g = 100.0 * got.get(sym, 0) / total
+        if abs(g - want.get(sym, 0.0)) > 0.006:
+            bad.append("%s: %.3f%% vs report %.2f%%" % (sym, g, want.get(sym, 0.0)))
+    if bad:
+        fail("%s: %d inclusive shares differ: %s" % (fmt, len(bad), "; ".join(bad[:5])))
+    print("%s: %d functions' inclusive shares equal the report's --children" % (fmt, len(want)))
+
+
 def main(a):
     if a[0] == "shares" and len(a) == 4:
         cmd_shares(a[1], a[2], a[3])
+    elif a[0] == "children" and len(a) == 4:
+        cmd_children(a[1], a[2], a[3])
     elif a[0] == "domains" and len(a) == 4:
         cmd_domains(a[1], a[2], a[3])
     elif a[0] == "total" and len(a) == 4:

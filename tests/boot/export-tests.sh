@@ -35,6 +35,7 @@ cur=report
 log="$OUT/report-sym.txt"
 "$PV" report --stdio --sort sym -i "$D" >"$log" 2>&1 || not_ok "report --sort sym failed"
 "$PV" report --stdio --sort domain,process -i "$D" >"$OUT/report-dp.txt" 2>&1 || not_ok "report --sort domain,process failed"
+"$PV" report --stdio --children --sort sym -i "$D" >"$OUT/report-children.txt" 2>&1 || not_ok "report --children failed"
 expect '\[g\] leaf$'
 expect '\[\.\] '   # procs' user processes
 
@@ -64,6 +65,7 @@ done
 cur=folded
 log="$OUT/out.folded"
 check "self shares" shares "$OUT/report-sym.txt" folded "$OUT/out.folded"
+check "inclusive shares" children "$OUT/report-children.txt" folded "$OUT/out.folded"
 check "total" total "$OUT/report-sym.txt" folded "$OUT/out.folded"
 check "domains" domains "$OUT/report-dp.txt" folded "$OUT/out.folded"
 for d in good procs; do
@@ -81,6 +83,7 @@ if command -v go >/dev/null; then
     if go tool pprof -top -nodefraction=0 -nodecount=100000 "$OUT/out.pprof" >"$log" 2>&1; then ok "go tool pprof -top read it"; else not_ok "go tool pprof -top failed"; fi
     go tool pprof -tags "$OUT/out.pprof" >"$OUT/pprof-tags.txt" 2>&1 || not_ok "go tool pprof -tags failed"
     check "self shares" shares "$OUT/report-sym.txt" pprof "$log"
+    check "inclusive shares" children "$OUT/report-children.txt" pprof "$log"
     check "total" total "$OUT/report-sym.txt" pprof "$log"
     check "domains and processes" domains "$OUT/report-dp.txt" pprof "$OUT/pprof-tags.txt"
     go tool pprof -traces "$OUT/out.pprof" >"$OUT/pprof-traces.txt" 2>&1
@@ -107,6 +110,7 @@ else
     check "structure" speedscope "$log"
 fi
 check "self shares" shares "$OUT/report-sym.txt" speedscope "$log"
+check "inclusive shares" children "$OUT/report-children.txt" speedscope "$log"
 check "total" total "$OUT/report-sym.txt" speedscope "$log"
 check "domains" domains "$OUT/report-dp.txt" speedscope "$log"
 
@@ -115,6 +119,7 @@ cur=svg
 log="$OUT/out.svg"
 check "xml" svg "$log"
 check "self shares" shares "$OUT/report-sym.txt" svg "$log"
+check "inclusive shares" children "$OUT/report-children.txt" svg "$log"
 check "total" total "$OUT/report-sym.txt" svg "$log"
 check "domains" domains "$OUT/report-dp.txt" svg "$log"
 if command -v node >/dev/null; then
@@ -131,6 +136,7 @@ fi
 cur=json
 log="$OUT/out.json"
 check "self shares" shares "$OUT/report-sym.txt" json "$log"
+check "inclusive shares" children "$OUT/report-children.txt" json "$log"
 check "total" total "$OUT/report-sym.txt" json "$log"
 check "domains" domains "$OUT/report-dp.txt" json "$log"
 
