@@ -41,6 +41,7 @@ UNIT_SRC_reinject     := arch/x86/vmx/vmx_reinject.c
 UNIT_SRC_ioapic       := arch/x86/ioapic.c arch/x86/firmware.c arch/x86/console_select.c hv/printf.c hv/console.c $(UNIT_DIR)/fake_console.c
 UNIT_SRC_vlapic       := hv/vlapic.c hv/vlapic_timer.c
 UNIT_SRC_vlapic_timer := hv/vlapic.c hv/vlapic_timer.c
+UNIT_SRC_sched        := hv/sched.c hv/vlapic.c hv/vlapic_timer.c
 UNIT_SRC_vioapic      := hv/vioapic.c hv/vlapic.c hv/vlapic_timer.c
 UNIT_SRC_domain_ioapic := hv/domain_ioapic.c hv/vioapic.c hv/vlapic.c hv/vlapic_timer.c
 UNIT_SRC_callchain    := pmu/sampling/callchain.c
