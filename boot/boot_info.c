@@ -36,6 +36,10 @@ static void parse_mb2(uint64_t info, struct boot_info *bi)
         } else if (t->type == MB2_TAG_MODULE) {
             const struct mb2_tag_module *m = (const void *)p;
             add_module(bi, m->mod_start, m->mod_end, m->cmdline);
+        } else if (t->type == MB2_TAG_ACPI_NEW && t->size >= 8 + 36) {
+            bi->acpi_rsdp = p + 8;
+        } else if (t->type == MB2_TAG_ACPI_OLD && t->size >= 8 + 20 && !bi->acpi_rsdp) {
+            bi->acpi_rsdp = p + 8;         /* unless an ACPI 2.0 copy came first */
         } else if (t->type == MB2_TAG_MMAP) {
             const struct mb2_tag_mmap *mm = (const void *)p;
             if (mm->entry_size < sizeof(struct mb2_mmap_entry))

@@ -58,6 +58,8 @@ struct mb1_header {
 #define MB2_TAG_CMDLINE  1
 #define MB2_TAG_MODULE   3
 #define MB2_TAG_MMAP     6
+#define MB2_TAG_ACPI_OLD 14   /* a copy of the ACPI 1.0 RSDP (20 bytes) */
+#define MB2_TAG_ACPI_NEW 15   /* a copy of the ACPI 2.0+ RSDP (36 bytes): UEFI boots have no other way */
 
 struct mb2_tag {
     uint32_t type, size;

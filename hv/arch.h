@@ -12,8 +12,10 @@ struct vcpu;
 /* Console, descriptor tables and exception handlers: the first thing kmain does. */
 void arch_early_init(void);
 /* Chooses the console from the hypervisor command line (console=), the firmware or the
- * default, and sends what was printed before it: right after the boot information is read. */
-void arch_console_setup(const char *cmdline);
+ * default, and sends what was printed before it: right after the boot information is read.
+ * acpi_rsdp: the loader's copy of the firmware's RSDP (0: look where a PC BIOS leaves it);
+ * the firmware's tables also name the interrupt controllers, which are quiesced here. */
+void arch_console_setup(const char *cmdline, uint64_t acpi_rsdp);
 
 /* Probes and enables hardware virtualization.  On failure prints
  * "perfvisor: VT-x not available: <why>" and returns -1. */

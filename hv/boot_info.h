@@ -28,6 +28,7 @@ struct boot_info {
     int nmodules;
     int modules_dropped;          /* modules beyond BOOT_MAX_MODULES */
     uint64_t info_start, info_end; /* the loader's info structure itself */
+    uint64_t acpi_rsdp;           /* the RSDP copy in a multiboot2 ACPI tag (new preferred), or 0 */
 };
 
 /* Parses the loader's information; returns 0, or -1 with a message if the magic is unknown. */

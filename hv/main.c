@@ -102,7 +102,7 @@ void kmain(uint32_t magic, uint64_t info)
     hv_printf("\nperfvisor %s: a hypervisor for profiling virtual machines\n", PERFVISOR_VERSION);
     if (boot_info_parse(magic, info, &bi))
         finish(1);
-    arch_console_setup(bi.cmdline);
+    arch_console_setup(bi.cmdline, bi.acpi_rsdp);
     hv_printf("perfvisor: booted by %s, command line \"%s\", %d module(s)\n", bi.loader, bi.cmdline,
               bi.nmodules);
     if (cmdline_get_u64(bi.cmdline, "slice", &slice) < 0 || slice < PV_MIN_SLICE) {

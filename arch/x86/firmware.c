@@ -9,8 +9,27 @@ static const uint8_t *phys(uint64_t pa)
     return pa < (1ull << 32) ? (const uint8_t *)(uintptr_t)pa : 0;   /* identity-mapped 4 GiB */
 }
 
+static uint64_t loader_rsdp;
+static const char *source = "nowhere";
+
+const char *fw_acpi_source(void)
+{
+    return source;
+}
+
+void fw_set_rsdp(uint64_t pa)
+{
+    loader_rsdp = pa;
+}
+
 const uint8_t *fw_acpi_table(const char sig[4], uint32_t *len)
 {
+    const uint8_t *given = loader_rsdp ? acpi_rsdp_scan(phys(loader_rsdp), 20) : 0;
+    if (given) {                       /* the signature and checksum of the loader's copy hold */
+        source = "the loader's RSDP";
+        return acpi_find(given, sig, phys, len);
+    }
+    source = "the BIOS area";
     uintptr_t bda = EBDA_SEG_PTR;
     __asm__("" : "+r"(bda));           /* a fixed low address: not an out-of-bounds object */
     uint64_t ebda = (uint64_t)*(const volatile uint16_t *)bda << 4;

@@ -71,7 +71,7 @@ void ioapic_quiesce(void)
             continue;
         struct ioapic_io io = { mmio_read, mmio_write, (void *)(uintptr_t)addr[i] };
         int on, entries = ioapic_mask_all_io(&io, &on);
-        hv_printf("perfvisor: I/O APIC at 0x%x: %d entries masked (%d were unmasked)\n", addr[i],
-                  entries, on);
+        hv_printf("perfvisor: I/O APIC at 0x%x: %d entries masked (%d were unmasked; MADT through "
+                  "%s)\n", addr[i], entries, on, fw_acpi_source());
     }
 }

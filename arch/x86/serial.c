@@ -11,6 +11,7 @@
 #include "arch/x86/console_select.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/firmware.h"
+#include "arch/x86/ioapic.h"
 #include "hv/arch.h"
 #include "hv/cmdline.h"
 #include "hv/console.h"
@@ -86,7 +87,7 @@ static int com_number(uint16_t port)
     return port == 0x3F8 ? 1 : port == 0x2F8 ? 2 : port == 0x3E8 ? 3 : port == 0x2E8 ? 4 : 0;
 }
 
-void arch_console_setup(const char *cmdline)
+void arch_console_setup(const char *cmdline, uint64_t acpi_rsdp)
 {
     char val[32], note[128] = "";
     uint16_t port = 0;
@@ -95,6 +96,7 @@ void arch_console_setup(const char *cmdline)
 
     if (con_state != CON_UNDECIDED)
         return;
+    fw_set_rsdp(acpi_rsdp);
     if (cmdline && cmdline_get(cmdline, "console", val, sizeof(val))) {
         if (console_parse(val, &port))
             hv_snprintf(note, sizeof(note), "console=%s is not com1..com4, ttyS0..3, an I/O port "
@@ -128,6 +130,7 @@ void arch_console_setup(const char *cmdline)
                   why[0] == 'c' ? why : "COM1 does not answer, no console= or SPCR UART");
     if (note[0])
         hv_printf("perfvisor: console: %s\n", note);
+    ioapic_quiesce();                  /* the firmware's MADT names them (#13 item 6) */
 }
 
 unsigned arch_uart_tx_room(void)
@@ -151,7 +154,7 @@ void arch_uart_put(uint8_t b)
 void serial_drain(void)
 {
     if (con_state == CON_UNDECIDED)    /* ending before the command line was read */
-        arch_console_setup(0);
+        arch_console_setup(0, 0);
     console_flush();
     while (con_state == CON_UART && !(inb(com + UART_LSR) & LSR_TEMT))
         cpu_relax();

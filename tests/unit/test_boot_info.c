@@ -119,6 +119,32 @@ static void test_mb2_larger_mmap_entries_and_stops_at_end_tag(void **state)
     assert_string_equal(bi.cmdline, "");
 }
 
+/* The ACPI tags (14: RSDP 1.0 copy, 15: 2.0+ copy): the address of the copy inside the
+ * information, the 2.0 one preferred whatever the order; too short a tag is ignored */
+static void test_mb2_acpi_rsdp_tags(void **state)
+{
+    (void)state;
+    mb2_begin();
+    uint8_t *old = mb2_tag(MB2_TAG_ACPI_OLD, 8 + 20);
+    uint8_t *new = mb2_tag(MB2_TAG_ACPI_NEW, 8 + 36);
+    assert_int_equal(boot_info_parse(MB2_BOOTLOADER_MAGIC, mb2_end(), &bi), 0);
+    assert_int_equal(bi.acpi_rsdp, (uint64_t)(uintptr_t)(new + 8));
+    mb2_begin();
+    new = mb2_tag(MB2_TAG_ACPI_NEW, 8 + 36);
+    mb2_tag(MB2_TAG_ACPI_OLD, 8 + 20);
+    assert_int_equal(boot_info_parse(MB2_BOOTLOADER_MAGIC, mb2_end(), &bi), 0);
+    assert_int_equal(bi.acpi_rsdp, (uint64_t)(uintptr_t)(new + 8));
+    mb2_begin();
+    old = mb2_tag(MB2_TAG_ACPI_OLD, 8 + 20);
+    mb2_tag(MB2_TAG_ACPI_NEW, 8 + 20);                    /* shorter than an ACPI 2.0 RSDP */
+    assert_int_equal(boot_info_parse(MB2_BOOTLOADER_MAGIC, mb2_end(), &bi), 0);
+    assert_int_equal(bi.acpi_rsdp, (uint64_t)(uintptr_t)(old + 8));
+    mb2_begin();
+    mb2_cmdline("no acpi");
+    assert_int_equal(boot_info_parse(MB2_BOOTLOADER_MAGIC, mb2_end(), &bi), 0);
+    assert_int_equal(bi.acpi_rsdp, 0);
+}
+
 static void test_mb2_too_many_modules_and_long_cmdline(void **state)
 {
     (void)state;
@@ -254,6 +280,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_mb2_cmdline_modules_and_mmap),
         cmocka_unit_test(test_mb2_larger_mmap_entries_and_stops_at_end_tag),
+        cmocka_unit_test(test_mb2_acpi_rsdp_tags),
         cmocka_unit_test(test_mb2_too_many_modules_and_long_cmdline),
         cmocka_unit_test(test_mb1_cmdline_mods_and_mmap),
         cmocka_unit_test(test_mb1_memory_fields_without_map),
