@@ -5,7 +5,8 @@
 # perfvisor (tests/boot/export-check.py: python3's json and xml modules, speedscope's published
 # JSON schema through python3-jsonschema when it is installed, `go tool pprof`; the SVG's viewer
 # script under node against a stand-in DOM, tests/boot/svg-viewer-check.js), and compared with
-# `perfvisor report`: per-function self shares, (domain, process) shares, the total event count.
+# `perfvisor report`: per-function self and inclusive (--children) shares, (domain, process)
+# shares, the total event count; the same on a synthesized capture with lost samples.
 # Ends with "export tests: N passed, N failed".
 set -u
 cd "$(dirname "$0")/../.."

@@ -117,6 +117,21 @@ gen_hello() {
     grep '^perfvisor: end status' run.log
 }
 
+# ------------------------------------------------------------------ generators (docs/export.md)
+
+gen_script_chain() {
+    echo '$ perfvisor record -q -g -c 100000 -- build/guest-stub/chain.elf'
+    perfvisor record -q -g -c 100000 -- build/guest-stub/chain.elf >/dev/null 2>&1
+    echo '$ perfvisor script | head -14'
+    perfvisor script 2>&1 | head -14
+}
+
+gen_convert_folded() {
+    perfvisor record -q -g -c 100000 -- build/guest-stub/chain.elf >/dev/null 2>&1
+    echo '$ perfvisor convert --to folded -o -'
+    perfvisor convert --to folded -o - 2>&1
+}
+
 # ------------------------------------------------------------------ the markers
 
 markers() { grep -Ho '^<!-- sample: [a-z0-9_-]* -->$' docs/*.md | sed 's/<!-- sample: \(.*\) -->/\1/'; }
