@@ -8,6 +8,10 @@
 # `make install [PREFIX=/usr/local] [DESTDIR=]` installs the CLI, the hypervisor image
 # (PREFIX/lib/perfvisor/, where the installed CLI looks for it), man pages and bash completion.
 
+# make VMX_CHECK=1 builds the debug hypervisor (below) into its own folder unless BUILD= says
+ifeq ($(VMX_CHECK),1)
+BUILD   ?= build/vmxcheck
+endif
 BUILD   ?= build
 CC      ?= gcc
 NASM    ?= nasm
@@ -27,7 +31,7 @@ HV_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-builtin
 	-fno-stack-protector -fno-pic -fno-pie -mno-red-zone -mgeneral-regs-only \
 	-mcmodel=small -fno-asynchronous-unwind-tables -fno-omit-frame-pointer \
 	-nostdinc -isystem $(shell $(CC) -print-file-name=include) -Iinclude -I. -DPERFVISOR_HV
-# make VMX_CHECK=1 (into its own BUILD, e.g. BUILD=build/vmxcheck): a debug build that runs the
+# make VMX_CHECK=1 (into build/vmxcheck unless BUILD= is given): a debug build that runs the
 # VM-entry checker (arch/x86/vmx/vmx_entry_check.c) on the current VMCS before every VM entry
 ifeq ($(VMX_CHECK),1)
 HV_CFLAGS += -DVMX_ENTRY_CHECK

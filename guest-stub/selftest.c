@@ -210,7 +210,8 @@ int main(uint32_t magic, const struct mb_info *mbi)
     idt_init();
     pmu_discover(&P);
 
-    printf("selftest: ---- perfvisor selftest: paste from here to \"selftest: end\" into a bug report\n");
+    printf("selftest: ---- perfvisor selftest: paste from here to \"selftest: end\", with perfvisor's "
+           "\"vpmu=\" line above if any, into a bug report\n");
     cpuid(0, 0, &a, &b, &c, &d);
     __builtin_memcpy(vendor, &b, 4);
     __builtin_memcpy(vendor + 4, &d, 4);
