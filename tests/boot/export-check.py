@@ -10,6 +10,8 @@ perfvisor, and compares per-function shares with perfvisor report's.  Used by ex
   export-check.py children REPORT FORMAT FILE per-function inclusive shares of FILE == REPORT's,
                                               where REPORT is `report --children --sort sym`
   export-check.py total REPORT FORMAT FILE    the total weight == the report's event count
+  export-check.py collapsed FILE FOLDED       stackcollapse-perf.pl's output of the script text
+                                              (COMM "DOMAIN:PROCESS" as its root) == the folded file
   export-check.py domains REPORT FORMAT FILE  (domain, process) shares of FILE == REPORT's, where
                                               REPORT is sorted by domain,process (pprof: FILE is
                                               `go tool pprof -tags` text: domains and processes)
@@ -408,9 +410,32 @@ def cmd_children(report, fmt, path):
     print("%s: %d functions' inclusive shares equal the report's --children" % (fmt, len(want)))
 
 
+def folded_stacks(path):
+    want = defaultdict(int)
+    for line in open(path, encoding="utf-8"):
+        stack, _, w = line.rstrip("\n").rpartition(" ")
+        # perf script names an unknown symbol [unknown], as perf does; the report adds its address
+        want[re.sub(r"\[unknown\] 0x[0-9a-f]+", "[unknown]", stack)] += int(w)
+    return want
+
+
+def cmd_collapsed(path, folded):
+    got = defaultdict(int)
+    for line in open(path, encoding="utf-8"):
+        stack, _, w = line.rstrip("\n").rpartition(" ")
+        got[stack.replace(":", ";", 1)] += int(w)
+    want = folded_stacks(folded)
+    if dict(got) != dict(want):
+        diff = sorted(set(got.items()) ^ set(want.items()))[:4]
+        fail("collapsed: %d stacks differ from the folded file, e.g. %s" % (len(diff), diff))
+    print("collapsed: stackcollapse-perf.pl's %d stacks equal the folded stacks" % len(got))
+
+
 def main(a):
     if a[0] == "shares" and len(a) == 4:
         cmd_shares(a[1], a[2], a[3])
+    elif a[0] == "collapsed" and len(a) == 3:
+        cmd_collapsed(a[1], a[2])
     elif a[0] == "children" and len(a) == 4:
         cmd_children(a[1], a[2], a[3])
     elif a[0] == "domains" and len(a) == 4:
