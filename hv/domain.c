@@ -4,6 +4,7 @@
 #include "hv/printf.h"
 #include "hv/string.h"
 #include "pmu/sampling/prof.h"
+#include "pmu/sampling/prof_linux.h"
 
 #define DEFAULT_MEM_MIB 16
 #define MIN_MEM_MIB     PV_MIN_MEM_MIB      /* include/perfvisor/limits.h */
@@ -51,6 +52,10 @@ int domain_configure(struct domain *d, int id, const char *cmdline, char *err, i
     d->vpmu_mode = strcmp(mode, "domain-switch") ? VPMU_CPU_SWITCH : VPMU_DOMAIN_SWITCH;
     if (cmdline_get_u64(cmdline, "budget", &d->budget) < 0) {
         hv_snprintf(err, errlen, "budget= must be a number of TSC ticks");
+        return -1;
+    }
+    if (prof_linux_configure(id, cmdline)) {
+        hv_snprintf(err, errlen, "perfvisor.lxtask= must be four numbers separated by commas");
         return -1;
     }
     return 0;

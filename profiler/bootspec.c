@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "linux_btf.h"
 #include "util.h"
 
 char *boot_spec_find_image(const char *image_opt, const char **source)
@@ -108,6 +109,28 @@ static int check_guest(struct guest_spec *g, bool native, bool check_limits)
 	return 0;
 }
 
+/* A Linux guest's task layout from its kernel's BTF, on its module line for the sampler
+ * (profiler/linux_btf.h); without it the hypervisor names processes by CR3 only. */
+static void add_linux_layouts(struct boot_spec *bs)
+{
+	for (size_t i = 0; i < bs->nguests; i++) {
+		struct guest_spec *g = &bs->guests[i];
+		struct linux_layout lo;
+		char why[256];
+		if (!g->bzimage)
+			continue;
+		if (linux_layout_from_file(g->path, &lo, why, sizeof(why))) {
+			pv_warn("guest %s: cannot learn the kernel's task layout (%s): its samples name "
+				"address spaces (CR3), not processes", g->path, why);
+			continue;
+		}
+		char *key = linux_layout_key(&lo), *old = g->args;
+		g->args = xasprintf("%s %s", old, key);
+		free(old);
+		free(key);
+	}
+}
+
 int boot_spec_init(struct boot_spec *bs, bool native, const char *image_opt, const char *hv_cmdline,
 		   char *const guest_args[], int nguest_args)
 {
@@ -167,6 +190,8 @@ int boot_spec_init(struct boot_spec *bs, bool native, const char *image_opt, con
 			if (!strcmp(bs->guests[i].name, bs->guests[j].name))
 				pv_warn("guests %zu and %zu are both named '%s'", i + 1, j + 1,
 					bs->guests[i].name);
+	if (!native)
+		add_linux_layouts(bs);
 	if (hv_cmdline)
 		bs->hv_cmdline = xstrdup(hv_cmdline);
 	if (native) {

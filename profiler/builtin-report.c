@@ -12,6 +12,7 @@
 #include "pv_codec.h"
 #include "report.h"
 #include "symbols.h"
+#include "guest_syms.h"
 #include "util.h"
 
 #define DEFAULT_INPUT "perfvisor.data"
@@ -26,7 +27,8 @@ static const char report_usage[] =
 	"hypervisor's own share.\n"
 	"\n"
 	"  -i, --input FILE       the capture (default perfvisor.data)\n"
-	"  -s, --sort KEYS        comma-separated keys: domain, process, sym, srcline, dso\n"
+	"  -s, --sort KEYS        comma-separated keys: domain, process, sym, srcline, dso,\n"
+	"                         pid, comm (a Linux guest's task)\n"
 	"                         (default domain,process,sym)\n"
 	"      --children         add callers' totals from the call chains (Children column)\n"
 	"      --no-children      self time only (default)\n"
@@ -49,6 +51,16 @@ static const char report_usage[] =
 	"      --symbols D=ELF    symbols of domain D (0: the hypervisor) from ELF instead of\n"
 	"                         the path recorded in the capture; repeatable; D must be\n"
 	"                         a domain of the capture\n"
+	"      --guest-kallsyms [D=]FILE\n"
+	"                         a Linux guest's kernel symbols from its /proc/kallsyms or\n"
+	"                         System.map, from any boot of the same kernel (relocated\n"
+	"                         for KASLR by the guest's IA32_LSTAR = entry_SYSCALL_64)\n"
+	"      --guest-vmlinux [D=]FILE\n"
+	"                         the same from a vmlinux with a symbol table\n"
+	"      --guest-root [D=]DIR\n"
+	"                         a Linux guest's root file system: user-space samples\n"
+	"                         resolve in the executable named by the task's comm\n"
+	"                         (D= for one domain, else every domain)\n"
 	"      --stdio            text output (the only one)\n"
 	"      --percent-limit P  hide entries below P percent\n"
 	"      --guest-wide       after the report, for each domain whose console printed\n"
@@ -59,7 +71,7 @@ static const char report_usage[] =
 	"  -h, --help             this text\n";
 
 enum { OPT_CHILDREN = 256, OPT_NO_CHILDREN, OPT_SYMBOLS, OPT_STDIO, OPT_PERCENT_LIMIT, OPT_GUEST_WIDE, OPT_HEADER,
-       OPT_NO_DEMANGLE };
+       OPT_NO_DEMANGLE, OPT_GUEST_KALLSYMS, OPT_GUEST_VMLINUX, OPT_GUEST_ROOT };
 
 static const struct option report_options[] = {
 	{ "input", required_argument, NULL, 'i' },
@@ -77,6 +89,9 @@ static const struct option report_options[] = {
 	{ "stdio", no_argument, NULL, OPT_STDIO },
 	{ "percent-limit", required_argument, NULL, OPT_PERCENT_LIMIT },
 	{ "guest-wide", no_argument, NULL, OPT_GUEST_WIDE },
+	{ "guest-kallsyms", required_argument, NULL, OPT_GUEST_KALLSYMS },
+	{ "guest-vmlinux", required_argument, NULL, OPT_GUEST_VMLINUX },
+	{ "guest-root", required_argument, NULL, OPT_GUEST_ROOT },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -89,6 +104,8 @@ struct report_symbols {
 	const char *override[CAP_MAX_DOMAINS];
 	char *warnings[MAX_WARNINGS + 1];
 	int nwarnings;
+	struct guest_syms *gs;       /* Linux guests: --guest-kallsyms, --guest-vmlinux, --guest-root */
+	bool guest_opts;
 };
 
 static void warn_line(struct report_symbols *rs, const char *w)
@@ -106,6 +123,8 @@ static void load_one(struct report_symbols *rs, int d, const char *name, int kin
 	if (!path && d > 0 && d < 16 && rs->meta->images[d][0])
 		path = rs->meta->images[d];
 	char w[1024];
+	if (path && !rs->override[d] && d > 0 && file_is_bzimage(path) == 1)
+		return;              /* a Linux kernel: its symbols come from --guest-* (guest_hints) */
 	if (!path) {
 		snprintf(w, sizeof(w), "domain %d (%s): no image recorded for it: addresses stay raw; use --symbols %d=PATH",
 			 d, name, d);
@@ -133,7 +152,54 @@ static void resolve(void *ctx, const struct pv_header *h, int domain, uint64_t i
 	struct report_symbols *rs = ctx;
 	if (!rs->loaded)
 		load_images(rs, h);
+	if (domain > 0 && ip >> 63 && guest_syms_kernel(rs->gs, domain, ip, out))
+		return;
 	symbols_resolve(rs->syms, h, domain, ip, out);
+}
+
+static void resolve_user(void *ctx, const struct pv_header *h, int domain, const char *comm, uint64_t ip,
+			 struct report_sym *out)
+{
+	struct report_symbols *rs = ctx;
+	(void)h;
+	guest_syms_user(rs->gs, domain, comm, ip, out);
+}
+
+/* --guest-kallsyms needs each Linux domain's IA32_LSTAR before the first kernel address is
+ * resolved: one pass over the capture for its CAP_R_ANCHOR records. */
+static int anchor_event(void *ctx, const struct pv_header *h, const struct pv_event *ev)
+{
+	(void)h;
+	if (ev->kind == PV_EV_ANCHOR && ev->reason == CAP_ANCHOR_SYSCALL_ENTRY)
+		guest_syms_set_anchor(ctx, ev->domain, ev->anchor);
+	return 0;
+}
+
+/* What a Linux domain's rows lack, and which option gives it. */
+static void guest_hints(struct report_symbols *rs, const struct report *r)
+{
+	for (int d = 1; d < CAP_MAX_DOMAINS; d++) {
+		char w[512], nb[32];
+		const char *dn = report_domain_name(r, d, nb, sizeof(nb));
+		if (!r->dom[d].syscall_entry)
+			continue;              /* not a Linux guest (or it never reached syscall_init) */
+		int64_t slide;
+		if (!guest_syms_has_kernel(rs->gs, d)) {
+			snprintf(w, sizeof(w), "domain %d (%s): a Linux guest: its kernel addresses stay [unknown]; use "
+				 "--guest-kallsyms %d=FILE (its /proc/kallsyms, any boot) or --guest-vmlinux", d, dn, d);
+			warn_line(rs, w);
+		} else if (guest_syms_slide(rs->gs, d, &slide)) {
+			pv_info("domain %d (%s): kernel symbols relocated by %+lld (KASLR; IA32_LSTAR 0x%llx)", d, dn,
+				(long long)slide, (unsigned long long)r->dom[d].syscall_entry);
+		}
+		if (!guest_syms_has_root(rs->gs, d)) {
+			snprintf(w, sizeof(w), "domain %d (%s): a Linux guest: its user-space addresses stay [unknown]; "
+				 "use --guest-root %d=DIR (its root file system)", d, dn, d);
+			warn_line(rs, w);
+		}
+	}
+	for (const char *const *n = guest_syms_notes(rs->gs); *n; n++)
+		warn_line(rs, *n);
 }
 
 static int parse_symbols_opt(struct report_symbols *rs, const char *arg)
@@ -278,6 +344,23 @@ int cmd_report(int argc, char **argv)
 			if (parse_symbols_opt(&rs, optarg))
 				return EXIT_USAGE;
 			break;
+		case OPT_GUEST_KALLSYMS:
+		case OPT_GUEST_VMLINUX:
+		case OPT_GUEST_ROOT: {
+			char why[512];
+			if (!rs.gs)
+				rs.gs = guest_syms_new();
+			rs.guest_opts = true;
+			if ((c == OPT_GUEST_KALLSYMS ? guest_syms_add_kallsyms :
+			     c == OPT_GUEST_VMLINUX ? guest_syms_add_vmlinux : guest_syms_add_root)(rs.gs, optarg, why,
+												     sizeof(why))) {
+				pv_error("--%s %s", c == OPT_GUEST_KALLSYMS ? "guest-kallsyms" :
+					 c == OPT_GUEST_VMLINUX ? "guest-vmlinux" : "guest-root", why);
+				guest_syms_free(rs.gs);
+				return EXIT_USAGE;
+			}
+			break;
+		}
 		case OPT_PERCENT_LIMIT: {
 			char *end;
 			o.percent_limit = strtod(optarg, &end);
@@ -300,7 +383,7 @@ int cmd_report(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (report_parse_sort(&o, sort, &bad)) {
-		pv_error("--sort: unknown key '%s': the keys are domain, process, sym, srcline, dso", bad);
+		pv_error("--sort: unknown key '%s': the keys are domain, process, sym, srcline, dso, pid, comm", bad);
 		return EXIT_USAGE;
 	}
 	if (fields && report_parse_fields(&o, fields, sort_given, &bad)) {
@@ -334,7 +417,13 @@ int cmd_report(int argc, char **argv)
 	rs.syms = symbols_new();
 	symbols_set_demangle(rs.syms, demangle);
 	rs.meta = &meta;
-	struct report_resolver res = { .ctx = &rs, .resolve = resolve };
+	if (!rs.gs)
+		rs.gs = guest_syms_new();
+	if (rs.guest_opts) {
+		struct pv_parse_cb acb = { .ctx = rs.gs, .event = anchor_event };
+		pv_capture_parse(stream, len, NULL, &acb, NULL);
+	}
+	struct report_resolver res = { .ctx = &rs, .resolve = resolve, .resolve_user = resolve_user };
 	struct report r;
 	report_init(&r, &o, &res);
 	struct pv_header h;
@@ -358,6 +447,7 @@ int cmd_report(int argc, char **argv)
 		if (!rs.loaded)
 			load_images(&rs, &r.hdr);
 		chain_warnings(&rs, &r);
+		guest_hints(&rs, &r);
 		static char obuf[1 << 16];
 		setvbuf(stdout, obuf, _IOFBF, sizeof(obuf));
 		struct report_print_info pi = { .input = input, .diag = &diag,
@@ -374,6 +464,7 @@ int cmd_report(int argc, char **argv)
 	}
 	report_free(&r);
 	symbols_free(rs.syms);
+	guest_syms_free(rs.gs);
 	for (int i = 0; i < rs.nwarnings; i++)
 		free(rs.warnings[i]);
 	free(stream);

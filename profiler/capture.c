@@ -21,7 +21,7 @@ static const char *const kind_names[] = {
 	[PV_EV_SAMPLE] = "sample",         [PV_EV_LOST] = "lost",
 	[PV_EV_PROCESS] = "process",       [PV_EV_HV_TIME] = "hv_time",
 	[PV_EV_GUEST_TIME] = "guest_time", [PV_EV_DOMAIN_END] = "domain_end",
-	[PV_EV_TOTALS] = "totals",
+	[PV_EV_TOTALS] = "totals", [PV_EV_ANCHOR] = "anchor",
 };
 
 const char *pv_event_kind_name(enum pv_event_kind k)
@@ -245,6 +245,7 @@ struct dec_domain {
 	int have_ctx;
 	uint8_t ctx, depth;
 	uint64_t chain[CAP_MAX_CHAIN];
+	uint32_t task, pid, tid;           /* CAP_R_TASK in force */
 };
 
 /* The decoder of one RECORDS payload.  ev is zeroed once; each record then sets every field it
@@ -274,6 +275,8 @@ static void clear_control_fields(struct pv_event *ev)
 	ev->count = ev->ticks = ev->taken = ev->recorded = ev->lost = 0;
 	ev->reason = 0;
 	ev->state = ev->status = 0;
+	ev->task = ev->pid = ev->tid = 0;
+	ev->anchor = 0;
 }
 
 /* The call chain of a sample: depth, then each frame as a delta from the domain's last chain. */
@@ -344,6 +347,9 @@ static int dec_sample(struct dec *x, uint8_t tag, int d)
 	ev->tsc = x->prev_tsc;
 	ev->ip = st->ip;
 	ev->weight = weight;
+	ev->task = st->task;
+	ev->pid = st->pid;
+	ev->tid = st->tid;
 	if (st->have_ctx) {
 		ev->cr3 = st->cr3;
 		ev->cpl = CAP_CTX_CPL(st->ctx);
@@ -420,10 +426,46 @@ static int dec_totals(struct rd *r, struct pv_event *ev, const char **why)
 	return rd_varint(r, &ev->taken) || rd_varint(r, &ev->recorded) || rd_varint(r, &ev->lost) ? -1 : 0;
 }
 
+static int dec_task(struct rd *r, struct pv_event *ev, const char **why)
+{
+	uint64_t id, pid, tid;
+	uint8_t n;
+	const uint8_t *b;
+	ev->kind = PV_EV_PROCESS;
+	if (rd_varint(r, &id) || rd_varint(r, &pid) || rd_varint(r, &tid) || rd_u8(r, &n) ||
+	    rd_bytes(r, n, &b))
+		return -1;
+	if (!id || id > UINT32_MAX || pid > UINT32_MAX || tid > UINT32_MAX || n > 16) {
+		*why = "task record out of range";
+		return -1;
+	}
+	size_t keep = strnlen((const char *)b, n);
+	memcpy(ev->name, b, keep);
+	ev->name[keep] = '\0';
+	ev->name_len = (int)keep;
+	ev->task = (uint32_t)id;
+	ev->pid = (uint32_t)pid;
+	ev->tid = (uint32_t)tid;
+	ev->cr3 = PV_TASK_KEY(id);
+	return 0;
+}
+
+static int dec_anchor(struct rd *r, struct pv_event *ev, const char **why)
+{
+	uint8_t kind;
+	(void)why;
+	ev->kind = PV_EV_ANCHOR;
+	if (rd_u8(r, &kind) || rd_varint(r, &ev->anchor))
+		return -1;
+	ev->reason = kind;
+	return 0;
+}
+
 static int (*const control_decoders[8])(struct rd *, struct pv_event *, const char **) = {
 	[CAP_R_LOST] = dec_lost,             [CAP_R_PROCESS] = dec_process,
 	[CAP_R_HV_TIME] = dec_hv_time,       [CAP_R_GUEST_TIME] = dec_guest_time,
 	[CAP_R_DOMAIN_END] = dec_domain_end, [CAP_R_TOTALS] = dec_totals,
+	[CAP_R_TASK] = dec_task,             [CAP_R_ANCHOR] = dec_anchor,
 };
 
 /* A control record: the event's tsc is the last sample's, its other fields cleared first. */
@@ -448,7 +490,15 @@ static int dec_control(struct dec *x, uint8_t tag)
 		x->why = "unknown control record type";
 		return -1;
 	}
-	return decode(&x->r, ev, &x->why);
+	if (decode(&x->r, ev, &x->why))
+		return -1;
+	if (CAP_TAG_TYPE(tag) == CAP_R_TASK) {
+		struct dec_domain *st = &x->dom[CAP_TAG_DOMAIN(tag)];
+		st->task = ev->task;
+		st->pid = ev->pid;
+		st->tid = ev->tid;
+	}
+	return 0;
 }
 
 /* Decodes one good RECORDS payload; offset is the frame's stream offset.  A malformed record
@@ -460,7 +510,7 @@ static void decode_records(struct pv_stream *s, const uint8_t *pl, size_t len, u
 
 	x.r = (struct rd){ pl, pl + len };
 	for (int d = 0; d < CAP_MAX_DOMAINS; d++)
-		x.dom[d].ip = 0, x.dom[d].have_ctx = 0, x.dom[d].depth = 0;
+		x.dom[d].ip = 0, x.dom[d].have_ctx = 0, x.dom[d].depth = 0, x.dom[d].task = x.dom[d].pid = x.dom[d].tid = 0;
 	memset(&x.ev, 0, sizeof(x.ev));
 	x.period = s->hdr.valid ? s->hdr.period : 0;
 	x.chain_used = 0;

@@ -49,7 +49,8 @@ struct pv_header {
 	struct pv_domain_info domains[CAP_MAX_DOMAINS];
 };
 
-enum pv_event_kind { PV_EV_SAMPLE, PV_EV_LOST, PV_EV_PROCESS, PV_EV_HV_TIME, PV_EV_GUEST_TIME, PV_EV_DOMAIN_END, PV_EV_TOTALS };
+enum pv_event_kind { PV_EV_SAMPLE, PV_EV_LOST, PV_EV_PROCESS, PV_EV_HV_TIME, PV_EV_GUEST_TIME, PV_EV_DOMAIN_END, PV_EV_TOTALS,
+		     PV_EV_ANCHOR };
 
 struct pv_event {
 	enum pv_event_kind kind;
@@ -64,7 +65,13 @@ struct pv_event {
 	uint64_t ticks;                    /* HV_TIME, GUEST_TIME */
 	int state, status;                 /* DOMAIN_END */
 	uint64_t taken, recorded, lost;    /* TOTALS */
+	/* A Linux guest's task (CAP_R_TASK): a SAMPLE's task in force (0: none) with its pid and
+	 * tid; a PROCESS event from a CAP_R_TASK record has task set, cr3 = PV_TASK_KEY(task) and
+	 * name = the comm */
+	uint32_t task, pid, tid;
+	uint64_t anchor;                   /* ANCHOR: the address; reason = its CAP_ANCHOR_* kind */
 };
+#define PV_TASK_KEY(id) (1ull << 63 | (uint64_t)(id))   /* never a CR3 value */
 
 /* What the parser saw, for the report header and error messages. */
 struct pv_diag {

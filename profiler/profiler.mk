@@ -8,9 +8,9 @@ CLI_CFLAGS  := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Iprofiler \
 	-DPERFVISOR_VERSION='"0.1 ($(CLI_VERSION))"'
 CLI_LDFLAGS :=
 # Every library through pkg-config, but libiberty (cplus_demangle), which ships no .pc file.
-CLI_PKGS    := libelf libdw zlib
+CLI_PKGS    := libelf libdw zlib libbpf liblz4
 CLI_CFLAGS  += $(shell pkg-config --cflags $(CLI_PKGS) 2>/dev/null)
-CLI_LDLIBS  := $(shell pkg-config --libs $(CLI_PKGS) 2>/dev/null || echo -lelf -ldw -lz) -liberty
+CLI_LDLIBS  := $(shell pkg-config --libs $(CLI_PKGS) 2>/dev/null || echo -lelf -ldw -lz -lbpf -llz4) -liberty
 
 CLI_SRC     := $(wildcard profiler/*.c)
 CLI_OBJ     := $(patsubst profiler/%.c,$(BUILD)/profiler/%.o,$(CLI_SRC))

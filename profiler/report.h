@@ -13,7 +13,7 @@
 #include "report_hash.h"
 #include "pv_codec.h"
 
-enum report_key { RK_DOMAIN, RK_PROCESS, RK_SYM, RK_SRCLINE, RK_DSO, RK_NKEYS };
+enum report_key { RK_DOMAIN, RK_PROCESS, RK_SYM, RK_SRCLINE, RK_DSO, RK_PID, RK_COMM, RK_NKEYS };
 
 struct report_opts {
 	enum report_key sort[RK_NKEYS];
@@ -54,6 +54,10 @@ struct report_resolver {
 	/* Called once per distinct (domain, ip), the first time it is seen; domain 0 is the
 	 * hypervisor.  h is the capture header (domain names, image ids). */
 	void (*resolve)(void *ctx, const struct pv_header *h, int domain, uint64_t ip, struct report_sym *out);
+	/* Optional: a user-space address of a Linux guest's task named comm (CAP_R_TASK), once per
+	 * distinct (domain, comm, ip); not called for other samples. */
+	void (*resolve_user)(void *ctx, const struct pv_header *h, int domain, const char *comm, uint64_t ip,
+			     struct report_sym *out);
 };
 
 #define REPORT_PROC_HV UINT32_MAX /* process of hypervisor rows: "[hypervisor]" */
@@ -67,8 +71,10 @@ struct report_loc {
 
 struct report_proc {
 	int domain;
-	uint64_t cr3;
+	uint64_t cr3;  /* or PV_TASK_KEY(task) for a Linux guest's task */
 	uint32_t name; /* string id, 0 until a PROCESS event names it */
+	uint32_t comm; /* string id: a task's comm, or the PROCESS name; 0: none */
+	uint32_t task, pid, tid; /* a Linux guest's task (CAP_R_TASK); task 0: not one */
 };
 
 struct report_entry {
@@ -108,6 +114,7 @@ struct report_domain_stats {
 	uint64_t chain_samples;        /* samples that carried a call chain... */
 	int max_depth;                 /* ...and the deepest of them */
 	char stop_reason[240];         /* "triple fault at rip 0x..." from the console, or "" */
+	uint64_t syscall_entry;        /* a Linux guest's IA32_LSTAR (CAP_R_ANCHOR), 0: none */
 };
 
 /* --guest-wide: the last "gprof-sample SYM COUNT" a domain's console printed for each symbol. */
@@ -216,6 +223,9 @@ struct report_entry **report_sorted(struct report *r, size_t *n);
 /* Names for display. */
 const char *report_domain_name(const struct report *r, int domain, char *buf, size_t len);
 const char *report_proc_name(const struct report *r, uint32_t proc, char *buf, size_t len);
+/* --sort pid, comm: a Linux task's pid (-1: not a task), its comm (else the process name). */
+int64_t report_entry_pid(const struct report *r, const struct report_entry *e);
+const char *report_entry_comm(const struct report *r, const struct report_entry *e, char *buf, size_t len);
 const char *report_event_name(int event);
 const char *vmx_exit_reason_name(unsigned reason);
 

@@ -12,7 +12,7 @@
 
 static const char *const key_names[RK_NKEYS] = {
 	[RK_DOMAIN] = "domain", [RK_PROCESS] = "process", [RK_SYM] = "sym",
-	[RK_SRCLINE] = "srcline", [RK_DSO] = "dso",
+	[RK_SRCLINE] = "srcline", [RK_DSO] = "dso", [RK_PID] = "pid", [RK_COMM] = "comm",
 };
 
 const char *report_key_name(enum report_key k)
@@ -174,16 +174,19 @@ void report_free(struct report *r)
 		}                                                          \
 	} while (0)
 
-/* (domain, ip) -> interned symbol, source line and image, resolved once. */
-static uint32_t loc_of(struct report *r, int domain, uint64_t ip)
+/* (domain, ip) -> interned symbol, source line and image, resolved once; a Linux task's
+ * user-space addresses per (domain, comm, ip), through resolve_user (comm: string id, 0: not). */
+static uint32_t loc_of_comm(struct report *r, int domain, uint64_t ip, uint32_t comm)
 {
-	struct hkey k = { (uint64_t)domain, ip, 0 };
+	struct hkey k = { (uint64_t)domain, ip, comm ? 16 + (uint64_t)comm : 0 };
 	uint32_t id = hmap_get(&r->loc_index, k);
 	if (id != HMAP_NONE)
 		return id;
 	struct report_sym s;
 	memset(&s, 0, sizeof(s));
-	if (r->resolver.resolve)
+	if (comm)
+		r->resolver.resolve_user(r->resolver.ctx, &r->hdr, domain, strtab_str(&r->strs, comm), ip, &s);
+	else if (r->resolver.resolve)
 		r->resolver.resolve(r->resolver.ctx, &r->hdr, domain, ip, &s);
 	bool named = s.name[0];
 	if (!named)
@@ -198,6 +201,11 @@ static uint32_t loc_of(struct report *r, int domain, uint64_t ip)
 	return id;
 }
 
+static uint32_t loc_of(struct report *r, int domain, uint64_t ip)
+{
+	return loc_of_comm(r, domain, ip, 0);
+}
+
 static uint32_t proc_of(struct report *r, int domain, uint64_t cr3)
 {
 	struct hkey k = { (uint64_t)domain, cr3, 1 };
@@ -209,6 +217,8 @@ static uint32_t proc_of(struct report *r, int domain, uint64_t cr3)
 	r->procs[id].domain = domain;
 	r->procs[id].cr3 = cr3;
 	r->procs[id].name = 0;
+	r->procs[id].comm = 0;
+	r->procs[id].task = r->procs[id].pid = r->procs[id].tid = 0;
 	hmap_put(&r->proc_index, k, id);
 	return id;
 }
@@ -229,10 +239,19 @@ static struct report_entry *entry_of(struct report *r, int domain, char level, u
 	if (has_key(r, RK_PROCESS)) {
 		if (proc == REPORT_PROC_HV)
 			p = 1;
+		else if (r->procs[proc].task) /* a Linux task: by its id, so that a reused pid is apart */
+			p = 3ull << 60 | (uint64_t)domain << 32 | r->procs[proc].task;
 		else if (r->procs[proc].name)
 			p = 1ull << 63 | r->procs[proc].name;
 		else
 			p = r->procs[proc].cr3 & ~(1ull << 63);
+	} else if (has_key(r, RK_PID) || has_key(r, RK_COMM)) {
+		/* a task's pid (+1; 0: none) and comm, or the hypervisor's rows */
+		uint64_t pid = proc != REPORT_PROC_HV && r->procs[proc].task ? r->procs[proc].pid + 1ull : 0;
+		uint64_t comm = proc == REPORT_PROC_HV ? 1 : r->procs[proc].comm ? 2 + (uint64_t)r->procs[proc].comm : 0;
+		p = 1ull << 62 | (has_key(r, RK_PID) ? pid << 32 : 0) | (has_key(r, RK_COMM) ? comm : 0);
+		if (has_key(r, RK_COMM) && proc != REPORT_PROC_HV && !r->procs[proc].comm)
+			p |= 1ull << 61 | (r->procs[proc].cr3 & 0xFFFFFFFFull); /* unnamed: by CR3 */
 	}
 	struct hkey k = { d | lv << 8 | o << 16, s | l << 32, p };
 	uint32_t id = hmap_get(&r->entry_index, k);
@@ -291,7 +310,9 @@ static inline uint32_t sample_entry(struct report *r, int d, char level, uint64_
 		return c->entry;
 	}
 	uint32_t proc = d == 0 ? REPORT_PROC_HV : proc_of(r, d, cr3);
-	uint32_t l = loc_of(r, d, ip);
+	uint32_t comm = level == '.' && proc != REPORT_PROC_HV && r->procs[proc].task && r->resolver.resolve_user ?
+			r->procs[proc].comm : 0;
+	uint32_t l = loc_of_comm(r, d, ip, comm);
 	struct report_entry *e = entry_of(r, d, level, proc, l);
 	*c = (struct report_cache_slot){ .ip = ip, .cr3 = cr3, .dl = dl, .gen = r->cache_gen, .loc = l,
 					  .entry = (uint32_t)(e - r->entries) };
@@ -326,6 +347,15 @@ static uint32_t *scale_log_reserve(struct report *r)
 	return l->v + l->n;
 }
 
+/* A frame of a chain: a guest kernel sample's chain may go on into user space (the frames
+ * below the kernel's half of a 64-bit address space). */
+static char chain_level(int d, char level, uint64_t ret)
+{
+	if (d != 0 && level == 'g' && !(ret >> 63) && ret)
+		return '.';
+	return level;
+}
+
 static void add_sample(struct report *r, const struct pv_event *ev)
 {
 	int d = ev->domain;
@@ -339,7 +369,8 @@ static void add_sample(struct report *r, const struct pv_event *ev)
 			r->dom[d].max_depth = ev->depth;
 	}
 	uint32_t loc;
-	uint32_t ei = sample_entry(r, d, level, ev->cr3, ev->ip, &loc);
+	uint64_t cr3 = ev->task ? PV_TASK_KEY(ev->task) : ev->cr3; /* a Linux task: its process */
+	uint32_t ei = sample_entry(r, d, level, cr3, ev->ip, &loc);
 	struct report_entry *e = &r->entries[ei];
 	e->self += w;
 	e->samples++;
@@ -368,7 +399,7 @@ static void add_sample(struct report *r, const struct pv_event *ev)
 	int depth = ev->depth < 0 ? 0 : ev->depth > CAP_MAX_CHAIN ? CAP_MAX_CHAIN : ev->depth;
 	uint32_t locs[CAP_MAX_CHAIN], ents[CAP_MAX_CHAIN];
 	for (int i = 0; i < depth; i++)
-		ents[i] = sample_entry(r, d, level, ev->cr3, caller_ip(ev->chain[i]), &locs[i]);
+		ents[i] = sample_entry(r, d, chain_level(d, level, ev->chain[i]), cr3, caller_ip(ev->chain[i]), &locs[i]);
 
 	if (r->opts.children) {
 		/* Every distinct entry on the chain (recursion counts once) gets the weight. */
@@ -582,7 +613,20 @@ int report_add_event(void *ctx, const struct pv_header *h, const struct pv_event
 		uint32_t p = proc_of(r, ev->domain, ev->cr3); /* may move r->procs */
 		char vis[VIS_MAX * HC_NAME_MAX + 1];   /* a guest's bytes, shown as cat -v would */
 		console_visible(vis, sizeof(vis), ev->name, (size_t)ev->name_len);
-		r->procs[p].name = strtab_intern(&r->strs, vis);
+		if (ev->task) {        /* a Linux guest's task: "comm[pid]", or "comm[pid/tid]" */
+			char nm[sizeof(vis) + 32];
+			if (ev->pid == ev->tid)
+				snprintf(nm, sizeof(nm), "%s[%u]", vis, ev->pid);
+			else
+				snprintf(nm, sizeof(nm), "%s[%u/%u]", vis, ev->pid, ev->tid);
+			r->procs[p].name = strtab_intern(&r->strs, nm);
+			r->procs[p].task = ev->task;
+			r->procs[p].pid = ev->pid;
+			r->procs[p].tid = ev->tid;
+		} else {
+			r->procs[p].name = strtab_intern(&r->strs, vis);
+		}
+		r->procs[p].comm = strtab_intern(&r->strs, vis);
 		if (++r->cache_gen == 0) { /* wrapped: no slot may look valid */
 			if (r->cache)
 				memset(r->cache, 0, REPORT_CACHE_SLOTS * sizeof(*r->cache));
@@ -601,6 +645,10 @@ int report_add_event(void *ctx, const struct pv_header *h, const struct pv_event
 	case PV_EV_DOMAIN_END:
 		ds->end_state = ev->state;
 		ds->end_status = ev->status;
+		break;
+	case PV_EV_ANCHOR:
+		if (ev->reason == CAP_ANCHOR_SYSCALL_ENTRY)
+			ds->syscall_entry = ev->anchor;
 		break;
 	case PV_EV_TOTALS:
 		ds->have_totals = true;
@@ -644,6 +692,20 @@ const char *report_proc_name(const struct report *r, uint32_t proc, char *buf, s
 		return "[kernel]"; /* paging off: the guest kernel's physical address space */
 	snprintf(buf, len, "[cr3 0x%" PRIx64 "]", p->cr3);
 	return buf;
+}
+
+int64_t report_entry_pid(const struct report *r, const struct report_entry *e)
+{
+	if (e->proc == REPORT_PROC_HV || !r->procs[e->proc].task)
+		return -1;
+	return r->procs[e->proc].pid;
+}
+
+const char *report_entry_comm(const struct report *r, const struct report_entry *e, char *buf, size_t len)
+{
+	if (e->proc != REPORT_PROC_HV && r->procs[e->proc].comm)
+		return strtab_str(&r->strs, r->procs[e->proc].comm);
+	return report_proc_name(r, e->proc, buf, len);
 }
 
 const char *report_event_name(int event)
@@ -697,6 +759,14 @@ static int cmp_entries(const void *pa, const void *pb)
 			break;
 		case RK_DSO:
 			c = cmp_str(a->dso, b->dso);
+			break;
+		case RK_PID: {
+			int64_t pa = report_entry_pid(sort_r, a), pb = report_entry_pid(sort_r, b);
+			c = (pa > pb) - (pa < pb);
+			break;
+		}
+		case RK_COMM:
+			c = strcmp(report_entry_comm(sort_r, a, ba, sizeof(ba)), report_entry_comm(sort_r, b, bb, sizeof(bb)));
 			break;
 		default:
 			break;

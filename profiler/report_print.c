@@ -190,7 +190,7 @@ static void print_header(FILE *f, const struct report *r, const struct report_pr
 
 static const char *const col_title[RK_NKEYS] = {
 	[RK_DOMAIN] = "Domain", [RK_PROCESS] = "Process", [RK_SYM] = "Symbol",
-	[RK_SRCLINE] = "Source:Line", [RK_DSO] = "Shared Object",
+	[RK_SRCLINE] = "Source:Line", [RK_DSO] = "Shared Object", [RK_PID] = "Pid:Command", [RK_COMM] = "Command",
 };
 
 static const char *cell(const struct report *r, const struct report_entry *e, enum report_key k, char *buf,
@@ -208,6 +208,18 @@ static const char *cell(const struct report *r, const struct report_entry *e, en
 		return strtab_str(&r->strs, e->srcline);
 	case RK_DSO:
 		return strtab_str(&r->strs, e->dso);
+	case RK_PID: {        /* perf's "pid:comm"; "-" for what is not a Linux guest's task */
+		char c[128];
+		int64_t pid = report_entry_pid(r, e);
+		const char *comm = report_entry_comm(r, e, c, sizeof(c));
+		if (pid < 0)
+			snprintf(buf, len, "-:%s", comm);
+		else
+			snprintf(buf, len, "%lld:%s", (long long)pid, comm);
+		return buf;
+	}
+	case RK_COMM:
+		return report_entry_comm(r, e, buf, len);
 	default:
 		return "";
 	}

@@ -8,7 +8,7 @@ PACKAGES="
 gcc make nasm binutils
 grub-pc-bin grub-efi-amd64-bin grub-common xorriso mtools ovmf
 bochs bochsbios bochs-term vgabios qemu-system-x86
-libelf-dev libdw-dev zlib1g-dev libcmocka-dev pkg-config libiberty-dev
+libelf-dev libdw-dev zlib1g-dev libbpf-dev liblz4-dev libcmocka-dev pkg-config libiberty-dev
 clang libclang-rt-14-dev
 protobuf-c-compiler libprotobuf-c-dev golang-go python3 python3-jsonschema nodejs linux-perf
 linux-image-cloud-amd64 busybox-static libc6-dev cpio

@@ -63,6 +63,13 @@
  *     CAP_R_GUEST_TIME  varint ticks: guest ticks run by this domain since the previous one
  *     CAP_R_DOMAIN_END  u8 state (enum cap_end_state), u8 exit status
  *     CAP_R_TOTALS      varint taken, varint recorded, varint lost  (per domain, final)
+ *     CAP_R_TASK        varint id, varint pid, varint tid, u8 length (<= 16) + comm: the
+ *                       domain's samples after it in this frame ran that task of a Linux
+ *                       guest (read by the hypervisor, pmu/sampling/prof_linux.h); each frame
+ *                       starts with none.  An id names one (task, address space, pid, tid,
+ *                       comm): an exec or a reused pid gets a new one
+ *     CAP_R_ANCHOR      u8 kind (CAP_ANCHOR_*), varint value: a guest kernel address for
+ *                       relocating its symbols (KASLR); sent once, and again after each header
  *
  * END frame payload: empty.  It follows the last RECORDS frame; a capture without it was cut.
  */
@@ -134,7 +141,10 @@ enum cap_record_type {
     CAP_R_GUEST_TIME = 3,
     CAP_R_DOMAIN_END = 4,
     CAP_R_TOTALS     = 5,
+    CAP_R_TASK       = 6,
+    CAP_R_ANCHOR     = 7,
 };
+#define CAP_ANCHOR_SYSCALL_ENTRY 1   /* IA32_LSTAR: Linux's entry_SYSCALL_64 */
 
 /* ctx byte */
 #define CAP_CTX_CPL(c)   ((c) & 3u)

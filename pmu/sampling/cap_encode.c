@@ -25,6 +25,7 @@ void cap_enc_begin(struct cap_encoder *e, uint64_t base_tsc)
     for (int d = 0; d < CAP_MAX_DOMAINS; d++) {
         e->dom[d].ip = 0;
         e->dom[d].depth = 0;
+        e->dom[d].task = 0;
     }
     e->len = cap_put_varint(e->buf, base_tsc);
     e->base_len = (uint8_t)e->len;
@@ -117,6 +118,34 @@ int cap_enc_lost(struct cap_encoder *e, uint8_t domain, uint64_t n)
     uint8_t r[CTL_MAX], *p = r;
     *p++ = ctl_tag(CAP_R_LOST, domain);
     p += cap_put_varint(p, n);
+    return put_record(e, r, (size_t)(p - r));
+}
+
+int cap_enc_task(struct cap_encoder *e, uint8_t domain, uint32_t id, uint32_t pid, uint32_t tid,
+                 const char *comm, size_t len)
+{
+    uint8_t r[1 + 3 * 5 + 1 + 16], *p = r;
+    if (len > 16)
+        len = 16;
+    *p++ = ctl_tag(CAP_R_TASK, domain);
+    p += cap_put_varint(p, id);
+    p += cap_put_varint(p, pid);
+    p += cap_put_varint(p, tid);
+    *p++ = (uint8_t)len;
+    for (size_t i = 0; i < len; i++)
+        *p++ = (uint8_t)comm[i];
+    if (put_record(e, r, (size_t)(p - r)))
+        return -1;
+    e->dom[domain & 0x0Fu].task = id;
+    return 0;
+}
+
+int cap_enc_anchor(struct cap_encoder *e, uint8_t domain, uint8_t kind, uint64_t value)
+{
+    uint8_t r[12], *p = r;
+    *p++ = ctl_tag(CAP_R_ANCHOR, domain);
+    *p++ = kind;
+    p += cap_put_varint(p, value);
     return put_record(e, r, (size_t)(p - r));
 }
 

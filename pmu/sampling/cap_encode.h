@@ -20,6 +20,7 @@ struct cap_sample {
     uint8_t depth;                       /* call-chain frames in chain[] (0: none) */
     uint64_t tsc, ip, cr3, weight;       /* weight: events since the previous sample */
     uint64_t chain[CAP_MAX_CHAIN];       /* return addresses, innermost first */
+    uint32_t task;                       /* a Linux guest's task (CAP_R_TASK id), 0: none */
 };
 
 struct cap_domain_desc {
@@ -44,6 +45,7 @@ struct cap_header_desc {
 struct cap_enc_domain {
     uint64_t ip, cr3;
     uint8_t ctx, depth;                  /* depth: frames of the previous chain */
+    uint32_t task;                       /* the CAP_R_TASK in force (0: none yet) */
     uint64_t chain[CAP_MAX_CHAIN];
 };
 
@@ -75,6 +77,12 @@ int cap_enc_empty(const struct cap_encoder *e);          /* no record since begi
  * header's max_depth (CAP_MAX_CHAIN before any header); process names to HC_NAME_MAX bytes. */
 int cap_enc_sample(struct cap_encoder *e, const struct cap_sample *s);
 int cap_enc_lost(struct cap_encoder *e, uint8_t domain, uint64_t n);
+/* CAP_R_TASK: the domain's samples that follow in this payload run task id (pid, tid, comm of
+ * at most 16 bytes); sets the domain's task in force.  CAP_R_ANCHOR: a guest address the
+ * report relocates kernel symbols with (CAP_ANCHOR_*). */
+int cap_enc_task(struct cap_encoder *e, uint8_t domain, uint32_t id, uint32_t pid, uint32_t tid,
+                 const char *comm, size_t len);
+int cap_enc_anchor(struct cap_encoder *e, uint8_t domain, uint8_t kind, uint64_t value);
 int cap_enc_process(struct cap_encoder *e, uint8_t domain, uint64_t cr3, const char *name, size_t len);
 int cap_enc_hv_time(struct cap_encoder *e, uint8_t domain, uint32_t reason, uint64_t count, uint64_t ticks);
 int cap_enc_guest_time(struct cap_encoder *e, uint8_t domain, uint64_t ticks);

@@ -4,6 +4,7 @@
 #include "pmu/sampling/prof.h"
 #include "pmu/sampling/cap_encode.h"
 #include "pmu/sampling/prof_state.h"
+#include "pmu/sampling/prof_linux.h"
 #include "pmu/sampling/hw_backend.h"
 #include "hv/console.h"
 #include "hv/platform.h"
@@ -70,6 +71,11 @@ void prof_export_header(void)
     send(cap_enc_header_frame(&enc, &h, frame), 1);   /* drain() made room: no wait there */
     frames_since_header = 0;
     prof_names_mark_all(&prof_state.names);      /* late readers learn every name again */
+    for (int d = 1; d < CAP_MAX_DOMAINS; d++) {
+        struct prof_lx_domain *L = prof_linux_domain(d);
+        if (L->syscall_entry)
+            L->anchor_pending = 1;
+    }
 }
 
 /* The ring whose oldest sample is oldest: frames stay in time order across domains. */
@@ -95,6 +101,14 @@ static int add_controls(void)
                     return -1;
                 n->pending = 0;
             }
+        }
+    }
+    for (int d = 1; d <= ndomains; d++) {
+        struct prof_lx_domain *L = prof_linux_domain(d);
+        if (L && L->anchor_pending) {
+            if (cap_enc_anchor(&enc, (uint8_t)d, CAP_ANCHOR_SYSCALL_ENTRY, L->syscall_entry))
+                return -1;
+            L->anchor_pending = 0;
         }
     }
     for (int d = 0; d <= ndomains; d++) {
@@ -144,6 +158,30 @@ static int add_controls(void)
     return 0;
 }
 
+/* A sample, after the CAP_R_TASK of its task when that is not the one in force: both fit in
+ * this payload, or neither is added. */
+static int add_sample(const struct cap_sample *s)
+{
+    size_t len = enc.len;
+    unsigned d = s->domain & 0x0Fu;
+    if (s->task && enc.dom[d].task != s->task) {
+        const struct prof_lx_task *t = prof_linux_task_info(d, s->task);
+        static const char gone[] = "[reused]";    /* its slot served PROF_LX_TASKS newer tasks */
+        const char *comm = t ? t->comm : gone;
+        size_t n = 0;
+        while (n < PROF_LX_COMM && comm[n])
+            n++;
+        if (cap_enc_task(&enc, (uint8_t)d, s->task, t ? t->pid : 0, t ? t->tid : 0, comm, n))
+            return -1;
+    }
+    if (cap_enc_sample(&enc, s)) {
+        enc.len = len;
+        enc.dom[d].task = 0;
+        return -1;
+    }
+    return 0;
+}
+
 /* Encodes and sends frames while there is something to send (and, unless wait, room). */
 static void drain(int wait)
 {
@@ -154,7 +192,7 @@ static void drain(int wait)
         cap_enc_begin(&enc, r ? ring_peek(r)->tsc : platform_ticks());
         int full = add_controls() != 0;
         while (!full && (r = oldest_ring()) != 0) {
-            if (cap_enc_sample(&enc, ring_peek(r)))
+            if (add_sample(ring_peek(r)))
                 full = 1;
             else
                 ring_release(r);

@@ -48,7 +48,13 @@ struct guest_sample_state {
     uint8_t cpl, mode, word64;         /* mode: enum cap_mode; word64: 64-bit code (a word is
                                         * 8 bytes in the call chain's frames, else 4) */
     struct guest_mem_reader mem;       /* for the call-chain walk from fp */
+    /* For naming a Linux guest's task (pmu/sampling/prof_linux.c), called only when the domain
+     * has a task layout; ctx is mem.ctx.  sysreg: a PROF_REG_* of the guest now.  read_as: as
+     * mem.read, through the page tables at cr3 instead of the current ones. */
+    uint64_t (*sysreg)(void *ctx, int which);
+    int (*read_as)(void *ctx, uint64_t cr3, uint64_t gva, void *buf, uint64_t len);
 };
+enum { PROF_REG_GS_BASE, PROF_REG_KERNEL_GS_BASE, PROF_REG_SYSCALL_ENTRY /* IA32_LSTAR */ };
 
 /* Software backend: guest events until the next sample of v, and the sample itself, taken
  * by the architecture when that many guest ticks have run, with the guest's state then. */

@@ -2,6 +2,7 @@
 #include "pmu/sampling/prof.h"
 #include "pmu/sampling/callchain.h"
 #include "pmu/sampling/prof_state.h"
+#include "pmu/sampling/prof_linux.h"
 #include "pmu/sampling/hw_backend.h"
 #include "hv/errno.h"
 #include "hv/mm.h"
@@ -89,6 +90,7 @@ void prof_sample_guest(struct vcpu *v, uint64_t tsc, const struct guest_sample_s
         s->ip = st->ip;
         s->cr3 = st->cr3;
         s->weight = v->sample_weight;
+        s->task = prof_linux_task(d->id, st);
         s->depth = prof.callchain ? (uint8_t)callchain_walk(st->fp, st->word64, (int)prof.callchain,
                                                            s->chain, st->mem.read, st->mem.ctx) : 0;
         ring_commit(&prof_state.rings[d->id]);

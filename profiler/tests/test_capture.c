@@ -1276,6 +1276,61 @@ static void datafile_errors(void **state)
 	assert_string_equal(err, "cannot open: /nonexistent/x.data: No such file or directory");
 }
 
+/* A Linux guest's task (CAP_R_TASK) and KASLR anchor (CAP_R_ANCHOR): the PROCESS event of a task
+ * (cr3 = PV_TASK_KEY, name = comm, pid, tid), the task in force on the domain's samples of the
+ * same frame only, other domains untouched, the anchor's kind and address. */
+static void linux_task_and_anchor_records(void **state)
+{
+	(void)state;
+	struct cap c;
+	cap_init(&c, 1000, 0, 2);
+	cap_header(&c);
+	uint8_t f[CAP_ENC_FRAME_MAX];
+	struct buf b = { 0 };
+	buf_add(&b, c.bytes.p, c.bytes.len);
+	cap_enc_begin(&c.enc, 5000);
+	assert_int_equal(cap_enc_anchor(&c.enc, 1, CAP_ANCHOR_SYSCALL_ENTRY, 0xffffffff9a600080ull), 0);
+	assert_int_equal(cap_enc_task(&c.enc, 1, 7, 42, 43, "workload", 8), 0);
+	assert_int_equal(c.enc.dom[1].task, 7);
+	struct cap_sample s = { .domain = 1, .cpl = 3, .mode = CAP_MODE_64, .tsc = 6000, .ip = 0x401000,
+				.cr3 = 0x2000, .weight = 1000, .task = 7 };
+	assert_int_equal(cap_enc_sample(&c.enc, &s), 0);
+	struct cap_sample s2 = s;
+	s2.domain = 2, s2.tsc = 7000, s2.task = 0;
+	assert_int_equal(cap_enc_sample(&c.enc, &s2), 0);
+	buf_add(&b, f, cap_enc_finish(&c.enc, f));
+	cap_enc_begin(&c.enc, 8000);
+	assert_int_equal(c.enc.dom[1].task, 0);              /* each frame starts with none */
+	s.tsc = 9000;
+	assert_int_equal(cap_enc_sample(&c.enc, &s), 0);
+	buf_add(&b, f, cap_enc_finish(&c.enc, f));
+	struct got g = { 0 };
+	struct pv_parse_cb cb = { &g, got_event, NULL };
+	assert_int_equal(pv_capture_parse(b.p, b.len, NULL, &cb, NULL), 0);
+	assert_int_equal(g.nev, 5);
+	assert_int_equal(g.ev[0].kind, PV_EV_ANCHOR);
+	assert_int_equal(g.ev[0].domain, 1);
+	assert_int_equal(g.ev[0].reason, CAP_ANCHOR_SYSCALL_ENTRY);
+	assert_true(g.ev[0].anchor == 0xffffffff9a600080ull);
+	assert_int_equal(g.ev[1].kind, PV_EV_PROCESS);
+	assert_int_equal(g.ev[1].task, 7);
+	assert_int_equal(g.ev[1].pid, 42);
+	assert_int_equal(g.ev[1].tid, 43);
+	assert_true(g.ev[1].cr3 == PV_TASK_KEY(7));
+	assert_string_equal(g.ev[1].name, "workload");
+	assert_int_equal(g.ev[2].kind, PV_EV_SAMPLE);
+	assert_int_equal(g.ev[2].task, 7);
+	assert_int_equal(g.ev[2].pid, 42);
+	assert_true(g.ev[2].cr3 == 0x2000);
+	assert_int_equal(g.ev[3].domain, 2);
+	assert_int_equal(g.ev[3].task, 0);
+	assert_int_equal(g.ev[4].kind, PV_EV_SAMPLE);
+	assert_int_equal(g.ev[4].task, 0);                   /* a new frame: no task in force */
+	free(g.ev);
+	free(b.p);
+	cap_free(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1301,6 +1356,7 @@ int main(void)
 		cmocka_unit_test(a_callback_can_stop_the_parse),
 		cmocka_unit_test(datafile_round_trip),
 		cmocka_unit_test(datafile_errors),
+		cmocka_unit_test(linux_task_and_anchor_records),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -99,8 +99,11 @@ static void sort_keys_parse_and_reject_unknown(void **state)
 	assert_int_equal(o.sort[2], RK_SYM);
 	assert_int_equal(report_parse_sort(&o, "srcline,dso", &bad), 0);
 	assert_int_equal(o.sort[0], RK_SRCLINE);
-	assert_int_equal(report_parse_sort(&o, "sym,comm", &bad), -1);
-	assert_string_equal(bad, "comm");
+	assert_int_equal(report_parse_sort(&o, "pid,comm,dso", &bad), 0);
+	assert_int_equal(o.sort[0], RK_PID);
+	assert_int_equal(o.sort[1], RK_COMM);
+	assert_int_equal(report_parse_sort(&o, "sym,tid", &bad), -1);
+	assert_string_equal(bad, "tid");
 	assert_int_equal(report_parse_sort(&o, "", &bad), -1);
 }
 
@@ -695,6 +698,85 @@ static void a_lossy_capture_is_decoded_once(void **state)
 	report_free(&r);
 }
 
+/* A Linux guest's tasks (CAP_R_TASK): named "comm[pid]"; --sort pid,comm groups by them; a reused
+ * pid (another task id) is another process; user-space addresses resolve per comm. */
+static char user_comm_seen[32];
+static void fake_resolve_user(void *ctx, const struct pv_header *h, int domain, const char *comm, uint64_t ip,
+			      struct report_sym *out)
+{
+	(void)ctx, (void)h, (void)domain;
+	snprintf(user_comm_seen, sizeof(user_comm_seen), "%s", comm);
+	snprintf(out->name, sizeof(out->name), "%s_fn_%llx", comm, (unsigned long long)ip);
+	snprintf(out->dso, sizeof(out->dso), "%s", comm);
+}
+
+static void linux_task(struct report *r, const struct pv_header *h, int dom, uint32_t id, uint32_t pid,
+		       const char *comm, int nsamples, uint64_t ip)
+{
+	struct pv_event ev;
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = PV_EV_PROCESS;
+	ev.domain = dom;
+	ev.task = id, ev.pid = pid, ev.tid = pid;
+	ev.cr3 = PV_TASK_KEY(id);
+	snprintf(ev.name, sizeof(ev.name), "%s", comm);
+	ev.name_len = (int)strlen(comm);
+	report_add_event(r, h, &ev);
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = PV_EV_SAMPLE;
+	ev.domain = dom;
+	ev.ip = ip;
+	ev.cr3 = 0x5000;             /* one CR3 for all: the task tells them apart */
+	ev.cpl = 3;
+	ev.weight = 1000;
+	ev.task = id, ev.pid = pid, ev.tid = pid;
+	for (int i = 0; i < nsamples; i++)
+		report_add_event(r, h, &ev);
+}
+
+static void linux_tasks_name_processes(void **state)
+{
+	(void)state;
+	struct report r;
+	struct pv_header h = header(CAP_BACKEND_SOFTWARE);
+	struct report_opts o = { .graph_limit = 0.5 };
+	const char *bad;
+	assert_int_equal(report_parse_sort(&o, "domain,process,sym", &bad), 0);
+	struct report_resolver res = { .ctx = &resolves, .resolve = fake_resolve, .resolve_user = fake_resolve_user };
+	report_init(&r, &o, &res);
+	linux_task(&r, &h, 1, 1, 42, "workload", 5, 0x401000);
+	linux_task(&r, &h, 1, 2, 42, "workload", 3, 0x401000);   /* pid 42 reused */
+	linux_task(&r, &h, 2, 1, 42, "sh", 2, 0x401000);         /* domain 2's own task 1 */
+	size_t n;
+	struct report_entry **v = report_sorted(&r, &n);
+	char buf[64];
+	assert_int_equal(n, 3);
+	assert_string_equal(report_proc_name(&r, v[0]->proc, buf, sizeof(buf)), "workload[42]");
+	assert_int_equal(v[0]->samples, 5);
+	assert_int_equal(v[1]->samples, 3);
+	assert_int_not_equal(v[0]->proc, v[1]->proc);
+	assert_string_equal(report_proc_name(&r, v[2]->proc, buf, sizeof(buf)), "sh[42]");
+	assert_string_equal(sym_of(&r, v[2]), "sh_fn_401000");
+	assert_string_equal(sym_of(&r, v[0]), "workload_fn_401000");
+	assert_int_equal(report_entry_pid(&r, v[0]), 42);
+	free(v);
+	report_free(&r);
+	/* --sort pid,comm: the two workload tasks with pid 42 share a row, sh its own */
+	o = (struct report_opts){ .graph_limit = 0.5 };
+	assert_int_equal(report_parse_sort(&o, "pid,comm", &bad), 0);
+	report_init(&r, &o, &res);
+	linux_task(&r, &h, 1, 1, 42, "workload", 5, 0x401000);
+	linux_task(&r, &h, 1, 2, 42, "workload", 3, 0x402000);
+	linux_task(&r, &h, 1, 3, 7, "sh", 2, 0x401000);
+	v = report_sorted(&r, &n);
+	assert_int_equal(n, 2);
+	assert_int_equal(v[0]->samples, 8);
+	assert_string_equal(report_entry_comm(&r, v[0], buf, sizeof(buf)), "workload");
+	assert_int_equal(report_entry_pid(&r, v[1]), 7);
+	free(v);
+	report_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -703,6 +785,7 @@ int main(void)
 		cmocka_unit_test(hardware_backend_uses_hypervisor_samples),
 		cmocka_unit_test(only_the_sort_keys_split_rows),
 		cmocka_unit_test(processes_are_named_by_process_events),
+		cmocka_unit_test(linux_tasks_name_processes),
 		cmocka_unit_test(process_names_are_shown_visibly),
 		cmocka_unit_test(lost_counts_prefer_totals),
 		cmocka_unit_test(children_accumulate_callers_once_per_sample),

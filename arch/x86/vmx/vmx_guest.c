@@ -79,6 +79,32 @@ int vmx_guest_read(void *ctx, uint64_t gva, void *buf, uint64_t len)
     return 0;
 }
 
+/* The vCPU is the loaded one at a sample: its LSTAR and KERNEL_GS_BASE are in the CPU
+ * (vmx_vcpu_load swaps them), its GS base in the VMCS. */
+uint64_t vmx_guest_sysreg(void *ctx, int which)
+{
+    (void)ctx;
+    switch (which) {
+    case PROF_REG_GS_BASE:
+        return vmcs_readnat(VMCS_GUEST_GS_BASE);
+    case PROF_REG_KERNEL_GS_BASE:
+        return rdmsr(MSR_IA32_KERNEL_GS_BASE);
+    case PROF_REG_SYSCALL_ENTRY:
+        return rdmsr(MSR_IA32_LSTAR);
+    }
+    return 0;
+}
+
+int vmx_guest_read_as(void *ctx, uint64_t cr3, uint64_t gva, void *buf, uint64_t len)
+{
+    struct vcpu *v = ctx;
+    struct guest_paging pg = {
+        .cr0 = vmcs_readnat(VMCS_GUEST_CR0), .cr3 = cr3, .cr4 = vmcs_readnat(VMCS_GUEST_CR4),
+        .efer = vmcs_read64(VMCS_GUEST_IA32_EFER), .read_phys = read_phys, .ctx = v->dom,
+    };
+    return guest_paging_read(&pg, gva, buf, len);
+}
+
 int arch_guest_read(struct vcpu *v, uint64_t gva, void *buf, uint64_t len)
 {
     return vmx_guest_read(v, gva, buf, len);

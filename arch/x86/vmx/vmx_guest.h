@@ -15,6 +15,9 @@
 
 /* The sampler's guest memory reader (struct guest_mem_reader): ctx is the loaded vCPU. */
 int vmx_guest_read(void *ctx, uint64_t gva, void *buf, uint64_t len);
+/* The sampler's Linux-task helpers (struct guest_sample_state's sysreg and read_as). */
+uint64_t vmx_guest_sysreg(void *ctx, int which);
+int vmx_guest_read_as(void *ctx, uint64_t cr3, uint64_t gva, void *buf, uint64_t len);
 
 /* RIP, CR3, CPL (SS.DPL), mode, RBP (EBP outside 64-bit code) from the VMCS and the saved
  * registers, and vmx_guest_read for the call chain: what the sampler records.  Inline: the
@@ -31,6 +34,8 @@ static inline void vmx_guest_sample_state(struct vcpu *v, struct guest_sample_st
     s->mode = !(cr0 & CR0_PE) ? CAP_MODE_REAL : s->word64 ? CAP_MODE_64 : CAP_MODE_32;
     s->fp = s->word64 ? x->regs.rbp : (uint32_t)x->regs.rbp;
     s->mem = (struct guest_mem_reader){ .read = vmx_guest_read, .ctx = v };
+    s->sysreg = vmx_guest_sysreg;
+    s->read_as = vmx_guest_read_as;
 }
 
 #endif

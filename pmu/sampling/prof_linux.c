@@ -1,0 +1,147 @@
+/* The current task of a Linux guest, read from outside (pmu/sampling/prof_linux.h). */
+#include "pmu/sampling/prof_linux.h"
+#include "pmu/sampling/prof.h"
+#include "hv/cmdline.h"
+#include "hv/string.h"
+#include "perfvisor/capture.h"
+
+static struct prof_lx_domain lx[CAP_MAX_DOMAINS];
+
+struct prof_lx_domain *prof_linux_domain(int domain)
+{
+    return domain > 0 && domain < CAP_MAX_DOMAINS ? &lx[domain] : 0;
+}
+
+/* Reads "A,B,C,D" (each parse_u64's syntax) into v[4]. */
+static int parse4(char *s, uint64_t v[4])
+{
+    for (int i = 0; i < 4; i++) {
+        char *p = s;
+        while (*p && *p != ',')
+            p++;
+        if ((i < 3) != (*p == ','))
+            return -1;
+        *p = 0;
+        if (parse_u64(s, &v[i]))
+            return -1;
+        s = p + 1;
+    }
+    return 0;
+}
+
+int prof_linux_configure(int domain, const char *cmdline)
+{
+    struct prof_lx_domain *L = prof_linux_domain(domain);
+    char val[96];
+    uint64_t v[4];
+
+    if (!L)
+        return 0;
+    memset(L, 0, sizeof(*L));
+    if (!cmdline_get(cmdline, "perfvisor.lxtask", val, sizeof(val)))
+        return 0;
+    if (parse4(val, v) || v[0] > (1u << 30) || v[1] > 0x10000 || v[2] > 0x10000 || v[3] > 0x10000)
+        return -1;
+    L->off_current = v[0];
+    L->off_pid = v[1];
+    L->off_tgid = v[2];
+    L->off_comm = v[3];
+    L->valid = 1;
+    return 0;
+}
+
+static int kernel_address(uint64_t a)
+{
+    return a >> 63;
+}
+
+/* Same address space: the page-table root without the PCID bits and PTI's user/kernel bit. */
+static int same_mm(uint64_t a, uint64_t b)
+{
+    return !((a ^ b) & ~0x1FFFull & ~(1ull << 63));
+}
+
+/* Kernel memory: through the current CR3, else (PTI's user page tables map little of the
+ * kernel) through the kernel half of the pair. */
+static int kread(const struct guest_sample_state *st, uint64_t gva, void *buf, uint64_t len)
+{
+    if (!st->mem.read(st->mem.ctx, gva, buf, len))
+        return 0;
+    if (!st->read_as || !(st->cr3 & 0x1000))
+        return -1;
+    return st->read_as(st->mem.ctx, st->cr3 & ~0x1FFFull & ~(1ull << 63), gva, buf, len);
+}
+
+uint32_t prof_linux_task(int domain, const struct guest_sample_state *st)
+{
+    struct prof_lx_domain *L = prof_linux_domain(domain);
+    uint64_t task;
+
+    if (!L || !L->valid || st->mode != CAP_MODE_64 || !st->sysreg)
+        return 0;
+    if (st->cpl == 3) {
+        if (L->last_id && L->last_user && st->cr3 == L->last_cr3)
+            return L->last_id;
+        if (!L->percpu) {
+            uint64_t gs = st->sysreg(st->mem.ctx, PROF_REG_KERNEL_GS_BASE);
+            if (kernel_address(gs))
+                L->percpu = gs;
+        }
+    } else {
+        uint64_t gs = st->sysreg(st->mem.ctx, PROF_REG_GS_BASE);
+        if (kernel_address(gs))
+            L->percpu = gs;
+        if (!L->syscall_entry) {
+            uint64_t e = st->sysreg(st->mem.ctx, PROF_REG_SYSCALL_ENTRY);
+            if (kernel_address(e)) {
+                L->syscall_entry = e;
+                L->anchor_pending = 1;
+            }
+        }
+    }
+    if (!L->percpu || kread(st, L->percpu + L->off_current, &task, 8) || !kernel_address(task)) {
+        L->reads_failed++;
+        return 0;
+    }
+    if (L->last_id && task == L->last_task && same_mm(st->cr3, L->last_cr3) &&
+        (st->cpl != 3 || L->last_user)) {
+        L->last_cr3 = st->cr3;
+        return L->last_id;
+    }
+    uint32_t pid, tgid;
+    char comm[PROF_LX_COMM];
+    if (kread(st, task + L->off_pid, &pid, 4) || kread(st, task + L->off_tgid, &tgid, 4) ||
+        kread(st, task + L->off_comm, comm, sizeof(comm))) {
+        L->reads_failed++;
+        return 0;
+    }
+    comm[PROF_LX_COMM - 1] = 0;
+    L->last_task = task;
+    L->last_cr3 = st->cr3;
+    L->last_user = st->cpl == 3;         /* a user sample: any exec is complete */
+    for (int i = 0; i < PROF_LX_TASKS; i++) {
+        const struct prof_lx_task *t = &L->tasks[i];
+        if (t->id && t->task == task && same_mm(t->cr3, st->cr3) && t->tid == pid && t->pid == tgid &&
+            !memcmp(t->comm, comm, sizeof(comm)))
+            return L->last_id = t->id;
+    }
+    if (++L->next_id == 0)
+        L->next_id = 1;
+    struct prof_lx_task *t = &L->tasks[L->next_id % PROF_LX_TASKS];
+    t->id = L->next_id;
+    t->pid = tgid;
+    t->tid = pid;
+    t->task = task;
+    t->cr3 = st->cr3;
+    memcpy(t->comm, comm, sizeof(comm));
+    return L->last_id = t->id;
+}
+
+const struct prof_lx_task *prof_linux_task_info(int domain, uint32_t id)
+{
+    struct prof_lx_domain *L = prof_linux_domain(domain);
+    if (!L || !id)
+        return 0;
+    const struct prof_lx_task *t = &L->tasks[id % PROF_LX_TASKS];
+    return t->id == id ? t : 0;
+}

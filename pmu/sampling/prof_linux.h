@@ -1,0 +1,53 @@
+/* Naming the task a Linux guest runs at each sample, from outside: the sampler reads the
+ * per-CPU current_task slot and the task's pid, tgid and comm from guest memory, at offsets the
+ * host tool learned from the kernel's BTF and put on the domain's module line
+ * (perfvisor.lxtask=CURRENT_TASK,PID,TGID,COMM; profiler/linux_btf.h).  The guest does nothing.
+ *
+ * Per sample: at CPL 0 one guest read (current_task at GS base + its offset) and a compare with
+ * the domain's last task; at CPL 3 none while CR3 stays the last one seen (the task cannot change
+ * without a kernel entry, and a switch to another process changes CR3).  Only a new (task, CR3)
+ * reads pid, tgid and comm (24 bytes) and looks them up in the domain's table of PROF_LX_TASKS
+ * tasks.  Each distinct (task_struct address, address space, pid, tid, comm) gets a new id, so an
+ * exec (new CR3, new comm) or a reused pid is a new task, never merged with the old one. */
+#ifndef PMU_PROF_LINUX_H
+#define PMU_PROF_LINUX_H
+
+#include <stdint.h>
+
+struct guest_sample_state;
+
+#define PROF_LX_TASKS 64                 /* per domain; ids are assigned round robin */
+#define PROF_LX_COMM  16                 /* TASK_COMM_LEN */
+
+struct prof_lx_task {
+    uint32_t id;                         /* 0: free */
+    uint32_t pid, tid;                   /* the user-space pid (tgid) and tid (pid) */
+    uint64_t task, cr3;                  /* the task_struct's address, its address space */
+    char comm[PROF_LX_COMM];             /* NUL-padded */
+};
+
+struct prof_lx_domain {
+    int valid;                           /* a layout was given */
+    uint64_t off_current, off_pid, off_tgid, off_comm;
+    uint64_t percpu;                     /* the last kernel GS base seen (0: none yet) */
+    uint64_t last_cr3, last_task;        /* the last sample's address space and task */
+    uint32_t last_id;                    /* its id (0: none) */
+    uint8_t last_user;                   /* ...read at CPL 3 (any exec complete) or since */
+    uint32_t next_id;
+    uint64_t syscall_entry;              /* IA32_LSTAR once the kernel set it */
+    uint8_t anchor_pending;              /* not yet sent since the last header */
+    uint64_t reads_failed;               /* samples whose task could not be read */
+    struct prof_lx_task tasks[PROF_LX_TASKS];
+};
+
+/* Reads perfvisor.lxtask= of a domain's module command line (absent: the domain is not
+ * followed; 0).  -1 when it is present but malformed. */
+int prof_linux_configure(int domain, const char *cmdline);
+/* The task the sample's vCPU runs (its id), or 0 when the domain has no layout or the task
+ * cannot be read (early boot, or an unmapped slot). */
+uint32_t prof_linux_task(int domain, const struct guest_sample_state *st);
+/* The task of id, or NULL when its slot was reused since (PROF_LX_TASKS newer tasks). */
+const struct prof_lx_task *prof_linux_task_info(int domain, uint32_t id);
+struct prof_lx_domain *prof_linux_domain(int domain);
+
+#endif

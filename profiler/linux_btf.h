@@ -1,0 +1,28 @@
+/* A Linux kernel's task layout, learned from the kernel image itself (the BTF that distribution
+ * kernels carry, CONFIG_DEBUG_INFO_BTF): where the per-CPU current_task slot lies in
+ * .data..percpu and where pid, tgid and comm lie in task_struct.  perfvisor hands it to the
+ * hypervisor on the domain's module line (LINUX_LAYOUT_KEY, which the guest never sees), so that
+ * the sampler can name the task running at each sample (docs/profiling.md "Profiling a Linux
+ * guest").  Reads an LZ4 bzImage (Debian's) or a vmlinux ELF, with libelf and libbpf. */
+#ifndef PROFILER_LINUX_BTF_H
+#define PROFILER_LINUX_BTF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define LINUX_LAYOUT_KEY "perfvisor.lxtask"   /* =CURRENT_TASK,PID,TGID,COMM (hv/: pmu/sampling/prof_linux.c) */
+
+struct linux_layout {
+	int valid;
+	uint64_t current_task;   /* offset of the per-CPU current_task in .data..percpu */
+	uint32_t pid, tgid, comm; /* offsets in task_struct */
+};
+
+/* 0, or -1 with why (a sentence fragment) filled. */
+int linux_layout_from_file(const char *path, struct linux_layout *lo, char *why, size_t wl);
+int linux_layout_from_vmlinux(const void *data, size_t len, struct linux_layout *lo, char *why, size_t wl);
+int linux_layout_from_btf(const void *data, size_t len, struct linux_layout *lo, char *why, size_t wl);
+/* "perfvisor.lxtask=0x...,0x...,0x...,0x..." (new string). */
+char *linux_layout_key(const struct linux_layout *lo);
+
+#endif

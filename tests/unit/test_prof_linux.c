@@ -1,0 +1,240 @@
+/* pmu/sampling/prof_linux.c: a Linux guest's current task read from outside, on a fake guest
+ * (a per-CPU area and task_structs in a small kernel "memory", fake GS base and LSTAR). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include "perfvisor/capture.h"
+#include "pmu/sampling/prof.h"
+#include "pmu/sampling/prof_linux.h"
+
+#define KBASE   0xffff888000000000ull      /* the fake kernel memory */
+#define PERCPU  (KBASE + 0x1000)
+#define OFF_CUR 0x40
+#define OFF_PID 0x20
+#define OFF_TGID 0x24
+#define OFF_COMM 0x60
+#define LSTAR   0xffffffff8e600080ull
+
+static uint8_t kmem[0x10000];
+static int reads;                  /* guest reads done */
+static int user_pt_maps_kernel;   /* 0: PTI, the user page tables (CR3 bit 12) map no kernel */
+static uint64_t gs, kgs, lstar;
+
+static int rd(uint64_t cr3, uint64_t gva, void *buf, uint64_t len)
+{
+    reads++;
+    if ((cr3 & 0x1000) && !user_pt_maps_kernel)
+        return -1;
+    if (gva < KBASE || gva + len > KBASE + sizeof(kmem))
+        return -1;
+    memcpy(buf, kmem + (gva - KBASE), len);
+    return 0;
+}
+
+static uint64_t cur_cr3;
+static int mem_read(void *ctx, uint64_t gva, void *buf, uint64_t len)
+{
+    (void)ctx;
+    return rd(cur_cr3, gva, buf, len);
+}
+
+static int read_as(void *ctx, uint64_t cr3, uint64_t gva, void *buf, uint64_t len)
+{
+    (void)ctx;
+    return rd(cr3, gva, buf, len);
+}
+
+static uint64_t sysreg(void *ctx, int which)
+{
+    (void)ctx;
+    return which == PROF_REG_GS_BASE ? gs : which == PROF_REG_KERNEL_GS_BASE ? kgs : lstar;
+}
+
+static void put_task(uint64_t task, uint32_t pid, uint32_t tgid, const char *comm)
+{
+    uint8_t *t = kmem + (task - KBASE);
+    memcpy(t + OFF_PID, &pid, 4);
+    memcpy(t + OFF_TGID, &tgid, 4);
+    memset(t + OFF_COMM, 0, 16);
+    memcpy(t + OFF_COMM, comm, strlen(comm));
+}
+
+static void set_current(uint64_t task)
+{
+    memcpy(kmem + (PERCPU + OFF_CUR - KBASE), &task, 8);
+}
+
+static uint32_t sample(int cpl, uint64_t cr3)
+{
+    struct guest_sample_state st = {
+        .ip = cpl == 3 ? 0x401000 : 0xffffffff81000000ull, .cr3 = cr3, .cpl = (uint8_t)cpl,
+        .mode = CAP_MODE_64, .word64 = 1, .mem = { mem_read, 0 }, .sysreg = sysreg, .read_as = read_as,
+    };
+    cur_cr3 = cr3;
+    gs = cpl == 3 ? 0 : PERCPU;       /* swapgs: the kernel's GS base only in the kernel */
+    kgs = cpl == 3 ? PERCPU : 0;
+    return prof_linux_task(2, &st);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    memset(kmem, 0, sizeof(kmem));
+    reads = 0;
+    user_pt_maps_kernel = 1;
+    lstar = LSTAR;
+    char line[128];
+    snprintf(line, sizeof(line), "name=a perfvisor.lxtask=0x%x,0x%x,0x%x,0x%x mem=64", OFF_CUR, OFF_PID,
+             OFF_TGID, OFF_COMM);
+    assert_int_equal(prof_linux_configure(2, line), 0);
+    return 0;
+}
+
+static void test_configure(void **state)
+{
+    (void)state;
+    assert_int_equal(prof_linux_configure(3, "name=b"), 0);
+    assert_int_equal(prof_linux_domain(3)->valid, 0);
+    assert_int_equal(prof_linux_configure(3, "perfvisor.lxtask=1,2,3"), -1);
+    assert_int_equal(prof_linux_configure(3, "perfvisor.lxtask=1,2,3,4,5"), -1);
+    assert_int_equal(prof_linux_configure(3, "perfvisor.lxtask=1,x,3,4"), -1);
+    assert_int_equal(prof_linux_configure(3, "perfvisor.lxtask=0x1fb80,0x970,0x974,0xba0"), 0);
+    assert_int_equal(prof_linux_domain(3)->off_comm, 0xba0);
+    assert_null(prof_linux_domain(0));
+    assert_null(prof_linux_domain(CAP_MAX_DOMAINS));
+    /* a domain without a layout names no task */
+    struct guest_sample_state st = { .cpl = 0, .mode = CAP_MODE_64, .mem = { mem_read, 0 }, .sysreg = sysreg };
+    assert_int_equal(prof_linux_task(4, &st), 0);
+}
+
+static void test_task_named_and_cached(void **state)
+{
+    (void)state;
+    const uint64_t t1 = KBASE + 0x2000;
+    put_task(t1, 10, 10, "sh");
+    set_current(t1);
+    uint32_t id = sample(0, 0x100000);
+    assert_int_not_equal(id, 0);
+    const struct prof_lx_task *t = prof_linux_task_info(2, id);
+    assert_non_null(t);
+    assert_string_equal(t->comm, "sh");
+    assert_int_equal(t->pid, 10);
+    assert_int_equal(t->tid, 10);
+    /* the same task again: one read (current_task), no pid/comm reads */
+    reads = 0;
+    assert_int_equal(sample(0, 0x100000), id);
+    assert_int_equal(reads, 1);
+    /* first user sample after it: checked once (an exec may just have finished) */
+    reads = 0;
+    assert_int_equal(sample(3, 0x100000), id);
+    assert_true(reads > 1);
+    reads = 0;
+    assert_int_equal(sample(3, 0x100000), id);
+    assert_int_equal(reads, 0);                       /* then free while CR3 stays */
+    /* the anchor: IA32_LSTAR seen at CPL 0 */
+    assert_int_equal(prof_linux_domain(2)->syscall_entry, LSTAR);
+    assert_int_equal(prof_linux_domain(2)->anchor_pending, 1);
+}
+
+static void test_exec_and_pid_reuse_are_new_tasks(void **state)
+{
+    (void)state;
+    const uint64_t t1 = KBASE + 0x2000, t2 = KBASE + 0x3000;
+    put_task(t1, 10, 10, "sh");
+    set_current(t1);
+    uint32_t sh = sample(0, 0x100000);
+    /* exec: same task_struct, a new address space, then the new comm */
+    put_task(t1, 10, 10, "workload");
+    uint32_t w = sample(3, 0x200000);
+    assert_int_not_equal(w, sh);
+    assert_string_equal(prof_linux_task_info(2, w)->comm, "workload");
+    assert_string_equal(prof_linux_task_info(2, sh)->comm, "sh");
+    /* the old pid reused by another task_struct: not merged */
+    put_task(t2, 10, 10, "workload");
+    set_current(t2);
+    uint32_t w2 = sample(3, 0x300000);
+    assert_int_not_equal(w2, w);
+    assert_int_equal(prof_linux_task_info(2, w2)->pid, 10);
+    /* a switch back finds the old entry */
+    set_current(t1);
+    assert_int_equal(sample(0, 0x200000), w);
+    /* a thread: tid and pid differ */
+    const uint64_t t3 = KBASE + 0x4000;
+    put_task(t3, 12, 10, "worker");
+    set_current(t3);
+    uint32_t th = sample(0, 0x200000);
+    assert_int_equal(prof_linux_task_info(2, th)->tid, 12);
+    assert_int_equal(prof_linux_task_info(2, th)->pid, 10);
+}
+
+static void test_pti_user_page_tables(void **state)
+{
+    (void)state;
+    const uint64_t t1 = KBASE + 0x2000;
+    user_pt_maps_kernel = 0;
+    put_task(t1, 7, 7, "workload");
+    set_current(t1);
+    /* CPL 3 with the user half of a PTI pair (bit 12): read through the kernel half */
+    uint32_t id = sample(3, 0x201000 | 5);
+    assert_int_not_equal(id, 0);
+    assert_string_equal(prof_linux_task_info(2, id)->comm, "workload");
+    /* and the kernel side of the same process is the same task */
+    assert_int_equal(sample(0, 0x200000 | 5), id);
+}
+
+static void test_unreadable(void **state)
+{
+    (void)state;
+    struct prof_lx_domain *L = prof_linux_domain(2);
+    /* early boot: no kernel GS base yet */
+    struct guest_sample_state st = { .cpl = 0, .cr3 = 0x1000, .mode = CAP_MODE_64, .mem = { mem_read, 0 },
+                                     .sysreg = sysreg, .read_as = read_as };
+    gs = 0;
+    lstar = 0;
+    assert_int_equal(prof_linux_task(2, &st), 0);
+    assert_int_equal(L->anchor_pending, 0);
+    /* 32-bit code: not followed */
+    st.mode = CAP_MODE_32;
+    assert_int_equal(prof_linux_task(2, &st), 0);
+    /* current_task not a kernel pointer */
+    set_current(0);
+    assert_int_equal(sample(0, 0x100000), 0);
+    assert_true(L->reads_failed >= 2);
+}
+
+static void test_table_reuse(void **state)
+{
+    (void)state;
+    uint32_t first = 0, last = 0;
+    for (int i = 0; i < PROF_LX_TASKS + 6; i++) {
+        uint64_t t = KBASE + 0x2000 + (uint64_t)i * 0x100;
+        char comm[16];
+        snprintf(comm, sizeof(comm), "p%d", i);
+        put_task(t, (uint32_t)(100 + i), (uint32_t)(100 + i), comm);
+        set_current(t);
+        last = sample(0, 0x100000 + (uint64_t)i * 0x2000);
+        if (!first)
+            first = last;
+    }
+    assert_null(prof_linux_task_info(2, first));      /* its slot serves a newer task */
+    assert_non_null(prof_linux_task_info(2, last));
+    assert_int_equal(prof_linux_task_info(2, last)->pid, 100 + PROF_LX_TASKS + 5);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup(test_configure, setup),
+        cmocka_unit_test_setup(test_task_named_and_cached, setup),
+        cmocka_unit_test_setup(test_exec_and_pid_reuse_are_new_tasks, setup),
+        cmocka_unit_test_setup(test_pti_user_page_tables, setup),
+        cmocka_unit_test_setup(test_unreadable, setup),
+        cmocka_unit_test_setup(test_table_reuse, setup),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
