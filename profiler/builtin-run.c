@@ -18,6 +18,7 @@
 #include "console.h"
 #include "emulator.h"
 #include "iso.h"
+#include "symbols.h"
 #include "util.h"
 
 #define END_GRACE_S 5
@@ -80,6 +81,7 @@ static const struct option run_help_option[] = {
 
 /* State of the console while it streams. */
 struct run_console {
+	const struct boot_spec *bs; /* the guests, to name a stopped domain's RIP */
 	FILE *log;
 	bool native, halt_fails;
 	unsigned domains_exited, domains_failed;
@@ -99,6 +101,31 @@ static int parse_unsigned(const char *opt, const char *s, unsigned max, unsigned
 	}
 	*out = (unsigned)v;
 	return 0;
+}
+
+/* " (rip 0x100407 is spin_heavy+0x7 in crash.elf)" for a stop reason with "rip 0x...", from the
+ * symbols of domain d's ELF (domains are numbered in the order of the guests), else "". */
+static void stop_rip_symbol(const struct boot_spec *bs, int d, const char *reason, char *out, size_t len)
+{
+	const char *p = strstr(reason, "rip 0x");
+	out[0] = '\0';
+	if (!p || !bs || bs->native || d < 1 || (size_t)d > bs->nguests || bs->guests[d - 1].bzimage)
+		return;
+	char *end;
+	unsigned long long ip = strtoull(p + 6, &end, 16);
+	if (end == p + 6)
+		return;
+	const char *path = bs->guests[d - 1].path;
+	struct symbols *s = symbols_new();
+	char warn[512];
+	struct report_sym sym;
+	memset(&sym, 0, sizeof(sym));
+	if (symbols_load(s, d, bs->guests[d - 1].name, path, CAP_IMAGE_ID_BUILD_ID, NULL, 0, warn, sizeof(warn)) == 0)
+		symbols_resolve(s, NULL, d, ip, &sym);
+	symbols_free(s);
+	if (sym.name[0])
+		snprintf(out, len, " (rip 0x%llx is %.100s+0x%llx in %.40s)", ip, sym.name, (unsigned long long)sym.symoff,
+			 sym.dso);
 }
 
 static void note_failure(struct run_console *rc, const char *what)
@@ -138,12 +165,15 @@ static int on_console_line(void *ctx, const char *line, size_t len)
 			note_failure(rc, what);
 		}
 		break;
-	case CONSOLE_DOMAIN_STOP:
+	case CONSOLE_DOMAIN_STOP: {
+		char where[200] = "";
+		stop_rip_symbol(rc->bs, info.domain, info.reason, where, sizeof(where));
 		rc->domains_exited++;
 		rc->domains_failed++;
-		snprintf(what, sizeof(what), "%d:%s stopped: %s", info.domain, info.name, info.reason);
+		snprintf(what, sizeof(what), "%d:%s stopped: %s%s", info.domain, info.name, info.reason, where);
 		note_failure(rc, what);
 		break;
+	}
 	case CONSOLE_NO_VTX:
 		rc->no_vtx = true;
 		break;
@@ -457,7 +487,7 @@ int run_boot(const struct run_opts *opts, char *const guests[], int nguests, con
 	int status = 2;
 	bool keep_dir = o.keep;
 	FILE *log = NULL;
-	struct run_console rc = { .native = o.native, .halt_fails = o.halt_fails };
+	struct run_console rc = { .bs = &bs, .native = o.native, .halt_fails = o.halt_fails };
 	struct emu_result res = { 0 };
 	char *dir = make_temp_dir();
 	if (!dir)

@@ -31,6 +31,7 @@ echo "\$0 \$*" >>"$T/called"
 case "\${FAKE_MODE:-}" in
 play)   cat "$T/basic.stream" >com1.txt; sleep 3 ;;  # a whole recording, then Bochs' slow exit
 silent) : >com1.txt; sleep 6 ;;                      # boots, then prints nothing
+stop)   printf 'perfvisor: domain 1 (hello) stopped: triple fault at rip %s\\nperfvisor: end status=1\\n' "\$FAKE_RIP" >com1.txt ;;
 esac
 exit 1
 FAKE
@@ -117,6 +118,17 @@ if grep -q '^perfvisor: warning: nothing on the serial line for 1 s; bochs is st
     ok "silent machine: warned once, --timeout 3 stopped it (status 2)"
 else
     not_ok "silent machine (status $rc): $(cat "$T/err")"
+fi
+
+# A stopped domain's RIP named in run's summary, from the guest's symbols.
+main=$(nm "$H" | awk '$3 == "main" { print $1 }')
+if [ -z "$main" ]; then
+    not_ok "no symbol main in $H (nm)"
+else
+    rip=$(printf '0x%x' $((0x$main + 4)))
+    (cd "$T" && FAKE_MODE=stop FAKE_RIP=$rip "$PV" run --emulator bochs "$H" >"$T/out" 2>"$T/err")
+    grep -q "1 domain failed (1:hello stopped: triple fault at rip $rip (rip $rip is main+0x4 in hello.elf))" "$T/err" \
+        && ok "a stopped domain's rip $rip shown as main+0x4" || not_ok "stop rip not symbolized: $(cat "$T/err")"
 fi
 
 echo "cli checks: $pass passed, $failed failed"
