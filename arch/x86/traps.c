@@ -3,6 +3,7 @@
 #include "arch/x86/traps.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/gdt.h"
+#include "arch/x86/vmx/vmx_vpmu.h"
 #include "hv/printf.h"
 #include "pmu/sampling/prof.h"
 
@@ -83,7 +84,8 @@ void trap_handler(struct trap_frame *f)
             host_nmis_ignored++;
         return;
     }
-    if (f->vector == 2 && prof_host_nmi(f->rip))   /* a PMU overflow in the hypervisor */
+    /* a PMU overflow in the hypervisor: the sampler's, or (vpmu=hw) the loaded vCPU's */
+    if (f->vector == 2 && (prof_host_nmi(f->rip) | vmx_vpmu_nmi_note()))
         return;
     if (f->vector == 2) {               /* another NMI: counted (printing here could tear */
         host_nmis_ignored++;            /* a console write the NMI interrupted) */

@@ -256,6 +256,46 @@ static void test_pmi_routed_to_its_vcpu(void **state)
     assert_int_equal(vmx_vpmu_hw_nmi(&soft), 0);              /* software backend: no NMI of its */
 }
 
+/* An NMI in VMX root (domain-switch mode: the exit leaves the guest's counters running) or a PMI
+ * that skids past the exit: the NMI handler only notes it (vmx_vpmu_hw_nmi_note reads the host's
+ * IA32_PERF_GLOBAL_STATUS, changes nothing) and vmx_vpmu_hw_nmi hands it over before the next
+ * entry.  The hypervisor's own counter's overflow (GP 0, the sampler's) is not the guest's. */
+static void test_nmi_in_root_noted(void **state)
+{
+    (void)state;
+    struct vpmu a, soft;
+    uint64_t entry, exit;
+
+    assert_int_equal(select_on(&PMU_CFG_V4, 1, 0), 1);
+    vmx_vpmu_hw_vcpu_init(&s, &a);
+    vpmu_init(&soft);
+    a.mode = VPMU_DOMAIN_SWITCH;
+    assert_int_equal(vmx_vpmu_hw_switch(&s, NULL, &a), 0);
+    guest_counts(&a, W48 - 999, 1);
+    run(&a, 500);                                             /* in the guest: no overflow */
+    assert_int_equal(vmx_vpmu_hw_nmi_note(&s, &a), 0);
+    vmx_vpmu_hw_values(&s, &a, &entry, &exit);
+    assert_int_equal(model(MSR_IA32_PERF_GLOBAL_CTRL), exit);  /* still counting in VMX root */
+    pmu_model_count(&m, EV_CYCLES, 600);                      /* the hypervisor's work for it */
+    assert_int_equal(m.pmis, 1);
+    assert_int_equal(vmx_vpmu_hw_nmi_note(&s, &a), 1);
+    assert_int_equal(a.st.global_status, 0);                  /* noted only: a's state untouched */
+    assert_int_equal(vpmu_take_pmi(&a), 0);
+    assert_int_equal(vmx_vpmu_hw_nmi(&a), 1);                 /* before the next entry */
+    assert_int_equal(vpmu_take_pmi(&a), 1);
+    assert_int_equal(vmx_vpmu_hw_nmi_note(&s, &a), 0);        /* handed over: nothing left */
+    assert_int_equal(vmx_vpmu_hw_nmi_note(&s, &soft), 0);
+    assert_int_equal(vmx_vpmu_hw_nmi_note(&s, NULL), 0);
+
+    /* the sampler's GP 0 overflows: not a's */
+    assert_int_equal(pmu_model_wrmsr(&m, MSR_IA32_PMC0, 0xFFFFFFF0u), 0);
+    assert_int_equal(pmu_model_wrmsr(&m, MSR_IA32_PERFEVTSEL0, cycles_sel(ALL_RINGS | PERFEVTSEL_INT)), 0);
+    assert_int_equal(pmu_model_wrmsr(&m, MSR_IA32_PERF_GLOBAL_CTRL, 1), 0);
+    pmu_model_count(&m, EV_CYCLES, 100);
+    assert_int_equal(model(MSR_IA32_PERF_GLOBAL_STATUS) & 1, 1);
+    assert_int_equal(vmx_vpmu_hw_nmi_note(&s, &a), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -266,6 +306,7 @@ int main(void)
         cmocka_unit_test(test_image_msr_load_lists),
         cmocka_unit_test(test_switch_saves_and_loads),
         cmocka_unit_test(test_pmi_routed_to_its_vcpu),
+        cmocka_unit_test(test_nmi_in_root_noted),
     };
     return cmocka_run_group_tests(tests, vmx_images_setup, vmx_images_teardown);
 }

@@ -88,7 +88,7 @@ static int guest_nmi(void *ctx)
     struct guest_nmi *n = ctx;
     struct guest_sample_state st;
     vmx_guest_sample_state(n->v, &st);
-    return prof_guest_nmi(n->v, n->exit_tsc, &st);
+    return prof_guest_nmi(n->v, n->exit_tsc, &st) | vmx_vpmu_nmi_note();   /* vpmu=hw: a guest's PMI */
 }
 
 /* No exception is intercepted (bitmap 0), so this is an NMI for the host. */

@@ -5,6 +5,7 @@
 #include "arch/x86/vmx/exits.h"
 #include "arch/x86/vmx/vmcs.h"
 #include "arch/x86/vmx/vmx_check_cpu.h"
+#include "arch/x86/vmx/vmx_vpmu.h"
 #include "arch/x86/vmx/vmx_ops.h"
 #include "arch/x86/vmx/vmx_timer.h"
 #include "arch/x86/vmx/vmx_vcpu.h"
@@ -133,6 +134,7 @@ void arch_vcpu_run(struct vcpu *v, uint64_t ticks)
     vmx_timer_arm(v);
 
     while (v->dom->state == DOMAIN_RUNNING) {
+        vmx_vpmu_before_entry(v);      /* vpmu=hw: a PMI an NMI noted */
         if (v->events_pending)
             vmx_deliver_events(v);
 #ifdef VMX_ENTRY_CHECK                 /* make VMX_CHECK=1: SDM 26.2-26.3 before each entry */

@@ -26,6 +26,8 @@ static void ops_cpuid(void *ctx, uint32_t leaf, uint32_t sub, uint32_t out[4])
 static const struct hwpmu_ops real_ops = { ops_rdmsr, ops_wrmsr, ops_cpuid, 0 };
 
 static struct vmx_vpmu_hw hw;
+static struct vcpu *hw_loaded;         /* the vCPU whose counters are on the PMU, if any */
+volatile int vmx_vpmu_noted;           /* an NMI found hw_loaded's counter overflowed */
 /* Each domain's VM-entry (0) and VM-exit (1) MSR-load list, where the load controls are
  * missing: 16-byte aligned (SDM Vol. 3C 26.2.1.2-3); the hypervisor's memory is identity mapped. */
 static struct vpmu_hw_msr_entry lists[MAX_DOMAINS + 1][2] __attribute__((aligned(16)));
@@ -86,8 +88,27 @@ void vmx_vpmu_refresh(struct vcpu *v)
 
 void vmx_vpmu_switch(struct vcpu *out, struct vcpu *in)
 {
+    if (vmx_vpmu_noted && out) {       /* its PMI first, while its counters are on the PMU */
+        vmx_vpmu_noted = 0;
+        vmx_vpmu_nmi(out);
+    }
     if (vmx_vpmu_hw_switch(&hw, out ? &out->vpmu : NULL, in ? &in->vpmu : NULL))
         (in ? in : out)->vpmu.backend_errors++;
+    hw_loaded = in && vmx_vpmu_on_hw(&in->vpmu) ? in : NULL;
+}
+
+int vmx_vpmu_nmi_note(void)
+{
+    if (!hw_loaded || !vmx_vpmu_hw_nmi_note(&hw, &hw_loaded->vpmu))
+        return 0;
+    vmx_vpmu_noted = 1;
+    return 1;
+}
+
+void vmx_vpmu_take_noted(struct vcpu *v)
+{
+    vmx_vpmu_noted = 0;                /* before the status is read: a later NMI notes again */
+    vmx_vpmu_nmi(v);
 }
 
 void vmx_vpmu_nmi(struct vcpu *v)

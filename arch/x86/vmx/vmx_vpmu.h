@@ -16,7 +16,21 @@ void vmx_vpmu_image(struct vcpu *v, struct vmcs_image *img);
 void vmx_vpmu_refresh(struct vcpu *v);
 /* The loaded vCPU changes from out to in (either NULL): counters saved and loaded. */
 void vmx_vpmu_switch(struct vcpu *out, struct vcpu *in);
-/* An NMI exit of v: a PMI of its real counters goes to its vLAPIC. */
+/* A PMI of v's real counters (their overflow bits in the host's IA32_PERF_GLOBAL_STATUS) goes
+ * into its vPMU and to its vLAPIC. */
 void vmx_vpmu_nmi(struct vcpu *v);
+
+/* In the NMI handler, at an NMI exit or in VMX root: 1 if the loaded vCPU's real counters
+ * overflowed (the NMI is its PMI), which vmx_vpmu_before_entry then hands over; touches no vCPU
+ * state (the hypervisor may be in the middle of changing it). */
+int vmx_vpmu_nmi_note(void);
+extern volatile int vmx_vpmu_noted;
+void vmx_vpmu_take_noted(struct vcpu *v);
+/* Before every VM entry of v (the loaded vCPU): a PMI an NMI noted reaches its vLAPIC. */
+static inline void vmx_vpmu_before_entry(struct vcpu *v)
+{
+    if (__builtin_expect(vmx_vpmu_noted, 0))
+        vmx_vpmu_take_noted(v);
+}
 
 #endif

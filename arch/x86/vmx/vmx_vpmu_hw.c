@@ -81,6 +81,21 @@ int vmx_vpmu_hw_switch(const struct vmx_vpmu_hw *s, struct vpmu *out, struct vpm
     return 0;
 }
 
+int vmx_vpmu_hw_nmi_note(const struct vmx_vpmu_hw *s, const struct vpmu *loaded)
+{
+    const struct hwpmu_ops *o = s->ctx.o;
+    const struct pmu_caps *c = &s->host.caps;
+    uint64_t status, counters;
+
+    if (!loaded || !vmx_vpmu_on_hw(loaded) ||
+        o->rdmsr(o->ctx, MSR_IA32_PERF_GLOBAL_STATUS, &status))
+        return 0;
+    /* the guest's counters: the host's GP counters the hypervisor does not keep, and the fixed
+     * counters, bits 32-47 (each the guest's at the same index; bits 48-63 are other status) */
+    counters = (pmu_width_mask(c->ngp) & ~vpmu_hw_hv_global_ctrl(&s->host)) | (0xFFFFull << 32);
+    return (status & counters) != 0;
+}
+
 int vmx_vpmu_hw_nmi(struct vpmu *loaded)
 {
     if (!loaded || !vmx_vpmu_on_hw(loaded))

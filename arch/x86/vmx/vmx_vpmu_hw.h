@@ -64,4 +64,10 @@ int vmx_vpmu_hw_switch(const struct vmx_vpmu_hw *s, struct vpmu *out, struct vpm
  * sampler, or a vCPU on the software backend). */
 int vmx_vpmu_hw_nmi(struct vpmu *loaded);
 
+/* In the NMI handler (an NMI exit's or one in VMX root), where the vCPU's state must not be
+ * touched: 1 if `loaded` is on real counters and one of its counters' overflow bits is set in the
+ * host's IA32_PERF_GLOBAL_STATUS (the NMI is, or may be, its PMI: vmx_vpmu_hw_nmi then hands it
+ * over before the next VM entry); 0 otherwise.  Reads one MSR, writes nothing. */
+int vmx_vpmu_hw_nmi_note(const struct vmx_vpmu_hw *s, const struct vpmu *loaded);
+
 #endif
