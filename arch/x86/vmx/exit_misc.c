@@ -100,7 +100,6 @@ enum exit_action exit_exception_nmi(struct vcpu *v, struct vmx_vcpu *x)
         /* through the host NMI handler and its IRET (traps.h): a PMU overflow samples the guest */
         struct guest_nmi n = { v, x->regs.exit_tsc };
         trap_nmi_exit(guest_nmi, &n);
-        vmx_vpmu_nmi(v);               /* vpmu=hw: its own counters' PMI goes to its vLAPIC */
         return EXIT_RESUME;
     }
     vmx_dump_guest(v, EXIT_EXCEPTION_NMI);
