@@ -38,6 +38,7 @@ UNIT_SRC_tsc          := arch/x86/tsc.c arch/x86/emulator.c hv/printf.c hv/conso
 UNIT_SRC_console_select := arch/x86/console_select.c
 UNIT_SRC_lapic        := arch/x86/lapic.c hv/printf.c hv/console.c $(UNIT_DIR)/fake_console.c
 UNIT_SRC_reinject     := arch/x86/vmx/vmx_reinject.c
+UNIT_SRC_vmx_caps     := arch/x86/vmx/vmx_caps.c hv/printf.c
 UNIT_SRC_ioapic       := arch/x86/ioapic.c arch/x86/firmware.c arch/x86/console_select.c hv/printf.c hv/console.c $(UNIT_DIR)/fake_console.c
 UNIT_SRC_vlapic       := hv/vlapic.c hv/vlapic_timer.c
 UNIT_SRC_vlapic_timer := hv/vlapic.c hv/vlapic_timer.c
