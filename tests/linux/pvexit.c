@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/io.h>
+#include <termios.h>
+#include <unistd.h>
 
 #define EXIT_PORT  0xF4
 #define BOCHS_PORT 0x8900
@@ -20,6 +22,11 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: pvexit STATUS (0..255)\n");
         return 2;
     }
+    /* what was printed must leave the UART first: an emulator stopping now would drop what is
+     * still in the tty buffer (Bochs sends at the emulated baud rate) */
+    fflush(stdout);
+    tcdrain(STDOUT_FILENO);
+    tcdrain(STDERR_FILENO);
     if (ioperm(EXIT_PORT, 1, 1)) {
         perror("pvexit: ioperm(0xF4)");
         return 1;
