@@ -4,7 +4,7 @@
 # software vPMU, whose counters the guest then checks (GP 0-3 and fixed 1-2 count TSC ticks,
 # one per instruction here, so the 3N-instruction loop reads about 3N; fixed 0 is not offered;
 # one PMI from GP 0 and from fixed 1); and with --native, on the bare emulated CPU, whose PMU
-# MSRs #GP: the report says so and skips.  Ends with "selftest tests: N passed, N failed".
+# MSRs #GP: the report says so and skips; and vpmu=bogus refused at boot.  Ends with "selftest tests: N passed, N failed".
 set -u
 cd "$(dirname "$0")/../.."
 . tests/boot/lib.sh
@@ -51,5 +51,13 @@ expect '^selftest: hypervisor none seen'
 expect '^selftest: pmu version 4, 4 general counters of 48 bits, fixed counters 0 1 2 of 48 bits'
 expect '^selftest: counting +SKIP: CPUID.0AH advertises a PMU but IA32_PMC0/IA32_PERFEVTSEL0 #GP$'
 expect '^selftest: 0 pass, 0 fail, 2 skip$'
+
+# 4. the hypervisor refuses a vpmu= it does not know, before any domain runs
+cur=vpmu-bogus log="$LOGS/$cur.log"
+timeout 300 "$PV" run --emulator bochs --timeout 240 --hv-cmdline vpmu=bogus "$G/hello.elf" >"$log" 2>&1
+rc=$?
+expect_rc 1
+expect '^perfvisor: vpmu= must be sw \(the default\) or hw \(experimental: guests. counters on the real PMU\)$'
+expect_no 'hello from guest-stub hello'
 
 summary selftest

@@ -64,6 +64,7 @@ MUT(inject_nmi_vec,   v->entry_intr_info = INTR_INFO_VALID | INTR_TYPE_NMI | 3)
 MUT(inject_type1,     v->entry_intr_info = INTR_INFO_VALID | (1u << 8) | 32)
 MUT(inject_gp_nocode, v->entry_intr_info = INTR_INFO_VALID | INTR_TYPE_HW_EXCEPTION | VECTOR_GP)
 MUT(inject_ud_code,   v->entry_intr_info = INTR_INFO_VALID | INTR_TYPE_HW_EXCEPTION | INTR_INFO_DELIVER_CODE | VECTOR_UD)
+MUT(inject_gp_code_hi, v->entry_intr_info = INTR_INFO_VALID | INTR_TYPE_HW_EXCEPTION | INTR_INFO_DELIVER_CODE | VECTOR_GP; v->entry_error_code = 0x10000)
 MUT(inject_int_len0,  v->entry_intr_info = INTR_INFO_VALID | (4u << 8) | 0x80; v->entry_insn_len = 16)
 MUT(entry_msr_unal,   v->entry_msr_load_count = 2; v->entry_msr_load_addr = 0x150004)
 MUT(entry_smm,        v->entry |= 1u << 10)
@@ -155,6 +156,7 @@ static const struct broken broken_images[] = {
     { "injected event of reserved type 1", MB32, inject_type1, VMX_RULE_ENTRY_INTR_TYPE, 0 },
     { "#GP injected without its error code", MB32, inject_gp_nocode, VMX_RULE_ENTRY_INTR_ERRCODE, 0 },
     { "#UD injected with an error code", LINUX64, inject_ud_code, VMX_RULE_ENTRY_INTR_ERRCODE, 0 },
+    { "#GP injected with error code bit 16", MB32, inject_gp_code_hi, VMX_RULE_ENTRY_INTR_ERRCODE, 0 },
     { "software interrupt, instruction length 16", MB32, inject_int_len0, VMX_RULE_ENTRY_INSN_LEN, 0 },
     { "entry MSR-load area misaligned", MB32, entry_msr_unal, VMX_RULE_ENTRY_MSR_AREA, 0 },
     { "entry to SMM", MB32, entry_smm, VMX_RULE_ENTRY_SMM, 0 },

@@ -174,8 +174,7 @@ static enum vmx_rule check_controls(struct ctx *k)
         else
             want_code = has_code;
         if ((info & 0x7FFFF000u) || (want_code >= 0 && !!(info & INTR_INFO_DELIVER_CODE) != want_code) ||
-            ((info & INTR_INFO_DELIVER_CODE) && !(c->basic & BASIC_NO_ERRCODE_CHECK) &&
-             (v->entry_error_code >> 16)))
+            ((info & INTR_INFO_DELIVER_CODE) && (v->entry_error_code >> 16)))
             return fail(k, VMX_RULE_ENTRY_INTR_ERRCODE, "VM-entry interruption-information field");
         if ((type == EV_SW_INT || type == EV_PRIV_SW_EXC || type == EV_SW_EXC) &&
             (v->entry_insn_len > 15 || (v->entry_insn_len == 0 && !(c->misc & MISC_ZERO_INSN_LEN))))
