@@ -347,11 +347,12 @@ static uint32_t *scale_log_reserve(struct report *r)
 	return l->v + l->n;
 }
 
-/* A frame of a chain: a guest kernel sample's chain may go on into user space (the frames
- * below the kernel's half of a 64-bit address space). */
-static char chain_level(int d, char level, uint64_t ret)
+/* A frame of a chain: the chain of a guest kernel sample taken in the upper half of a 64-bit
+ * address space (Linux) may go on into user space, the frames below that half.  A kernel that
+ * runs low (our 32-bit guests, a 64-bit multiboot kernel mapped 1:1) has its callers low too. */
+static char chain_level(int d, char level, uint64_t ip, uint64_t ret)
 {
-	if (d != 0 && level == 'g' && !(ret >> 63) && ret)
+	if (d != 0 && level == 'g' && (ip >> 63) && !(ret >> 63) && ret)
 		return '.';
 	return level;
 }
@@ -399,7 +400,8 @@ static void add_sample(struct report *r, const struct pv_event *ev)
 	int depth = ev->depth < 0 ? 0 : ev->depth > CAP_MAX_CHAIN ? CAP_MAX_CHAIN : ev->depth;
 	uint32_t locs[CAP_MAX_CHAIN], ents[CAP_MAX_CHAIN];
 	for (int i = 0; i < depth; i++)
-		ents[i] = sample_entry(r, d, chain_level(d, level, ev->chain[i]), cr3, caller_ip(ev->chain[i]), &locs[i]);
+		ents[i] = sample_entry(r, d, chain_level(d, level, ev->ip, ev->chain[i]), cr3, caller_ip(ev->chain[i]),
+				       &locs[i]);
 
 	if (r->opts.children) {
 		/* Every distinct entry on the chain (recursion counts once) gets the weight. */
