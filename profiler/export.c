@@ -16,93 +16,38 @@
 		}                                                        \
 	} while (0)
 
-static uint32_t new_frame(struct export *x, struct hkey k, int domain, uint64_t ip)
-{
-	GROW(x->frames, x->nframes, x->capframes);
-	uint32_t id = (uint32_t)x->nframes++;
-	x->frames[id] = (struct export_frame){ .ip = ip, .loc = HMAP_NONE, .domain = domain };
-	hmap_put(&x->frame_index, k, id);
-	return id;
-}
-
-/* The report's resolver, wrapped: each (domain, ip) is resolved once, here, and becomes a
- * frame that keeps the symbol offset the report's loc does not. */
-static void resolve_wrap(void *ctx, const struct pv_header *h, int domain, uint64_t ip, struct report_sym *out)
-{
-	struct export *x = ctx;
-	if (x->inner.resolve)
-		x->inner.resolve(x->inner.ctx, h, domain, ip, out);
-	struct hkey k = { (uint64_t)domain, ip, 0 };
-	uint32_t id = hmap_get(&x->frame_index, k);
-	if (id == HMAP_NONE)
-		id = new_frame(x, k, domain, ip);
-	x->frames[id].named = out->name[0] != '\0';
-	x->frames[id].symoff = out->name[0] ? out->symoff : 0;
-}
-
 void export_init(struct export *x, const struct report_resolver *res)
 {
 	memset(x, 0, sizeof(*x));
-	if (res)
-		x->inner = *res;
 	struct report_opts o = { .graph_limit = 0.5 };
 	const char *bad;
 	report_parse_sort(&o, "domain,process,sym", &bad);
-	struct report_resolver wrap = { .ctx = x, .resolve = resolve_wrap };
-	report_init(&x->r, &o, &wrap);
+	report_init(&x->r, &o, res);
 }
 
 void export_free(struct export *x)
 {
 	report_free(&x->r);
-	hmap_free(&x->frame_index);
 	hmap_free(&x->stack_index);
 	free(x->frames);
+	free(x->hv_loc);
 	free(x->chain);
 	free(x->stacks);
 	free(x->samples);
-	free(x->fcache);
 	memset(x, 0, sizeof(*x));
 }
 
-#define FCACHE_SLOTS 4096 /* the hash's top 12 bits pick the slot */
-
-/* The frame of a sampled address of domain d (resolved through the report the first time). */
-static uint32_t frame_of(struct export *x, int d, uint64_t ip)
+static void mark_hv_loc(struct export *x, uint32_t loc)
 {
-	if (!x->fcache && !(x->fcache = calloc(FCACHE_SLOTS, sizeof(*x->fcache))))
-		abort();
-	struct export_frame_slot *c = &x->fcache[(ip * 0x9e3779b97f4a7c15ull ^ (uint64_t)d * 0xc2b2ae3d27d4eb4full) >> 52];
-	if (c->frame1 && c->ip == ip && c->domain == (uint32_t)d)
-		return c->frame1 - 1;
-	struct hkey k = { (uint64_t)d, ip, 0 };
-	uint32_t id = hmap_get(&x->frame_index, k);
-	if (id == HMAP_NONE || x->frames[id].loc == HMAP_NONE) {
-		uint32_t loc = report_loc(&x->r, d, ip); /* may call resolve_wrap */
-		id = hmap_get(&x->frame_index, k);
-		if (id == HMAP_NONE)
-			id = new_frame(x, k, d, ip);
-		x->frames[id].loc = loc;
-		x->frames[id].named = x->r.locs[loc].named;
+	if (loc >= x->caphv) {
+		size_t cap = x->caphv ? x->caphv : 64;
+		while (cap <= loc)
+			cap *= 2;
+		x->hv_loc = xrealloc(x->hv_loc, cap);
+		memset(x->hv_loc + x->caphv, 0, cap - x->caphv);
+		x->caphv = cap;
 	}
-	*c = (struct export_frame_slot){ .ip = ip, .domain = (uint32_t)d, .frame1 = id + 1 };
-	return id;
-}
-
-static uint32_t hv_frame_of(struct export *x, int d, uint32_t reason)
-{
-	struct hkey k = { (uint64_t)d, reason, 1 };
-	uint32_t id = hmap_get(&x->frame_index, k);
-	if (id != HMAP_NONE)
-		return id;
-	uint32_t loc = report_hv_loc(&x->r, d, reason);
-	if (loc == HMAP_NONE)
-		return HMAP_NONE;
-	id = new_frame(x, k, d, 0);
-	x->frames[id].loc = loc;
-	x->frames[id].named = true;
-	x->frames[id].hv_row = true;
-	return id;
+	x->hv_loc[loc] = 1;
 }
 
 static uint64_t stack_hash(const uint32_t *f, uint32_t n)
@@ -164,21 +109,23 @@ int export_add_event(void *ctx, const struct pv_header *h, const struct pv_event
 	if (d < 0 || d >= CAP_MAX_DOMAINS)
 		return 0;
 	if (ev->kind == PV_EV_SAMPLE) {
+		/* the frames as the report resolved them for this sample: one loc each */
 		uint32_t f[CAP_MAX_CHAIN + 1];
 		uint32_t n = 0;
-		f[n++] = frame_of(x, d, ev->ip);
+		f[n++] = report_sample_loc(&x->r, ev, -1);
 		int depth = ev->depth < 0 ? 0 : ev->depth > CAP_MAX_CHAIN ? CAP_MAX_CHAIN : ev->depth;
 		for (int i = 0; i < depth; i++)
-			f[n++] = frame_of(x, d, ev->chain[i] ? ev->chain[i] - 1 : 0); /* the call, not the return */
+			f[n++] = report_sample_loc(&x->r, ev, i);
 		char level = d == 0 ? 'k' : ev->cpl == 3 ? '.' : 'g';
-		uint32_t proc = d == 0 ? REPORT_PROC_HV : report_proc(&x->r, d, ev->cr3);
-		add_sample(x, stack_of(x, d, level, proc, f, n), ev->tsc, ev->weight);
+		add_sample(x, stack_of(x, d, level, report_sample_proc(&x->r, ev), f, n), ev->tsc, ev->weight);
 	} else if (ev->kind == PV_EV_HV_TIME && ev->ticks && x->r.have_hdr &&
 		   x->r.hdr.backend == CAP_BACKEND_SOFTWARE) {
 		/* the report made (or found) the reason's row: the same row here */
-		uint32_t f = hv_frame_of(x, d, ev->reason);
-		if (f != HMAP_NONE)
+		uint32_t f = report_hv_loc(&x->r, d, ev->reason);
+		if (f != HMAP_NONE) {
+			mark_hv_loc(x, f);
 			add_sample(x, stack_of(x, d, 'k', REPORT_PROC_HV, &f, 1), ev->tsc, ev->ticks);
+		}
 	}
 	return 0;
 }
@@ -193,6 +140,15 @@ uint64_t export_sample_weight(const struct export *x, const struct export_sample
 void export_finish(struct export *x)
 {
 	report_finish(&x->r);
+	free(x->frames);
+	x->nframes = x->r.nlocs;
+	x->frames = xmalloc((x->nframes + 1) * sizeof(*x->frames));
+	for (size_t i = 0; i < x->nframes; i++) {
+		const struct report_loc *l = &x->r.locs[i];
+		bool hv = i < x->caphv && x->hv_loc[i];
+		x->frames[i] = (struct export_frame){ .ip = hv ? 0 : l->ip, .symoff = l->symoff, .loc = (uint32_t)i,
+						      .domain = l->domain, .named = l->named, .hv_row = hv };
+	}
 	bool any = false;
 	for (int d = 0; d < CAP_MAX_DOMAINS; d++)
 		any |= x->r.scale[d] > 0;

@@ -16,7 +16,8 @@
 
 #include "report.h"
 
-/* One distinct frame: a (domain, address) the resolver saw, or a hypervisor-time row. */
+/* One frame: a report loc (the report resolves each (domain, address[, task's executable]) once
+ * into a loc); frame ids are loc ids, the table is filled by export_finish. */
 struct export_frame {
 	uint64_t ip;     /* the address symbolized (a caller frame: its return address - 1) */
 	uint64_t symoff; /* ip - the symbol's start (named frames) */
@@ -30,7 +31,7 @@ struct export_stack {
 	int domain;
 	char level;      /* 'g' guest kernel, '.' guest user, 'k' hypervisor */
 	uint32_t proc;   /* report proc, or REPORT_PROC_HV */
-	uint32_t first;  /* export.chain[first .. first + depth): frame ids, leaf first */
+	uint32_t first;  /* export.chain[first .. first + depth): frame (loc) ids, leaf first */
 	uint32_t depth;
 	uint64_t weight; /* sum of the samples' periods (scaled like the report's rows) */
 	uint64_t samples;
@@ -44,9 +45,10 @@ struct export_sample {
 
 struct export {
 	struct report r;
-	struct hmap frame_index;  /* (domain, ip, hv_row) -> frames[] */
-	struct export_frame *frames;
-	size_t nframes, capframes;
+	struct export_frame *frames; /* by loc id, from export_finish */
+	size_t nframes;
+	uint8_t *hv_loc;          /* by loc id: a hypervisor-time row */
+	size_t caphv;
 	uint32_t *chain;          /* the stacks' frame ids */
 	size_t nchain, capchain;
 	struct hmap stack_index;  /* (hash, head, probe) -> stacks[] */
@@ -56,12 +58,6 @@ struct export {
 	size_t nsamples, capsamples;
 	uint64_t total;           /* sum of stack weights: the report's 100% */
 	uint64_t tsc0;            /* the first sample's time */
-	/* private: the resolver wrapped to keep symbol offsets */
-	struct report_resolver inner;
-	struct export_frame_slot {  /* (domain, ip) -> frame + 1, direct-mapped (frame_of) */
-		uint64_t ip;
-		uint32_t domain, frame1;
-	} *fcache;
 };
 
 /* Sets up an empty model; res resolves symbols like the report's (NULL: none). */

@@ -92,7 +92,6 @@ int export_cli_load(const char *cmd, const struct export_input *in, struct expor
 	struct pv_diag diag;
 	export_load(x, stream, len, &h, &diag);
 	symbols_free(cs.syms);
-	x->inner.resolve = NULL; /* cs is gone: nothing resolves after the load */
 	free(stream);
 	if (!x->r.have_hdr) {
 		fprintf(stderr, "perfvisor %s: %s holds no capture header: did you run record with profiling? "

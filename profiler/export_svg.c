@@ -2,7 +2,8 @@
  * resources): the stacks merged into a tree, "all" (the total) at the bottom, then the domain,
  * the process, and the frames from the outermost caller up to the sampled function; a box's
  * width is its event count.  Colours tell kinds apart: domain and process rows blue, guest
- * kernel frames orange, guest user frames green, hypervisor rows red.  Its script: click a box
+ * kernel frames orange, guest user frames green, hypervisor rows red; or, toggled by "Colour",
+ * one hue per domain (data-ck and data-cd hold both colours of a box).  Its script: click a box
  * to zoom to it, the bottom row, "Reset zoom" or Escape to reset, "Search" (or Ctrl-F) to
  * highlight the frames matching a regular expression and show their share.  Every box is a
  * <g class="fg"> with its name (data-n), event count (data-w), self count (data-s), depth
@@ -87,18 +88,33 @@ static void colour(char *buf, size_t len, int kind, const char *name)
 	}
 }
 
-static void emit(FILE *f, const struct tree *t, uint32_t id, uint64_t start, uint64_t total, double height)
+/* Colour by domain: one hue per domain (its index among the domains, golden-angle spaced), the
+ * lightness varied by the frame's name. */
+static void domain_colour(char *buf, size_t len, int dom, const char *name)
+{
+	uint32_t h = 2166136261u;
+	for (const char *p = name; *p; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	if (dom < 0) {
+		snprintf(buf, len, "rgb(200,200,210)");
+		return;
+	}
+	snprintf(buf, len, "hsl(%d,60%%,%d%%)", (dom * 137 + 30) % 360, 55 + (int)(h % 20));
+}
+
+static void emit(FILE *f, const struct tree *t, uint32_t id, uint64_t start, uint64_t total, double height, int dom)
 {
 	const struct node *n = &t->v[id];
 	const char *name = strtab_str(&t->names, n->name);
 	double scale = (double)(SVG_W - 20) / (double)total;
 	double x = 10 + (double)start * scale, w = (double)n->weight * scale;
 	double y = height - SVG_BOTTOM - (double)(n->depth + 1) * SVG_ROW;
-	char fill[32];
+	char fill[32], dfill[32];
 	colour(fill, sizeof(fill), n->kind, name);
+	domain_colour(dfill, sizeof(dfill), dom, name);
 	fprintf(f, "<g class=\"fg\" data-x=\"%" PRIu64 "\" data-w=\"%" PRIu64 "\" data-s=\"%" PRIu64
-		   "\" data-d=\"%u\" data-k=\"%s\" data-n=\"",
-		start, n->weight, n->self, n->depth, kind_names[n->kind]);
+		   "\" data-d=\"%u\" data-k=\"%s\" data-ck=\"%s\" data-cd=\"%s\" data-n=\"",
+		start, n->weight, n->self, n->depth, kind_names[n->kind], fill, dfill);
 	export_xml_text(f, name);
 	fputs("\"><title>", f);
 	export_xml_text(f, name);
@@ -135,7 +151,9 @@ static void emit(FILE *f, const struct tree *t, uint32_t id, uint64_t start, uin
 	qsort(kids, nk, sizeof(*kids), cmp_nodes);
 	uint64_t s = start;
 	for (size_t i = 0; i < nk; i++) {
-		emit(f, t, kids[i], s, total, height);
+		/* the domains in the order drawn: their index picks their hue */
+		int kd = n->depth == 0 ? (int)i : dom;
+		emit(f, t, kids[i], s, total, height, kd);
 		s += t->v[kids[i]].weight;
 	}
 	free(kids);
@@ -145,7 +163,14 @@ static void emit(FILE *f, const struct tree *t, uint32_t id, uint64_t start, uin
 static const char svg_script[] =
 	"<script type=\"text/ecmascript\"><![CDATA[\n"
 	"'use strict';\n"
-	"var W = %d, PAD = 10, boxes = [], details, matched;\n"
+	"var W = %d, PAD = 10, boxes = [], details, matched, byDomain = false;\n"
+	"function paint() {\n"
+	"  boxes.forEach(function (g) {\n"
+	"    var r = g.querySelector('rect');\n"
+	"    if (!r.hasAttribute('data-hit')) r.setAttribute('fill', attr(g, byDomain ? 'data-cd' : 'data-ck'));\n"
+	"  });\n"
+	"  document.getElementById('colour').textContent = 'Colour: ' + (byDomain ? 'domain' : 'kind');\n"
+	"}\n"
 	"function attr(g, a) { return g.getAttribute(a); }\n"
 	"function fit(g) {\n"
 	"  var r = g.querySelector('rect'), t = g.querySelector('text'), n = attr(g, 'data-n');\n"
@@ -176,8 +201,8 @@ static const char svg_script[] =
 	"  try { rx = re ? new RegExp(re) : null; } catch (e) { alert(e); return; }\n"
 	"  boxes.forEach(function (g) {\n"
 	"    var m = rx && rx.test(attr(g, 'data-n')), r = g.querySelector('rect');\n"
-	"    if (!r.hasAttribute('data-fill')) r.setAttribute('data-fill', r.getAttribute('fill'));\n"
-	"    r.setAttribute('fill', m ? 'rgb(230,0,230)' : r.getAttribute('data-fill'));\n"
+	"    if (m) r.setAttribute('data-hit', '1'); else r.removeAttribute('data-hit');\n"
+	"    r.setAttribute('fill', m ? 'rgb(230,0,230)' : attr(g, byDomain ? 'data-cd' : 'data-ck'));\n"
 	"    if (m) {\n"
 	"      var x = +attr(g, 'data-x'), w = +attr(g, 'data-w');\n"
 	"      if (!spans.some(function (p) { return x >= p[0] && x + w <= p[1]; })) { spans.push([x, x + w]); sum += w; }\n"
@@ -194,6 +219,7 @@ static const char svg_script[] =
 	"    g.addEventListener('mouseout', function () { details.textContent = ' '; });\n"
 	"  });\n"
 	"  document.getElementById('search').addEventListener('click', search);\n"
+	"  document.getElementById('colour').addEventListener('click', function () { byDomain = !byDomain; paint(); });\n"
 	"  document.getElementById('reset').addEventListener('click', function () { zoom(null); });\n"
 	"  window.addEventListener('keydown', function (e) {\n"
 	"    if (e.key === 'Escape') zoom(null);\n"
@@ -239,10 +265,11 @@ int export_write_svg(FILE *f, const struct export *x, const char *title)
 	fprintf(f, " (%s)</text>\n", export_event(x));
 	fputs("<text id=\"reset\" class=\"btn\" x=\"10\" y=\"22\">Reset zoom</text>\n", f);
 	fprintf(f, "<text id=\"search\" class=\"btn\" x=\"%d\" y=\"22\" text-anchor=\"end\">Search</text>\n", SVG_W - 10);
+	fputs("<text id=\"colour\" class=\"btn\" x=\"110\" y=\"22\">Colour: kind</text>\n", f);
 	fprintf(f, "<text id=\"matched\" x=\"%d\" y=\"%.0f\" text-anchor=\"end\"></text>\n", SVG_W - 10, height - 8);
 	fprintf(f, "<text id=\"details\" x=\"10\" y=\"%.0f\"> </text>\n", height - 8);
 	if (t.v[root].weight)
-		emit(f, &t, root, 0, t.v[root].weight, height);
+		emit(f, &t, root, 0, t.v[root].weight, height, -1);
 	fputs("</svg>\n", f);
 	free(t.v);
 	hmap_free(&t.idx);

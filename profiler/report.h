@@ -67,6 +67,7 @@ struct report_loc {
 	int domain;
 	bool named;                 /* the resolver knew its symbol (not "[unknown] 0x...") */
 	uint64_t weight, samples;   /* the SAMPLE events at this address (--guest-wide) */
+	uint64_t ip, symoff;        /* the address resolved, and its offset into the symbol (named) */
 };
 
 struct report_proc {
@@ -210,11 +211,13 @@ bool report_guest_wide(struct report *r, int d, struct report_gw_table *t);
 /* All the domains' tables, after the report (report_guestwide.c). */
 void report_print_guest_wide(FILE *f, struct report *r);
 
-/* For the exporters (export.c): the loc of a sampled address (resolved the first time), the
- * process of (domain, cr3), and the loc of a software-backend hypervisor-time row (HMAP_NONE if
- * no HV_TIME event of that reason was aggregated for the domain). */
-uint32_t report_loc(struct report *r, int domain, uint64_t ip);
-uint32_t report_proc(struct report *r, int domain, uint64_t cr3);
+/* For the exporters (export.c), after report_add_event(ev): the loc the report gives frame i of
+ * sample ev (-1: its ip, else chain[i]: the call, return address - 1), resolved as add_sample
+ * resolves it (level, Linux task, user symbols); the process ev counts in (REPORT_PROC_HV for
+ * domain 0); the loc of a software-backend hypervisor-time row (HMAP_NONE if no HV_TIME event of
+ * that reason was aggregated for the domain). */
+uint32_t report_sample_loc(struct report *r, const struct pv_event *ev, int i);
+uint32_t report_sample_proc(struct report *r, const struct pv_event *ev);
 uint32_t report_hv_loc(const struct report *r, int domain, uint32_t reason);
 
 /* The entries in output order (sorted by children or self, then keys); caller frees. */

@@ -193,17 +193,12 @@ static uint32_t loc_of_comm(struct report *r, int domain, uint64_t ip, uint32_t 
 		snprintf(s.name, sizeof(s.name), "[unknown] 0x%" PRIx64, ip);
 	GROW(r->locs, r->nlocs, r->caplocs);
 	id = (uint32_t)r->nlocs++;
-	r->locs[id] = (struct report_loc){ .domain = domain, .named = named };
+	r->locs[id] = (struct report_loc){ .domain = domain, .named = named, .ip = ip, .symoff = named ? s.symoff : 0 };
 	r->locs[id].sym = strtab_intern(&r->strs, s.name);
 	r->locs[id].srcline = strtab_intern(&r->strs, s.srcline[0] ? s.srcline : "??:0");
 	r->locs[id].dso = strtab_intern(&r->strs, s.dso[0] ? s.dso : "[unknown]");
 	hmap_put(&r->loc_index, k, id);
 	return id;
-}
-
-static uint32_t loc_of(struct report *r, int domain, uint64_t ip)
-{
-	return loc_of_comm(r, domain, ip, 0);
 }
 
 static uint32_t proc_of(struct report *r, int domain, uint64_t cr3)
@@ -574,14 +569,35 @@ static void add_hv_time(struct report *r, const struct pv_event *ev)
 	r->hv_rows_weight += ev->ticks;
 }
 
-uint32_t report_loc(struct report *r, int domain, uint64_t ip)
+/* The level and process key add_sample uses for ev. */
+static char sample_level(const struct pv_event *ev)
 {
-	return loc_of(r, domain, ip);
+	return ev->domain == 0 ? 'k' : ev->cpl == 3 ? '.' : 'g';
 }
 
-uint32_t report_proc(struct report *r, int domain, uint64_t cr3)
+static uint64_t sample_cr3(const struct pv_event *ev)
 {
-	return proc_of(r, domain, cr3);
+	return ev->task ? PV_TASK_KEY(ev->task) : ev->cr3;
+}
+
+uint32_t report_sample_loc(struct report *r, const struct pv_event *ev, int i)
+{
+	int d = ev->domain;
+	char level = sample_level(ev);
+	uint32_t loc;
+	if (!r->cache)
+		r->cache = memset(xmalloc(REPORT_CACHE_SLOTS * sizeof(*r->cache)), 0, REPORT_CACHE_SLOTS * sizeof(*r->cache));
+	if (i < 0)
+		sample_entry(r, d, level, sample_cr3(ev), ev->ip, &loc);
+	else
+		sample_entry(r, d, chain_level(d, level, ev->ip, ev->chain[i]), sample_cr3(ev), caller_ip(ev->chain[i]),
+			     &loc);
+	return loc;
+}
+
+uint32_t report_sample_proc(struct report *r, const struct pv_event *ev)
+{
+	return ev->domain == 0 ? REPORT_PROC_HV : proc_of(r, ev->domain, sample_cr3(ev));
 }
 
 uint32_t report_hv_loc(const struct report *r, int domain, uint32_t reason)

@@ -392,6 +392,44 @@ static int svg_to(FILE *f, const struct export *x)
 	return export_write_svg(f, x, "a<b");
 }
 
+/* The <g> line of the box of that kind and name (a copy; the first one), or NULL. */
+static char *box(const char *svg, const char *kind, const char *name)
+{
+	char k[64], n[96];
+	snprintf(k, sizeof(k), "data-k=\"%s\"", kind);
+	snprintf(n, sizeof(n), "data-n=\"%s\"", name);
+	for (const char *p = svg; (p = strstr(p, "<g class=\"fg\"")); p++) {
+		const char *e = strchr(p, '\n');
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+		char *line = strndup(p, len);
+		if (strstr(line, k) && strstr(line, n))
+			return line;
+		free(line);
+	}
+	return NULL;
+}
+
+static void assert_box(const char *svg, const char *kind, const char *name, const char *geometry)
+{
+	char *b = box(svg, kind, name);
+	assert_non_null(b);
+	if (!strstr(b, geometry))
+		fail_msg("box %s %s: no %s in %s", kind, name, geometry, b);
+	free(b);
+}
+
+/* data-cd="hsl(H,..." of a box: its domain colour's hue */
+static int hue(const char *svg, const char *kind, const char *name)
+{
+	char *b = box(svg, kind, name);
+	assert_non_null(b);
+	const char *h = strstr(b, "data-cd=\"hsl(");
+	assert_non_null(h);
+	int v = atoi(h + strlen("data-cd=\"hsl("));
+	free(b);
+	return v;
+}
+
 static void test_svg(void **state)
 {
 	(void)state;
@@ -401,12 +439,17 @@ static void test_svg(void **state)
 	assert_non_null(strstr(out, "perfvisor: a&lt;b (cycles)</text>"));
 	/* the tree: all 6500, alpha 4500 (hypervisor 500 + kernel 4000), main 4000 (self 1000),
 	 * work 3000, spin 3000 (self); children sorted by name: [hypervisor] before [kernel] */
-	assert_non_null(strstr(out, "data-x=\"0\" data-w=\"6500\" data-s=\"0\" data-d=\"0\" data-k=\"all\""));
-	assert_non_null(strstr(out, "data-x=\"0\" data-w=\"4500\" data-s=\"0\" data-d=\"1\" data-k=\"domain\" data-n=\"alpha\""));
-	assert_non_null(strstr(out, "data-x=\"0\" data-w=\"500\" data-s=\"500\" data-d=\"3\" data-k=\"hypervisor\" data-n=\"exit:CPUID\""));
-	assert_non_null(strstr(out, "data-x=\"500\" data-w=\"4000\" data-s=\"1000\" data-d=\"3\" data-k=\"kernel\" data-n=\"main\""));
-	assert_non_null(strstr(out, "data-x=\"500\" data-w=\"3000\" data-s=\"3000\" data-d=\"5\" data-k=\"kernel\" data-n=\"spin\""));
-	assert_non_null(strstr(out, "data-x=\"4500\" data-w=\"2000\" data-s=\"0\" data-d=\"1\" data-k=\"domain\" data-n=\"beta\""));
+	assert_box(out, "all", "all", "data-x=\"0\" data-w=\"6500\" data-s=\"0\" data-d=\"0\"");
+	assert_box(out, "domain", "alpha", "data-x=\"0\" data-w=\"4500\" data-s=\"0\" data-d=\"1\"");
+	assert_box(out, "hypervisor", "exit:CPUID", "data-x=\"0\" data-w=\"500\" data-s=\"500\" data-d=\"3\"");
+	assert_box(out, "kernel", "main", "data-x=\"500\" data-w=\"4000\" data-s=\"1000\" data-d=\"3\"");
+	assert_box(out, "kernel", "spin", "data-x=\"500\" data-w=\"3000\" data-s=\"3000\" data-d=\"5\"");
+	assert_box(out, "domain", "beta", "data-x=\"4500\" data-w=\"2000\" data-s=\"0\" data-d=\"1\"");
+	/* colour by kind: hypervisor rows red; by domain: one hue per domain */
+	assert_box(out, "hypervisor", "exit:CPUID", "data-ck=\"rgb(2");
+	assert_int_equal(hue(out, "kernel", "spin"), hue(out, "domain", "alpha"));
+	assert_int_equal(hue(out, "hypervisor", "exit:CPUID"), hue(out, "domain", "alpha"));
+	assert_int_not_equal(hue(out, "domain", "alpha"), hue(out, "domain", "beta"));
 	assert_null(strstr(out, "href="));
 	free(out);
 	export_free(&x);

@@ -6,6 +6,7 @@
 //           its ancestors stay (full width, dimmed), every other box is hidden; Escape resets
 //   search: the boxes whose names match are coloured, and "Matched: P%" is the share of the
 //           total they cover (nested matches counted once), computed here independently
+//   colour: "Colour" switches every box between its kind's colour and its domain's, and back
 // Usage: node svg-viewer-check.js FILE.svg ZOOM-NAME SEARCH-REGEX.  Prints one line; exit 0 or 1.
 'use strict';
 const fs = require('fs');
@@ -22,6 +23,7 @@ class El {
   getAttribute(a) { return a in this.attrs ? this.attrs[a] : null; }
   setAttribute(a, v) { this.attrs[a] = String(v); }
   hasAttribute(a) { return a in this.attrs; }
+  removeAttribute(a) { delete this.attrs[a]; }
   addEventListener(ev, fn) { (this.on[ev] = this.on[ev] || []).push(fn); }
   fire(ev, arg) { (this.on[ev] || []).forEach((fn) => fn(arg || {})); }
   querySelector(tag) { return this.kids.find((k) => k.tag === tag) || null; }
@@ -42,7 +44,7 @@ for (const m of text.matchAll(/<g class="fg"([^>]*)><title>(.*?)<\/title><rect([
 }
 if (!boxes.length) fail('no boxes');
 const byId = {};
-for (const id of ['details', 'matched', 'search', 'reset']) byId[id] = new El('text', { id });
+for (const id of ['details', 'matched', 'search', 'reset', 'colour']) byId[id] = new El('text', { id });
 const win = new El('window', {});
 const document = {
   querySelectorAll: (sel) => (sel === 'g.fg' ? boxes : fail('unexpected selector ' + sel)),
@@ -106,5 +108,14 @@ if (!coloured) fail('search matched nothing');
 promptAnswer = '';
 byId.search.fire('click');
 if (byId.matched.textContent !== '' || boxes.some((g) => rect(g).getAttribute('fill') === 'rgb(230,0,230)')) fail('an empty search did not clear');
+// colour by domain and back (nothing highlighted now)
+byId.colour.fire('click');
+if (byId.colour.textContent !== 'Colour: domain' || boxes.some((g) => rect(g).getAttribute('fill') !== g.getAttribute('data-cd')))
+  fail('"Colour" did not paint the boxes by domain');
+const hues = new Set(boxes.filter((g) => g.getAttribute('data-k') === 'domain').map((g) => g.getAttribute('data-cd')));
+if (hues.size !== boxes.filter((g) => g.getAttribute('data-k') === 'domain').length) fail('two domains share a colour');
+byId.colour.fire('click');
+if (byId.colour.textContent !== 'Colour: kind' || boxes.some((g) => rect(g).getAttribute('fill') !== g.getAttribute('data-ck')))
+  fail('"Colour" did not paint the boxes by kind again');
 console.log('svg viewer: zoom on ' + zoomName + ' (' + shown + ' shown, ' + below + ' ancestors, ' + hidden +
-  ' hidden), Escape, search /' + searchRe + '/ (' + coloured + ' boxes, ' + want + ') work');
+  ' hidden), Escape, search /' + searchRe + '/ (' + coloured + ' boxes, ' + want + '), colour by domain/kind work');
