@@ -112,8 +112,8 @@ int cmd_selftest(int argc, char **argv)
 	}
 	char *path = find_guest(guest_opt);
 	if (access(path, R_OK) < 0) {
-		pv_error("self-test guest %s: not found", path);
-		pv_info("hint: build it with 'make guests', or name it with --guest PATH or PERFVISOR_SELFTEST");
+		pv_error("self-test guest %s: not found: build it with 'make guests', or name it with "
+			 "--guest PATH or PERFVISOR_SELFTEST", path);
 		free(path);
 		return 2;
 	}

@@ -74,6 +74,9 @@ else
 fi
 refused unknown-event  "unknown event 'cache-misses'"                    record -e cache-misses -- "$H"
 refused ring-zero      '--ring needs a number from 1 to 1048576'         record --ring 0 -- "$H"
+refused selftest-loop  '--loop takes 1000 to 100000000 iterations'      selftest --loop 999
+refused selftest-guest 'self-test guest /nonexistent-pv.elf: not found: build it' selftest --guest /nonexistent-pv.elf
+refused selftest-args  'selftest takes no guest: it boots its own'      selftest "$H"
 refused out-missing    'the directory /nonexistent-pv does not exist: create it' record -o /nonexistent-pv/x.data -- "$H"
 refused out-directory  "is a directory: name a file in it"              record -o "$T" -- "$H"
 mkfifo "$T/fifo"
