@@ -286,8 +286,12 @@ static void print_recording(FILE *f, const struct pv_meta *m, const struct repor
 /* Warnings drawn from the samples: call chains that never go past one frame. */
 static void chain_warnings(struct report_symbols *rs, const struct report *r)
 {
-	if (!(r->hdr.flags & CAP_HDR_CALLCHAIN))
+	if (!(r->hdr.flags & CAP_HDR_CALLCHAIN)) {
+		if (r->opts.callgraph || r->opts.children)
+			warn_line(rs, "the capture has no call chains (it was recorded without -g): -g and "
+				      "--children show the samples' own functions only");
 		return;
+	}
 	for (int d = 1; d < CAP_MAX_DOMAINS; d++) {
 		const struct report_domain_stats *ds = &r->dom[d];
 		if (ds->chain_samples < 2 || ds->max_depth > 1)
