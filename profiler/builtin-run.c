@@ -431,16 +431,6 @@ static unsigned env_seconds(const char *name, unsigned def)
 	return v && *v && !*end && n > 0 && n < 100000 ? (unsigned)n : def;
 }
 
-/* PERFVISOR_BOCHS_IPS: Bochs' ips= for this run (make bench's native Linux boot), else 0 (the
- * default, EMU_BOCHS_IPS).  Bochs takes 1 to 2^32 - 1. */
-static unsigned env_bochs_ips(void)
-{
-	const char *v = getenv("PERFVISOR_BOCHS_IPS");
-	char *end;
-	unsigned long long n = v && *v ? strtoull(v, &end, 10) : 0;
-	return v && *v && !*end && n > 0 && n <= 0xFFFFFFFFull ? (unsigned)n : 0;
-}
-
 /* The hypervisor command line: --hv-cmdline, then what the caller adds (new string or NULL). */
 static char *hv_cmdline_with(const char *user, const char *extra)
 {
@@ -468,7 +458,6 @@ int run_boot(const struct run_opts *opts, char *const guests[], int nguests, con
 	struct emu_config ec = {
 		.native = o.native,
 		.lenient_msrs = o.native && bs.nguests == 1 && bs.guests[0].bzimage,
-		.bochs_ips = env_bochs_ips(),
 		.timeout_s = o.timeout_s,
 		.silent_s = env_seconds("PERFVISOR_SILENT_S", SILENT_WARN_S),
 		.grace_s = END_GRACE_S,

@@ -127,8 +127,7 @@ static char *bochsrc_text(const struct emu_config *cfg, const char *iso)
 			 "panic: action=fatal\n"
 			 "speaker: enabled=0\n"
 			 "log: bochs.log\n",
-			 cfg->bochs_ips ? cfg->bochs_ips : EMU_BOCHS_IPS, cfg->lenient_msrs, cfg->megs,
-			 BOCHS_BIOS, VGA_BIOS, iso);
+			 EMU_BOCHS_IPS, cfg->lenient_msrs, cfg->megs, BOCHS_BIOS, VGA_BIOS, iso);
 }
 
 static const char *emu_binary(const struct emu_config *cfg);

@@ -19,9 +19,6 @@ struct emu_config {
 	enum emu_kind kind;
 	bool kvm;            /* QEMU: -enable-kvm -cpu host,+vmx,pmu=on (else -cpu max) */
 	bool native;         /* no hypervisor: no "end status=" line; run until the emulator exits */
-	unsigned bochs_ips;  /* Bochs' cpu: ips= (emulated time per instruction); 0: EMU_BOCHS_IPS.
-	                      * make bench boots Linux natively with the TSC rate perfvisor's guests
-	                      * see (PERFVISOR_BOCHS_IPS), so both kernels tick equally often */
 	bool lenient_msrs;   /* Bochs: ignore_bad_msrs=1, an MSR its CPU model lacks reads 0 instead
 	                      * of #GP: a Linux kernel booted natively reads IA32_MISC_ENABLE (1A0H)
 	                      * in its first instructions, which Bochs' model does not have */
