@@ -25,6 +25,9 @@ enum domain_state {
 
 struct domain;
 
+#define VCPU_MSR_FAULTS_KEPT  8        /* distinct refused MSRs the summary names */
+#define VCPU_MSR_FAULT_WRITE  (1u << 31)
+
 struct vcpu {
     struct domain *dom;
     int id;
@@ -41,9 +44,9 @@ struct vcpu {
     int events_pending;                /* the vLAPIC may have something to deliver */
     int sleeping;                      /* HLT with interrupts on: off the CPU until
                                         * vcpu_wake_tsc() says it can take an interrupt */
-    uint64_t msr_faults;               /* RDMSR/WRMSR answered with #GP, and the first one: */
-    uint32_t first_msr_fault;          /* the MSR, and whether it was ... */
-    int first_msr_fault_write;         /* ... a WRMSR */
+    uint64_t msr_faults;               /* RDMSR/WRMSR answered with #GP, and the first ... */
+    uint32_t msr_fault_list[VCPU_MSR_FAULTS_KEPT]; /* ... distinct ones: MSR | VCPU_MSR_FAULT_WRITE */
+    int msr_fault_kept, msr_fault_more; /* how many kept; 1 if more distinct ones came */
     uint64_t misc_enable_flip;         /* IA32_MISC_ENABLE writable bits changed since RESET */
     uint64_t export_count, export_ticks; /* ring drains after its slices and serial pumping
                                           * in its exits, and their cost */
@@ -101,6 +104,21 @@ uint64_t vcpu_hv_ticks(const struct vcpu *v);
 static inline uint64_t vcpu_charged_ticks(const struct vcpu *v)
 {
     return v->guest_ticks + vcpu_hv_ticks(v);
+}
+
+/* An RDMSR or WRMSR (write) of `msr` was answered with #GP: counted, and the first
+ * VCPU_MSR_FAULTS_KEPT distinct (MSR, direction) pairs kept for the summary. */
+static inline void vcpu_note_msr_fault(struct vcpu *v, uint32_t msr, int write)
+{
+    uint32_t key = msr | (write ? VCPU_MSR_FAULT_WRITE : 0);
+    v->msr_faults++;
+    for (int i = 0; i < v->msr_fault_kept; i++)
+        if (v->msr_fault_list[i] == key)
+            return;
+    if (v->msr_fault_kept < VCPU_MSR_FAULTS_KEPT)
+        v->msr_fault_list[v->msr_fault_kept++] = key;
+    else
+        v->msr_fault_more = 1;
 }
 
 /* When a sleeping vCPU (HLT with interrupts on) can run again: 0 if an interrupt or NMI is

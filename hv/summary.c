@@ -38,10 +38,20 @@ static void print_exits(const struct domain *d)
     if (d->ignored_io)
         hv_printf("perfvisor:   domain %d (%s): %lu accesses to unemulated I/O ports ignored "
                   "(first: port 0x%x)\n", d->id, d->name, d->ignored_io, d->first_ignored_port);
-    if (d->vcpu.msr_faults)
+    if (d->vcpu.msr_faults) {
+        char list[160];
+        int n = 0;
+        list[0] = '\0';
+        for (int i = 0; i < d->vcpu.msr_fault_kept; i++) {
+            uint32_t k = d->vcpu.msr_fault_list[i];
+            n += hv_snprintf(list + n, sizeof(list) - n, "%s%s 0x%x", i ? ", " : "",
+                             (k & VCPU_MSR_FAULT_WRITE) ? "WRMSR" : "RDMSR",
+                             k & ~VCPU_MSR_FAULT_WRITE);
+        }
         hv_printf("perfvisor:   domain %d (%s): %lu MSR accesses refused with #GP, as a CPU without "
-                  "them does (first: %s 0x%x)\n", d->id, d->name, d->vcpu.msr_faults,
-                  d->vcpu.first_msr_fault_write ? "WRMSR" : "RDMSR", d->vcpu.first_msr_fault);
+                  "them does: %s%s\n", d->id, d->name, d->vcpu.msr_faults, list,
+                  d->vcpu.msr_fault_more ? ", ..." : "");
+    }
     if (d->has_ioapic)
         hv_printf("perfvisor:   domain %d (%s): I/O APIC: %lu interrupts delivered, %lu dropped "
                   "(masked or misrouted); APIC timer: %lu expiries; first instruction at TSC "

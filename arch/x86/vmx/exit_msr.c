@@ -192,10 +192,7 @@ static inline int msr_access_apic_pmu(struct vcpu *v, uint32_t msr, int write, u
 static enum exit_action msr_fault(struct vcpu *v, const char *op, uint32_t msr)
 {
     char why[64];
-    if (v->msr_faults++ == 0) {
-        v->first_msr_fault = msr;
-        v->first_msr_fault_write = op[0] == 'W';
-    }
+    vcpu_note_msr_fault(v, msr, op[0] == 'W');
     hv_snprintf(why, sizeof(why), "%s of MSR 0x%x", op, msr);
     vmx_inject_exception(v, VECTOR_GP, 1, 0, why);
     return EXIT_RESUME;
