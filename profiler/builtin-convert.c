@@ -26,17 +26,14 @@ static const char convert_usage[] =
 	"  -t, --to FORMAT        one of the above\n"
 	"  -i, --input FILE       the capture (default perfvisor.data)\n"
 	"  -o, --output OUT       the file to write ('-': standard output)\n"
-	"      --symbols D=ELF    symbols of domain D (0: the hypervisor) from ELF instead of\n"
-	"                         the path recorded in the capture; repeatable\n"
+	EXPORT_CLI_HELP
 	"  -h, --help             this text\n";
-
-enum { OPT_SYMBOLS = 256 };
 
 static const struct option convert_options[] = {
 	{ "to", required_argument, NULL, 't' },
 	{ "input", required_argument, NULL, 'i' },
 	{ "output", required_argument, NULL, 'o' },
-	{ "symbols", required_argument, NULL, OPT_SYMBOLS },
+	EXPORT_CLI_OPTIONS,
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -66,9 +63,15 @@ int cmd_convert(int argc, char **argv)
 		case 't': to = optarg; break;
 		case 'i': in.input = optarg; in.input_given = true; break;
 		case 'o': out = optarg; break;
-		case OPT_SYMBOLS:
-			if (export_cli_symbols_opt(&in, optarg))
+		case EXPORT_OPT_SYMBOLS:
+		case EXPORT_OPT_NO_DEMANGLE:
+		case EXPORT_OPT_GUEST_KALLSYMS:
+		case EXPORT_OPT_GUEST_VMLINUX:
+		case EXPORT_OPT_GUEST_ROOT:
+			if (export_cli_option(&in, c, optarg)) {
+				export_cli_done(&in);
 				return EXIT_USAGE;
+			}
 			break;
 		case 'h':
 			fputs(convert_usage, stdout);

@@ -20,15 +20,12 @@ static const char script_usage[] =
 	"FlameGraph's stackcollapse-perf.pl and the Firefox Profiler read it as is.\n"
 	"\n"
 	"  -i, --input FILE       the capture (default perfvisor.data)\n"
-	"      --symbols D=ELF    symbols of domain D (0: the hypervisor) from ELF instead of\n"
-	"                         the path recorded in the capture; repeatable\n"
+	EXPORT_CLI_HELP
 	"  -h, --help             this text\n";
-
-enum { OPT_SYMBOLS = 256 };
 
 static const struct option script_options[] = {
 	{ "input", required_argument, NULL, 'i' },
-	{ "symbols", required_argument, NULL, OPT_SYMBOLS },
+	EXPORT_CLI_OPTIONS,
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -41,9 +38,15 @@ int cmd_script(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "i:h", script_options, NULL)) != -1) {
 		switch (c) {
 		case 'i': in.input = optarg; in.input_given = true; break;
-		case OPT_SYMBOLS:
-			if (export_cli_symbols_opt(&in, optarg))
+		case EXPORT_OPT_SYMBOLS:
+		case EXPORT_OPT_NO_DEMANGLE:
+		case EXPORT_OPT_GUEST_KALLSYMS:
+		case EXPORT_OPT_GUEST_VMLINUX:
+		case EXPORT_OPT_GUEST_ROOT:
+			if (export_cli_option(&in, c, optarg)) {
+				export_cli_done(&in);
 				return EXIT_USAGE;
+			}
 			break;
 		case 'h':
 			fputs(script_usage, stdout);

@@ -264,6 +264,7 @@ def report_pairs(path):
         m = re.match(r"^\s+([\d.]+)%\s+(\S+)\s+(.*?)\s*$", line)
         if m:
             pairs[(m.group(2), m.group(3))] += float(m.group(1))
+            ROWS[("pair", (m.group(2), m.group(3)))] += 1
     if not pairs:
         fail("no rows in the report %s" % path)
     return pairs
@@ -313,7 +314,7 @@ def pprof_tags(path):
         if m:
             cur = m.group(1)
             continue
-        m = re.match(r"^\s*([\d.]+) \([\d.]+%\): (.*?)\s*$", line)
+        m = re.match(r"^\s*([\d.]+) \(\s*[\d.]+%\): (.*?)\s*$", line)
         if m and cur:
             tags[cur][m.group(2)] = float(m.group(1))
     return tags
@@ -330,15 +331,18 @@ def cmd_domains(report, fmt, path):
                 w[k[idx]] += v
             got = tags.get(label, {})
             total = sum(got.values())
+            rows = defaultdict(int)
+            for k in want:
+                rows[k[idx]] += ROWS[("pair", k)]
             for name in sorted(set(w) | set(got)):
                 g = 100.0 * got.get(name, 0) / total if total else 0
-                if abs(g - w.get(name, 0)) > 0.02:
+                if abs(g - w.get(name, 0)) > 0.0051 * max(1, rows[name]) + 0.001:
                     bad.append("%s %s: %.3f%% vs report %.2f%%" % (label, name, g, w.get(name, 0)))
     else:
         got, total = pairs_of(fmt, path)
         for k in sorted(set(want) | set(got)):
             g = 100.0 * got.get(k, 0) / total if total else 0
-            if abs(g - want.get(k, 0)) > 0.006:
+            if abs(g - want.get(k, 0)) > tolerance("pair", k):
                 bad.append("%s/%s: %.3f%% vs report %.2f%%" % (k[0], k[1], g, want.get(k, 0)))
     if bad:
         fail("%s: domains/processes differ: %s" % (fmt, "; ".join(bad[:5])))

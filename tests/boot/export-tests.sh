@@ -182,6 +182,37 @@ else
     not_ok "could not build or run tests/golden/gen-capture.c"
 fi
 
+# a Linux capture (tasks, KASLR-relocated kernel symbols, user symbols of a task's executable), when
+# tests/boot/linuxprof-tests.sh has left one (its recording takes minutes of Bochs: not repeated)
+cur=linux
+LX=${LINUXPROF_DIR:-$B/tests/linuxprof}
+if [ -s "$LX/linux.data" ] && [ -s "$LX/ks.kallsyms" ] && [ -d "$LX/root" ]; then
+    GO=(--guest-kallsyms "$LX/ks.kallsyms" --guest-root "$LX/root")
+    "$PV" report --stdio --sort sym -i "$LX/linux.data" "${GO[@]}" >"$OUT/lx-sym.txt" 2>/dev/null
+    "$PV" report --stdio --sort domain,process -i "$LX/linux.data" "${GO[@]}" >"$OUT/lx-dp.txt" 2>/dev/null
+    "$PV" report --stdio --children --sort sym -i "$LX/linux.data" "${GO[@]}" >"$OUT/lx-children.txt" 2>/dev/null
+    for f in folded pprof speedscope svg json; do
+        "$PV" convert --to $f -i "$LX/linux.data" "${GO[@]}" -o "$OUT/lx.$f" >"$OUT/lx-$f.log" 2>&1 ||
+            not_ok "convert --to $f of the Linux capture failed"
+    done
+    log="$OUT/lx.folded"
+    expect ';workload\[[0-9]+\];.*func_a [0-9]+$'   # a task, its user-space symbols
+    for f in folded speedscope svg json; do
+        check "$f: self shares" shares "$OUT/lx-sym.txt" $f "$OUT/lx.$f"
+        check "$f: inclusive shares" children "$OUT/lx-children.txt" $f "$OUT/lx.$f"
+        check "$f: domains and tasks" domains "$OUT/lx-dp.txt" $f "$OUT/lx.$f"
+    done
+    if command -v go >/dev/null; then
+        go tool pprof -top -nodefraction=0 -nodecount=100000 "$OUT/lx.pprof" >"$OUT/lx-pprof.txt" 2>&1
+        go tool pprof -tags "$OUT/lx.pprof" >"$OUT/lx-tags.txt" 2>&1
+        check "pprof: self shares" shares "$OUT/lx-sym.txt" pprof "$OUT/lx-pprof.txt"
+        check "pprof: inclusive shares" children "$OUT/lx-children.txt" pprof "$OUT/lx-pprof.txt"
+        check "pprof: domains and tasks" domains "$OUT/lx-dp.txt" pprof "$OUT/lx-tags.txt"
+    fi
+else
+    echo "skip - linux: no Linux capture of tests/boot/linuxprof-tests.sh in $LX (LINUXPROF_DIR): Linux exports not checked"
+fi
+
 # errors: one line naming the fix, no emulator started
 cur=errors
 log="$OUT/errors.log"
