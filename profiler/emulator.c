@@ -201,7 +201,7 @@ int emu_check(const struct emu_config *cfg)
 	if (cfg->kind == EMU_BOCHS) {
 		if (cfg->megs > PV_BOCHS_MAX_MEGS) {
 			pv_error("Bochs emulates at most %u MiB of RAM, and this run needs %u MiB (the "
-				 "guests' mem= plus perfvisor's own): lower mem=, or use --emulator qemu",
+				 "guests' mem=, the files GRUB loads for them and perfvisor's own): lower mem=, or use --emulator qemu",
 				 PV_BOCHS_MAX_MEGS, cfg->megs);
 			return -1;
 		}

@@ -273,9 +273,16 @@ int multiboot1_aout_kludge(const char *path)
 
 int file_is_bzimage(const char *path)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO named by a capture's metadata must not hang report; only a regular
+	 * file can be a kernel image */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return -1;
+	struct stat st;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return 0;
+	}
 	unsigned char hdr[8];   /* 0x1FE..0x205: boot_flag, jump, header magic */
 	ssize_t n = pread(fd, hdr, sizeof(hdr), 0x1FE);
 	close(fd);

@@ -39,7 +39,8 @@ long find_multiboot_header(const char *path, int version);
  * the header, so it loads without being ELF), 0 if not, -1 if it cannot be read. */
 int multiboot1_aout_kludge(const char *path);
 /* 1 if the file is a Linux bzImage (boot protocol setup header: boot_flag 0xAA55 at 0x1FE and
- * "HdrS" at 0x202), 0 if not, -1 if it cannot be read (errno set). */
+ * "HdrS" at 0x202), 0 if not (a FIFO or device: not opened for reading, never waited on), -1 if
+ * it cannot be opened (errno set). */
 int file_is_bzimage(const char *path);
 /* Full path of an executable found in $PATH, or NULL. */
 char *find_in_path(const char *prog);

@@ -244,6 +244,11 @@ void prof_finish(void)
               recorded ? bytes_sent * 100 / recorded % 100 : 0);
     for (int i = 0; i < ndomains; i++) {
         const struct domain *dom = &domains[i];
+        const struct prof_lx_domain *L = prof_linux_domain(dom->id);
+        if (L && L->valid)
+            hv_printf("perfvisor: profile: domain %d (%s): Linux tasks read from guest memory: %u "
+                      "distinct, %lu samples without one (before the kernel's per-CPU area, or "
+                      "unreadable)\n", dom->id, dom->name, L->next_id, L->reads_failed);
         if (prof_state.names.dropped[dom->id])
             hv_printf("perfvisor: profile: domain %d (%s): %lu process names refused (HC_NAME_CR3 "
                       "returned %d): its table of %d was full\n", dom->id, dom->name,

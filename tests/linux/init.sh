@@ -7,6 +7,9 @@
 #   pvmode=reset    reboot -f (the ACPI reset register, port 0xCF9)
 #   pvmode=poweroff poweroff -f (no ACPI power-off here: the kernel halts)
 #   pvmode=spin     spin forever in user space (for budget=)
+#   pvmode=kallsyms print this boot's kernel text symbols (/proc/kallsyms, types t/T/w/W, gzip,
+#                   base64) as "pvks:" lines between "init: kallsyms begin/end", exit 0
+#                   (tests/boot/linuxprof-tests.sh: symbols from another boot, for KASLR)
 /bin/workload tsc                       # when user space began (make bench)
 /bin/busybox mount -t proc proc /proc
 /bin/busybox mount -t sysfs sys /sys
@@ -41,6 +44,13 @@ poweroff)
     ;;
 spin)
     while :; do :; done
+    ;;
+kallsyms)
+    echo "init: kallsyms begin"
+    /bin/busybox grep '^[0-9a-f]* [tTwW] ' /proc/kallsyms | /bin/busybox gzip -9 |
+        /bin/busybox base64 | /bin/busybox sed 's/^/pvks:/'
+    echo "init: kallsyms end"
+    /bin/pvexit 0
     ;;
 *)
     echo "init: unknown pvmode=$mode"
