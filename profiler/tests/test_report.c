@@ -620,9 +620,8 @@ static void guest_wide_without_symbols_says_so(void **state)
  * domain's rows come out as if each sample had been scaled as it was aggregated: per-sample
  * rounding of weight x guest ticks / weight that arrived, here with jittered weights, children
  * and call graphs. */
-static void a_lossy_capture_is_decoded_once(void **state)
+static void lossy_capture_is_decoded_once(bool caller)
 {
-	(void)state;
 	static uint8_t buf[1 << 16];
 	size_t len = 0;
 	struct cap_encoder e;
@@ -664,6 +663,7 @@ static void a_lossy_capture_is_decoded_once(void **state)
 	struct pv_header h;
 	struct pv_diag d;
 	setup_report(&r, "domain,sym", true, true);
+	r.opts.caller = caller;
 	report_load(&r, buf, len, false, &h, &d);
 	assert_int_equal(d.records_malformed, 0);
 	assert_int_equal(r.nevents, nevents);            /* not twice: one pass */
@@ -674,6 +674,7 @@ static void a_lossy_capture_is_decoded_once(void **state)
 	/* The same events aggregated one by one with the weights scaled beforehand. */
 	struct report want;
 	setup_report(&want, "domain,sym", true, true);
+	want.opts.caller = caller;
 	tsc = 1;
 	for (int i = 0; i < 30; i++) {
 		int dom = 1 + i % 2;
@@ -777,6 +778,19 @@ static void linux_tasks_name_processes(void **state)
 	report_free(&r);
 }
 
+static void a_lossy_capture_is_decoded_once(void **state)
+{
+	(void)state;
+	lossy_capture_is_decoded_once(false);
+}
+
+/* The same with -g caller: every children entry's graph (two paths a sample) is scaled too. */
+static void a_lossy_capture_is_decoded_once_caller_graphs(void **state)
+{
+	(void)state;
+	lossy_capture_is_decoded_once(true);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -797,6 +811,7 @@ int main(void)
 		cmocka_unit_test(guest_wide_sets_guest_counts_beside_system_samples),
 		cmocka_unit_test(guest_wide_without_symbols_says_so),
 		cmocka_unit_test(a_lossy_capture_is_decoded_once),
+		cmocka_unit_test(a_lossy_capture_is_decoded_once_caller_graphs),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
