@@ -13,7 +13,7 @@ mkdir -p "$OUT"
 . tests/boot/lib.sh
 cur=readme-demo log="$OUT/demo.log"
 
-make -s --no-print-directory demo >"$log" 2>&1
+timeout 900 make -s --no-print-directory demo >"$log" 2>&1   # record has no default timeout
 rc=$?
 {
     grep -E '^\[1:hello\] hello from|^\[3:procs\] procs: alpha=|^\[4:chain\] chain: main|^perfvisor: end status|^\[ perfvisor record:' "$log"

@@ -17,7 +17,7 @@ rm -rf "$OUT" && mkdir -p "$W"
 ln -s "$ROOT/$B" "$W/build"
 ln -s "$ROOT/tests" "$W/tests"
 PV=$ROOT/$B/perfvisor
-perfvisor() { "$PV" "$@"; }
+perfvisor() { timeout 300 "$PV" "$@"; }   # record and run have no default timeout
 pass=0 fail=0
 ok()     { pass=$((pass + 1)); echo "ok - docs samples: $1"; }
 not_ok() { fail=$((fail + 1)); echo "not ok - docs samples: $1"; }
