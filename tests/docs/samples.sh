@@ -103,6 +103,17 @@ gen_guest_wide() {
     perfvisor report --stdio -i g.data --guest-wide 2>&1 | sed -n '/^# Guest-wide vs system-wide/,$p'
 }
 
+# ------------------------------------------------------------------ generators (docs/capture-format.md)
+
+# the worked example's two frames, encoded by the hypervisor's encoder (tests/docs/capture-example.c)
+capture_example() {
+    [ -x "$OUT/capture-example" ] || ${CC:-gcc} -std=gnu11 -O2 -Wall -Wextra -Werror -I"$ROOT" -o "$OUT/capture-example" \
+        "$ROOT/tests/docs/capture-example.c" "$ROOT/pmu/sampling/cap_encode.c" || return 1
+    "$OUT/capture-example" "$1"
+}
+gen_capture_header_frame() { capture_example header; }
+gen_capture_records_frame() { capture_example records; }
+
 # ------------------------------------------------------------------ generators (docs/guests.md)
 
 gen_external_kernel() {
