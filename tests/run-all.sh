@@ -18,6 +18,7 @@
 #   vpmu  : guest-wide profiling tests in Bochs (conformance, guest profilers, modes), tests/boot/vpmu-tests.sh
 #   msrfuzz: a guest writing random values to every PMU MSR vs. a host oracle of the SDM rules
 #   linux : Debian's cloud kernel with a busybox initramfs as perfvisor domains in Bochs, tests/boot/linux-tests.sh
+#   linuxperf: perf stat and perf record inside two Linux domains on the virtual PMU, both counting modes, tests/boot/linuxperf-tests.sh
 #   linuxprof: two Linux domains profiled from outside (tasks, kernel symbols from another boot
 #           with KASLR, user symbols, pid/comm/dso, accounting), tests/boot/linuxprof-tests.sh
 #   docs  : README's demo output against a fresh `make demo`, tests/docs/readme-demo.sh
@@ -82,6 +83,7 @@ suite hostile plain tests/boot/hostile-tests.sh
 suite vpmu plain tests/boot/vpmu-tests.sh
 suite msrfuzz plain tests/boot/msrfuzz-test.sh
 suite linux plain tests/boot/linux-tests.sh
+suite linuxperf plain tests/boot/linuxperf-tests.sh
 suite linuxprof plain tests/boot/linuxprof-tests.sh
 suite docs plain tests/docs/readme-demo.sh
 suite docsamples plain tests/docs/samples.sh

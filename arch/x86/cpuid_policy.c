@@ -2,6 +2,16 @@
  * tests run it on recorded answers. */
 #include "arch/x86/cpuid_policy.h"
 
+/* Leaf 1 EAX: the processor signature every guest sees (SDM Vol. 2A Figure 3-6): family 6,
+ * extended model 5, model 0, stepping 0, i.e. DisplayModel 50H, which Linux 6.1 has no entry
+ * for.  Linux's perf keys its model-specific PMU tables on it (arch/x86/events/intel/core.c:
+ * cache events, PEBS, LBR, offcore, Topdown; the uncore and RAPL drivers too): for a model it
+ * does not know it uses only what CPUID 0AH enumerates ("generic architected perfmon"), which
+ * is what the virtual PMU implements.  The host's model (Skylake-X under Bochs) would make
+ * cache events count nothing on GP counters instead of being "not supported".  Family 6 (not
+ * 0FH: NetBurst paths) and a model above 0DH (Linux's PAT errata of early family 6 parts). */
+#define L1A_SIGNATURE 0x00050600u
+
 /* Leaf 1 ECX */
 #define L1C_MONITOR   (1u << 3)    /* MONITOR/MWAIT: we make them #UD */
 #define L1C_DS_CPL    (1u << 4)    /* CPL-qualified debug store */
@@ -37,6 +47,7 @@ void cpuid_policy(uint32_t leaf, uint32_t subleaf, uint32_t apic_id, struct cpui
     (void)subleaf;
     switch (leaf) {
     case 1:
+        r->eax = L1A_SIGNATURE;
         r->ecx &= ~(L1C_MONITOR | L1C_DS_CPL | L1C_VMX | L1C_SMX | L1C_EIST | L1C_TM2 | L1C_SDBG |
                     L1C_PDCM | L1C_X2APIC | L1C_TSC_DEADLINE | L1C_XSAVE | L1C_OSXSAVE | L1C_AVX);
         r->ecx |= L1C_HYPERVISOR;

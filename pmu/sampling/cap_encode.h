@@ -20,7 +20,10 @@ struct cap_sample {
     uint8_t depth;                       /* call-chain frames in chain[] (0: none) */
     uint64_t tsc, ip, cr3, weight;       /* weight: events since the previous sample */
     uint64_t chain[CAP_MAX_CHAIN];       /* return addresses, innermost first */
-    uint32_t task;                       /* a Linux guest's task (CAP_R_TASK id), 0: none */
+    uint32_t task;                       /* a Linux guest's task (CAP_R_TASK id), 0: none, */
+    uint32_t task_pid, task_tid;         /* ...its pid and tid */
+    char task_comm[16];                  /* ...and comm (NUL-padded), copied at the sample so that
+                                          * the drain never depends on the task table */
 };
 
 struct cap_domain_desc {

@@ -165,13 +165,10 @@ static int add_sample(const struct cap_sample *s)
     size_t len = enc.len;
     unsigned d = s->domain & 0x0Fu;
     if (s->task && enc.dom[d].task != s->task) {
-        const struct prof_lx_task *t = prof_linux_task_info(d, s->task);
-        static const char gone[] = "[reused]";    /* its slot served PROF_LX_TASKS newer tasks */
-        const char *comm = t ? t->comm : gone;
         size_t n = 0;
-        while (n < PROF_LX_COMM && comm[n])
+        while (n < sizeof(s->task_comm) && s->task_comm[n])
             n++;
-        if (cap_enc_task(&enc, (uint8_t)d, s->task, t ? t->pid : 0, t ? t->tid : 0, comm, n))
+        if (cap_enc_task(&enc, (uint8_t)d, s->task, s->task_pid, s->task_tid, s->task_comm, n))
             return -1;
     }
     if (cap_enc_sample(&enc, s)) {

@@ -72,7 +72,7 @@ static int kread(const struct guest_sample_state *st, uint64_t gva, void *buf, u
     return st->read_as(st->mem.ctx, st->cr3 & ~0x1FFFull & ~(1ull << 63), gva, buf, len);
 }
 
-uint32_t prof_linux_task(int domain, const struct guest_sample_state *st)
+static uint32_t task_id(int domain, const struct guest_sample_state *st)
 {
     struct prof_lx_domain *L = prof_linux_domain(domain);
     uint64_t task;
@@ -135,6 +135,12 @@ uint32_t prof_linux_task(int domain, const struct guest_sample_state *st)
     t->cr3 = st->cr3;
     memcpy(t->comm, comm, sizeof(comm));
     return L->last_id = t->id;
+}
+
+const struct prof_lx_task *prof_linux_task(int domain, const struct guest_sample_state *st)
+{
+    uint32_t id = task_id(domain, st);
+    return id ? &lx[domain].tasks[id % PROF_LX_TASKS] : 0;
 }
 
 const struct prof_lx_task *prof_linux_task_info(int domain, uint32_t id)

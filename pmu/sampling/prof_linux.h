@@ -43,9 +43,9 @@ struct prof_lx_domain {
 /* Reads perfvisor.lxtask= of a domain's module command line (absent: the domain is not
  * followed; 0).  -1 when it is present but malformed. */
 int prof_linux_configure(int domain, const char *cmdline);
-/* The task the sample's vCPU runs (its id), or 0 when the domain has no layout or the task
- * cannot be read (early boot, or an unmapped slot). */
-uint32_t prof_linux_task(int domain, const struct guest_sample_state *st);
+/* The task the sample's vCPU runs (its table entry, valid until PROF_LX_TASKS newer tasks), or
+ * NULL when the domain has no layout or the task cannot be read (early boot, an unmapped slot). */
+const struct prof_lx_task *prof_linux_task(int domain, const struct guest_sample_state *st);
 /* The task of id, or NULL when its slot was reused since (PROF_LX_TASKS newer tasks). */
 const struct prof_lx_task *prof_linux_task_info(int domain, uint32_t id);
 struct prof_lx_domain *prof_linux_domain(int domain);

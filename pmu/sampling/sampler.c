@@ -90,7 +90,14 @@ void prof_sample_guest(struct vcpu *v, uint64_t tsc, const struct guest_sample_s
         s->ip = st->ip;
         s->cr3 = st->cr3;
         s->weight = v->sample_weight;
-        s->task = prof_linux_task(d->id, st);
+        const struct prof_lx_task *t = prof_linux_task(d->id, st);
+        s->task = 0;
+        if (t) {
+            s->task = t->id;
+            s->task_pid = t->pid;
+            s->task_tid = t->tid;
+            memcpy(s->task_comm, t->comm, sizeof(s->task_comm));
+        }
         s->depth = prof.callchain ? (uint8_t)callchain_walk(st->fp, st->word64, (int)prof.callchain,
                                                            s->chain, st->mem.read, st->mem.ctx) : 0;
         ring_commit(&prof_state.rings[d->id]);

@@ -3,13 +3,25 @@
 #   the kernel: the one linux-image-cloud-amd64 installed in /boot (unmodified; KASLR on)
 #   an initramfs (cpio newc, gzip): busybox from busybox-static, /init (tests/linux/init.sh),
 #     /bin/workload and /bin/pvexit (tests/linux/*.c, static, frame pointers)
-# Prints two lines, for `eval`:
+# Prints three lines, for `eval`:
 #   LINUX_KERNEL=/boot/vmlinuz-...
 #   LINUX_INITRD=<cache>/rootfs.cpio.gz
+#   LINUX_WORKLOAD=<cache>/workload
+# With --with-perf, a fourth: LINUX_INITRD_PERF=<cache>/rootfs-perf.cpio, the same initramfs
+# plus Debian's perf (linux-perf) and the shared libraries ldd names for it (~35 MB, not
+# compressed), for
+# /init's perf modes (tests/linux/init.sh); the default initramfs stays small.
 # The cache is $PERFVISOR_CACHE (default ${XDG_CACHE_HOME:-$HOME/.cache}/perfvisor)/linux; the
 # initramfs is rebuilt when its inputs change.  Exit status 3 (and why on stderr) when a
 # package is missing: scripts/install-deps.sh installs them.
 set -eu
+with_perf=0
+for a in "$@"; do
+    case "$a" in
+    --with-perf) with_perf=1 ;;
+    *) echo "build-guest: unknown option $a (usage: build-guest.sh [--with-perf])" >&2; exit 2 ;;
+    esac
+done
 here=$(cd "$(dirname "$0")" && pwd)
 cache=${PERFVISOR_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/perfvisor}/linux
 
@@ -65,6 +77,37 @@ PY
     mv "$tmp/rootfs.cpio.gz" "$out"
     echo "$key" > "$cache/key"
 fi
+
+# The perf initramfs: the default one's files, then perf and its libraries (the kernel unpacks
+# concatenated archives, later files beside earlier ones)
+if [ "$with_perf" = 1 ]; then
+    perf=$(command -v perf || true)
+    if [ -z "$perf" ] || ! dpkg-query -W -f='${Status}' linux-perf 2>/dev/null | grep -q 'ok installed'; then
+        echo "build-guest: perf is not installed (Debian's linux-perf)" >&2
+        exit 3
+    fi
+    pkey=$(cat "$cache/key" "$perf" | sha256sum | cut -c1-16)
+    pout="$cache/rootfs-perf.cpio"
+    if ! [ -f "$pout" ] || [ "$(cat "$cache/perf-key" 2>/dev/null)" != "$pkey" ]; then
+        ptmp=$(mktemp -d "$cache/build-perf.XXXXXX")
+        trap 'rm -rf "${tmp:-}" "$ptmp"' EXIT
+        proot="$ptmp/root"
+        mkdir -p "$proot/usr/bin"
+        cp "$perf" "$proot/usr/bin/perf"
+        # every library the dynamic loader maps, at the path it is found by (with the loader)
+        ldd "$perf" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }' |
+        while read -r lib; do
+            mkdir -p "$proot$(dirname "$lib")"
+            cp -L "$lib" "$proot$lib"
+        done
+        (cd "$proot" && { find . -mindepth 1 | sort; } | cpio --quiet -o -H newc -R 0:0 > "$ptmp/perf.cpio")
+        # uncompressed: inflating ~30 MB costs the guest more instructions than the boot itself
+        gzip -dc "$out" | cat - "$ptmp/perf.cpio" > "$ptmp/rootfs-perf.cpio"
+        mv "$ptmp/rootfs-perf.cpio" "$pout"
+        echo "$pkey" > "$cache/perf-key"
+    fi
+fi
 echo "LINUX_KERNEL=$kernel"
 echo "LINUX_INITRD=$out"
 echo "LINUX_WORKLOAD=$cache/workload"
+if [ "$with_perf" = 1 ]; then echo "LINUX_INITRD_PERF=$pout"; fi

@@ -10,16 +10,25 @@
 #   pvmode=kallsyms print this boot's kernel text symbols (/proc/kallsyms, types t/T/w/W, gzip,
 #                   base64) as "pvks:" lines between "init: kallsyms begin/end", exit 0
 #                   (tests/boot/linuxprof-tests.sh: symbols from another boot, for KASLR)
+#   pvmode=perf     (the initramfs of build-guest.sh --with-perf) perf on the virtual PMU, each
+#                   step's output prefixed: `perf stat` of cycles, ref-cycles, cycles:u, cycles:k
+#                   and events the vPMU lacks on /bin/workload (`perfstat: ` CSV lines), then
+#                   `perf record -e cycles -c $pvperiod` (default 100000) of it and `perf report`'s
+#                   per-symbol samples (`perfreport: `, and the workload's as `gprof-sample SYM N`
+#                   for perfvisor report --guest-wide); exits 0 if every perf command did
+#   pvmode=perfbench time /bin/workload without, then under `perf record -c $pvperiod` (make bench)
 /bin/workload tsc                       # when user space began (make bench)
 /bin/busybox mount -t proc proc /proc
 /bin/busybox mount -t sysfs sys /sys
 /bin/busybox mount -t devtmpfs dev /dev
 mode=work
 rounds=1000
+period=100000
 for w in $(/bin/busybox cat /proc/cmdline); do
     case "$w" in
     pvmode=*) mode=${w#pvmode=} ;;
     pvrounds=*) rounds=${w#pvrounds=} ;;
+    pvperiod=*) period=${w#pvperiod=} ;;
     esac
 done
 echo "init: user space, pvmode=$mode"
@@ -51,6 +60,44 @@ kallsyms)
         /bin/busybox base64 | /bin/busybox sed 's/^/pvks:/'
     echo "init: kallsyms end"
     /bin/pvexit 0
+    ;;
+perf)
+    export HOME=/tmp PATH=/usr/bin:/bin
+    st=0
+    /bin/busybox dmesg | /bin/busybox grep -E 'Performance Events|NMI watchdog|CPUID marked|perf:' |
+        /bin/busybox sed 's/^\[[ 0-9.]*\] /init: kernel: /'
+    echo "init: nmi_watchdog=$(/bin/busybox cat /proc/sys/kernel/nmi_watchdog)"
+    # Linux times its PMI handler on the TSC, which runs on while other domains run: a handler
+    # that spans another domain's slice looks milliseconds long, and Linux would lower
+    # perf_event_max_sample_rate and throttle sampling, as in any VM on a shared CPU
+    echo 0 > /proc/sys/kernel/perf_cpu_time_max_percent
+    /bin/workload tsc
+    /usr/bin/perf stat -x, -o /tmp/stat.csv \
+        -e cycles,ref-cycles,cycles:u,cycles:k,instructions,cache-misses,branch-misses,L1-dcache-load-misses \
+        /bin/workload "$rounds" || st=1
+    /bin/busybox sed -n 's/^[^#]/perfstat: &/p' /tmp/stat.csv
+    /bin/workload tsc
+    /usr/bin/perf record -q -N -B -e cycles -c "$period" -o /tmp/perf.data /bin/workload "$rounds" || st=1
+    /bin/workload tsc
+    echo "init: perf_event_max_sample_rate=$(/bin/busybox cat /proc/sys/kernel/perf_event_max_sample_rate)"
+    /bin/busybox dmesg | /bin/busybox grep -E 'perf:' | /bin/busybox sed 's/^\[[ 0-9.]*\] /init: kernel: /'
+    /usr/bin/perf report -i /tmp/perf.data --stdio -F sample,overhead,comm,sym >/tmp/report.txt 2>&1
+    /bin/busybox grep -E '^# (Samples|Total Lost)|%' /tmp/report.txt | /bin/busybox head -14 |
+        /bin/busybox sed 's/^/perfreport: /'
+    # the workload's symbols again for perfvisor report --guest-wide (docs/profiling.md)
+    /bin/busybox awk '$3 == "workload" && $4 == "[.]" { print "gprof-sample " $5 " " $1 }' /tmp/report.txt
+    /bin/workload tsc
+    echo "init: perf done, status $st"
+    /bin/pvexit "$st"
+    ;;
+perfbench)
+    export HOME=/tmp PATH=/usr/bin:/bin
+    /bin/workload "$rounds"
+    /usr/bin/perf record -N -B -e cycles -c "$period" -o /tmp/perf.data /bin/workload "$rounds" 2>/tmp/record.err
+    st=$?
+    # "[ perf record: Captured and wrote X MB /tmp/perf.data (N samples) ]"
+    /bin/busybox sed -nE 's/^.*\(([0-9]+) samples\).*$/perfbench: samples=\1/p' /tmp/record.err
+    /bin/pvexit $st
     ;;
 *)
     echo "init: unknown pvmode=$mode"
