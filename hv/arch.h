@@ -22,7 +22,8 @@ void arch_console_setup(const char *cmdline, uint64_t acpi_rsdp);
 int arch_virt_init(void);
 
 /* The guest vPMU's backend from the hypervisor command line: vpmu=sw (default) or vpmu=hw
- * (experimental: the real PMU, software when there is none).  -1 on a bad value. */
+ * (experimental: the real PMU, software when there is none).  -1 on a bad value.  A VMX_CHECK
+ * build also reads its vmxcheck= options here. */
 int arch_vpmu_init(const char *cmdline);
 
 /* Builds the domain's second-level page tables for [0, mem_size) -> mem_host. */

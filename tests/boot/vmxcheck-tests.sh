@@ -7,8 +7,9 @@
 # keeps the handoff GDT (gdthandoff), one that gets a #GP injected (bad mode=badmsr); the APIC
 # timer's injected interrupts and a QEMU-style kernel (apictimer, qemutest); the counter self-test
 # (PMU MSRs, RDPMC, PMIs); a real Linux kernel to user space.  Every VMLAUNCH passes and no
-# entry fails a check; a violation would print
-# "VM-entry check failed ... SDM Vol. 3C <section>: <rule>" and stop that domain.
+# entry fails a check.  Then a VMCS broken on purpose (vmxcheck-break=): the checker stops the
+# domain with "VM-entry check failed ... SDM Vol. 3C <section>: <rule>", and with vmxcheck=warn
+# Bochs's own entry failure and the checker name the same rule.
 # Ends with "vmxcheck tests: N passed, N failed".
 set -u
 cd "$(dirname "$0")/../.."
@@ -84,5 +85,25 @@ else
     cur=linux log="$LOGS/build-guest.err"
     not_ok "no Linux test guest: $(cat "$LOGS/build-guest.err") (run scripts/install-deps.sh as root)"
 fi
+
+# 5. a VMCS known to be broken (vmxcheck-break=2: domain 2's guest TR made unusable, SDM 26.3.1.2):
+# the checker stops that domain before the entry, hello beside it finishes; with vmxcheck=warn the
+# entry goes ahead, Bochs refuses it (exit reason 33, invalid guest state) and the checker's
+# explanation names the same rule: the model and the emulated CPU agree
+H="$G/hello.elf"
+TR_RULE='SDM Vol\. 3C 26\.3\.1\.2: TR must be usable, present, a system segment \(S = 0\) of type 11 \(busy 32/64-bit TSS\), or 3 outside IA-32e mode \(TR\)'
+run_pv_checked broken --hv-cmdline "vmxcheck-break=2" "$H:name=a" "$H:name=b"
+expect_rc 1
+expect '^perfvisor: domain 2: vmxcheck-break: its guest TR made unusable \(a test\)$'
+expect "^perfvisor: VM-entry check failed for domain 2: $TR_RULE\$"
+expect '^perfvisor: domain 2 \(b\) stopped: VM-entry check failed \(see above\)$'
+expect '^perfvisor: domain 1 \(a\) exited with status 0$'
+expect_no 'ENTRY_FAIL_GUEST_STATE'
+run_pv_checked broken-warn --hv-cmdline "vmxcheck-break=2 vmxcheck=warn" "$H:name=a" "$H:name=b"
+expect_rc 1
+expect "^perfvisor: VM-entry check failed for domain 2: $TR_RULE; vmxcheck=warn: entering anyway\$"
+expect "^perfvisor: domain 2: the VM-entry checker says: $TR_RULE\$"
+expect '^perfvisor: domain 2 \(b\) stopped: VM entry failed: ENTRY_FAIL_GUEST_STATE '
+expect '^perfvisor: domain 1 \(a\) exited with status 0$'
 
 summary vmxcheck

@@ -101,6 +101,7 @@ static enum exit_action dispatch(struct vcpu *v, struct vmx_vcpu *x, uint32_t re
     if (reason & EXIT_REASON_ENTRY_FAILURE) {
         int basic = reason & 0xFFFF;
         vmx_dump_guest(v, reason);
+        vmx_check_explain(v);          /* which SDM rule, as far as the checker models them */
         domain_stop(v->dom, "VM entry failed: %s (exit qualification 0x%lx)",
                     arch_exit_reason_name(basic), vmcs_readnat(VMCS_EXIT_QUALIFICATION));
         return EXIT_END_SLICE;
@@ -147,6 +148,8 @@ void arch_vcpu_run(struct vcpu *v, uint64_t ticks)
         if (r) {
             vmx_report_failure(x->launched ? "VMRESUME" : "VMLAUNCH", r);
             vmx_dump_guest(v, 0);
+            if (r == 2)
+                vmx_check_explain(v);
             domain_stop(v->dom, "VM entry failed (%s)", r == 1 ? "VMfailInvalid" :
                         vmx_instruction_error_name(vmcs_read32(VMCS_VM_INSTRUCTION_ERROR)));
             break;

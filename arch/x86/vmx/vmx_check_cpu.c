@@ -7,8 +7,19 @@
 #include "arch/x86/msr.h"
 #include "arch/x86/vmx/vmcs.h"
 #include "arch/x86/vmx/vmx.h"
+#include "hv/cmdline.h"
 #include "hv/domain.h"
 #include "hv/printf.h"
+#include "hv/string.h"
+
+/* The VMX_CHECK build's options (hypervisor command line):
+ *   vmxcheck=warn   a violation is printed and the entry goes ahead, so the CPU's own verdict
+ *                   follows (a VM-entry failure, explained by vmx_check_explain): the checker's
+ *                   model and the CPU compared; default: the domain is stopped before the entry;
+ *   vmxcheck-break=N  for the tests: domain N's guest TR is made unusable after its VMCS is
+ *                   written (SDM 26.3.1.2: TR must be usable), a VMCS known to be broken. */
+static int warn_only;
+static unsigned long break_domain;
 
 void vmx_read_cap_msrs(struct vmx_cap_msrs *c)
 {
@@ -69,6 +80,46 @@ void vmcs_read_image(struct vmcs_image *img)
     }
 }
 
+void vmx_check_explain(struct vcpu *v)
+{
+    struct vmx_cap_msrs caps;
+    struct vmcs_image img;
+    struct vmx_check_result res;
+
+    vmx_read_cap_msrs(&caps);
+    vmcs_read_image(&img);
+    if (vmx_entry_check(&img, &caps, (rdmsr(MSR_IA32_EFER) & EFER_LMA) != 0, &res) == VMX_RULE_NONE)
+        hv_printf("perfvisor: domain %d: the VM-entry checker finds no broken rule: the CPU checks "
+                  "something it does not model (vmx_entry_check.h lists what it leaves out)\n",
+                  v->dom->id);
+    else
+        hv_printf("perfvisor: domain %d: the VM-entry checker says: SDM Vol. 3C %s: %s (%s)\n",
+                  v->dom->id, res.section, res.text, res.what);
+}
+
+void vmx_check_options(const char *cmdline)
+{
+    char val[16];
+    uint64_t n;
+#ifdef VMX_ENTRY_CHECK
+    if (cmdline_get(cmdline, "vmxcheck", val, sizeof(val)))
+        warn_only = !strcmp(val, "warn");
+    if (cmdline_get_u64(cmdline, "vmxcheck-break", &n) > 0)
+        break_domain = (unsigned long)n;
+#else
+    (void)cmdline, (void)val, (void)n;
+#endif
+}
+
+void vmx_check_break(struct vcpu *v)
+{
+    if (break_domain && (unsigned long)v->dom->id == break_domain) {
+        hv_printf("perfvisor: domain %d: vmxcheck-break: its guest TR made unusable (a test)\n",
+                  v->dom->id);
+        vmcs_write32(VMCS_GUEST_TR_AR, vmcs_read32(VMCS_GUEST_TR_AR) | AR_UNUSABLE);
+    }
+}
+
 int vmx_check_current(struct vcpu *v)
 {
     static struct vmx_cap_msrs caps;
@@ -97,7 +148,8 @@ int vmx_check_current(struct vcpu *v)
                       img.entry & ENTRY_IA32E_MODE_GUEST ? "IA-32e mode" : "32-bit");
         return 0;
     }
-    hv_printf("perfvisor: VM-entry check failed for domain %d: SDM Vol. 3C %s: %s (%s)\n",
-              v->dom->id, res.section, res.text, res.what);
-    return -1;
+    hv_printf("perfvisor: VM-entry check failed for domain %d: SDM Vol. 3C %s: %s (%s)%s\n",
+              v->dom->id, res.section, res.text, res.what,
+              warn_only ? "; vmxcheck=warn: entering anyway" : "");
+    return warn_only ? 0 : -1;
 }

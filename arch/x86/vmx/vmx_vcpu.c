@@ -156,6 +156,7 @@ int arch_vcpu_init(struct vcpu *v)
     vmcs_image_guest(&img, &vmx_caps, &v->dom->boot);
     vmx_vpmu_image(v, &img);
     vmcs_write_image(&img);
+    vmx_check_break(v);                /* VMX_CHECK builds' tests only (vmxcheck-break=) */
     x->proc = img.proc;
     x->cr0_shadow_owned = img.cr0_mask;
     x->cr4_shadow_owned = img.cr4_mask;

@@ -7,6 +7,7 @@
 #include "arch/x86/lapic.h"
 #include "arch/x86/msr.h"
 #include "arch/x86/vmx/vmcs.h"
+#include "arch/x86/vmx/vmx_check_cpu.h"
 #include "arch/x86/vmx/vmx_vpmu_hw.h"
 #include "hv/cmdline.h"
 #include "hv/domain.h"
@@ -55,6 +56,7 @@ int arch_vpmu_init(const char *cmdline)
     }
     if (msg[0])
         hv_printf("perfvisor: %s\n", msg);
+    vmx_check_options(cmdline);        /* the VMX_CHECK build's own options */
     return 0;
 }
 
