@@ -53,6 +53,10 @@ struct guest_sample_state {
      * mem.read, through the page tables at cr3 instead of the current ones. */
     uint64_t (*sysreg)(void *ctx, int which);
     int (*read_as)(void *ctx, uint64_t cr3, uint64_t gva, void *buf, uint64_t len);
+    /* kread: as mem.read for kernel-half memory the kernel never remaps (its direct map, where
+     * the per-CPU area and task_structs lie): the pages' translations are kept across exits
+     * (through the kernel half of a PTI pair when the current tables lack them).  May be NULL. */
+    int (*kread)(void *ctx, uint64_t gva, void *buf, uint64_t len);
 };
 enum { PROF_REG_GS_BASE, PROF_REG_KERNEL_GS_BASE, PROF_REG_SYSCALL_ENTRY /* IA32_LSTAR */ };
 

@@ -65,6 +65,8 @@ static int same_mm(uint64_t a, uint64_t b)
  * kernel) through the kernel half of the pair. */
 static int kread(const struct guest_sample_state *st, uint64_t gva, void *buf, uint64_t len)
 {
+    if (st->kread)
+        return st->kread(st->mem.ctx, gva, buf, len);
     if (!st->mem.read(st->mem.ctx, gva, buf, len))
         return 0;
     if (!st->read_as || !(st->cr3 & 0x1000))

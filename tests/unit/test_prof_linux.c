@@ -49,6 +49,18 @@ static int read_as(void *ctx, uint64_t cr3, uint64_t gva, void *buf, uint64_t le
     return rd(cr3, gva, buf, len);
 }
 
+static int kreads;                /* reads through the kernel reader */
+static int use_kread;
+static int kread(void *ctx, uint64_t gva, void *buf, uint64_t len)
+{
+    (void)ctx;
+    kreads++;
+    if (gva < KBASE || gva + len > KBASE + sizeof(kmem))
+        return -1;
+    memcpy(buf, kmem + (gva - KBASE), len);
+    return 0;
+}
+
 static uint64_t sysreg(void *ctx, int which)
 {
     (void)ctx;
@@ -74,6 +86,7 @@ static uint32_t sample(int cpl, uint64_t cr3)
     struct guest_sample_state st = {
         .ip = cpl == 3 ? 0x401000 : 0xffffffff81000000ull, .cr3 = cr3, .cpl = (uint8_t)cpl,
         .mode = CAP_MODE_64, .word64 = 1, .mem = { mem_read, 0 }, .sysreg = sysreg, .read_as = read_as,
+        .kread = use_kread ? kread : NULL,
     };
     cur_cr3 = cr3;
     gs = cpl == 3 ? 0 : PERCPU;       /* swapgs: the kernel's GS base only in the kernel */
@@ -86,7 +99,7 @@ static int setup(void **state)
 {
     (void)state;
     memset(kmem, 0, sizeof(kmem));
-    reads = 0;
+    reads = kreads = use_kread = 0;
     user_pt_maps_kernel = 1;
     lstar = LSTAR;
     char line[128];
@@ -208,6 +221,23 @@ static void test_unreadable(void **state)
     assert_true(L->reads_failed >= 2);
 }
 
+/* With the architecture's kernel reader (translations kept across exits), every read goes
+ * through it, PTI or not, and none through the current page tables. */
+static void test_kernel_reader_is_used(void **state)
+{
+    (void)state;
+    const uint64_t t1 = KBASE + 0x2000;
+    use_kread = 1;
+    user_pt_maps_kernel = 0;
+    put_task(t1, 9, 9, "workload");
+    set_current(t1);
+    uint32_t id = sample(3, 0x201000);
+    assert_int_not_equal(id, 0);
+    assert_int_equal(sample(0, 0x200000), id);
+    assert_int_equal(reads, 0);
+    assert_true(kreads >= 4);        /* current_task twice, pid, tgid, comm */
+}
+
 static void test_table_reuse(void **state)
 {
     (void)state;
@@ -236,6 +266,7 @@ int main(void)
         cmocka_unit_test_setup(test_pti_user_page_tables, setup),
         cmocka_unit_test_setup(test_unreadable, setup),
         cmocka_unit_test_setup(test_table_reuse, setup),
+        cmocka_unit_test_setup(test_kernel_reader_is_used, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -105,6 +105,63 @@ int vmx_guest_read_as(void *ctx, uint64_t cr3, uint64_t gva, void *buf, uint64_t
     return guest_paging_read(&pg, gva, buf, len);
 }
 
+/* The sampler's Linux-task reads touch a few kernel pages again and again (the per-CPU slot of
+ * current_task, the running task_structs), all in the kernel's direct map, which the kernel never
+ * remaps: their translations are kept across exits, a few per vCPU.  A guest that remaps them
+ * anyway only misleads its own task names (reads stay inside its memory). */
+#define KTLB_SIZE 4
+static struct ktlb_entry {
+    struct vcpu *v;
+    uint64_t page;
+    const uint8_t *host;
+} ktlb[KTLB_SIZE];
+static unsigned ktlb_next;
+
+static const uint8_t *kernel_page(struct vcpu *v, uint64_t page)
+{
+    for (unsigned i = 0; i < KTLB_SIZE; i++)
+        if (ktlb[i].v == v && ktlb[i].page == page)
+            return ktlb[i].host;
+    uint64_t cr3 = vmcs_readnat(VMCS_GUEST_CR3), gpa;
+    struct guest_paging pg = {
+        .cr0 = vmcs_readnat(VMCS_GUEST_CR0), .cr3 = cr3, .cr4 = vmcs_readnat(VMCS_GUEST_CR4),
+        .efer = vmcs_read64(VMCS_GUEST_IA32_EFER), .read_phys = read_phys, .ctx = v->dom,
+    };
+    const uint8_t *host;
+    if (guest_paging_translate(&pg, page, &gpa)) {
+        pg.cr3 = cr3 & ~0x1FFFull;          /* PTI: the kernel half of the pair */
+        if (pg.cr3 == cr3 || guest_paging_translate(&pg, page, &gpa))
+            return 0;
+    }
+    if (!(host = domain_gpa_ptr(v->dom, gpa, 4096)))
+        return 0;
+    struct ktlb_entry *e = &ktlb[ktlb_next++ % KTLB_SIZE];
+    *e = (struct ktlb_entry){ v, page, host };
+    return host;
+}
+
+int vmx_guest_read_kernel(void *ctx, uint64_t gva, void *buf, uint64_t len)
+{
+    struct vcpu *v = ctx;
+    uint8_t *out = buf;
+    while (len) {
+        uint64_t chunk = 4096 - (gva & 0xFFF);
+        const uint8_t *host = kernel_page(v, gva & ~0xFFFull);
+        if (!host)
+            return -1;
+        if (chunk > len)
+            chunk = len;
+        if (chunk == 8)
+            *(uint64_t *)out = *(const uint64_t *)(host + (gva & 0xFFF));
+        else
+            memcpy(out, host + (gva & 0xFFF), chunk);
+        gva += chunk;
+        out += chunk;
+        len -= chunk;
+    }
+    return 0;
+}
+
 int arch_guest_read(struct vcpu *v, uint64_t gva, void *buf, uint64_t len)
 {
     return vmx_guest_read(v, gva, buf, len);

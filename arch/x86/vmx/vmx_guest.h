@@ -18,6 +18,7 @@ int vmx_guest_read(void *ctx, uint64_t gva, void *buf, uint64_t len);
 /* The sampler's Linux-task helpers (struct guest_sample_state's sysreg and read_as). */
 uint64_t vmx_guest_sysreg(void *ctx, int which);
 int vmx_guest_read_as(void *ctx, uint64_t cr3, uint64_t gva, void *buf, uint64_t len);
+int vmx_guest_read_kernel(void *ctx, uint64_t gva, void *buf, uint64_t len);
 
 /* RIP, CR3, CPL (SS.DPL), mode, RBP (EBP outside 64-bit code) from the VMCS and the saved
  * registers, and vmx_guest_read for the call chain: what the sampler records.  Inline: the
@@ -36,6 +37,7 @@ static inline void vmx_guest_sample_state(struct vcpu *v, struct guest_sample_st
     s->mem = (struct guest_mem_reader){ .read = vmx_guest_read, .ctx = v };
     s->sysreg = vmx_guest_sysreg;
     s->read_as = vmx_guest_read_as;
+    s->kread = vmx_guest_read_kernel;
 }
 
 #endif
