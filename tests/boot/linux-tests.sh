@@ -4,7 +4,7 @@
 #   side-by-side: two Linux domains and a multiboot guest, each with its own output; the
 #     workload's result equals the same program's on the host; the run's status is the guests'
 #   failing: Linux domains that panic (panic=-1), reset, exit with status 5, spin past budget=,
-#     beside hello: each stopped or ended with its reason, hello finishes
+#     power off, beside hello: each stopped or ended with its reason, hello finishes
 # Needs linux-image-cloud-amd64, busybox-static and libc6-dev (scripts/install-deps.sh): without
 # them the suite fails and says which is missing.
 set -u
@@ -46,7 +46,7 @@ expect '^perfvisor: domain 2 \(lb\) exited with status 0$'
 expect '^perfvisor: domain 3 \(hello\) exited with status 0$'
 expect_no '^\[1:la\] .*workload: rounds=1500'            # no output crosses domains
 expect_no '^\[2:lb\] .*workload: rounds=1000'
-expect_no 'RSDP|Kernel panic'                            # quiet: only user space speaks
+expect_no '^\[[12]:l[ab]\] .*(ACPI: RSDP|Kernel panic)'   # quiet: the kernel's boot log is not shown
 # the kernel found its platform: interrupts came through the I/O APIC and the APIC timer ticked
 ioapic=$(sed -nE 's/^perfvisor:   domain 1 \(la\): I\/O APIC: ([0-9]+) interrupts delivered.*$/\1/p' "$log")
 timer=$(sed -nE 's/^perfvisor:   domain 1 \(la\): I\/O APIC: .*APIC timer: ([0-9]+) expiries;.*$/\1/p' "$log")
@@ -57,7 +57,7 @@ run_linux failing "$K:name=panic mem=128 initrd=$I console=ttyS0 quiet panic=-1 
     "$K:name=reset mem=128 initrd=$I console=ttyS0 quiet pvmode=reset" \
     "$K:name=five mem=128 initrd=$I console=ttyS0 quiet pvmode=exit:5" \
     "$K:name=spin mem=128 initrd=$I console=ttyS0 quiet pvmode=spin budget=2500000000" \
-    "$G/hello.elf:name=hello"
+    "$G/hello.elf:name=hello" "$K:name=off mem=128 initrd=$I console=ttyS0 quiet pvmode=poweroff"
 expect_rc 1
 expect '^\[1:panic\] init: user space, pvmode=panic$'
 expect '^\[1:panic\] .*Kernel panic - not syncing: sysrq triggered crash'
@@ -68,6 +68,8 @@ expect '^perfvisor: domain 3 \(five\) exited with status 5$'
 expect '^\[4:spin\] init: user space, pvmode=spin$'
 expect '^perfvisor: domain 4 \(spin\) stopped: used up its CPU budget of 2500000000 ticks'
 expect '^perfvisor: domain 5 \(hello\) exited with status 0$'
+expect '^perfvisor: domain 6 \(off\) halted without an exit status'    # poweroff -f: no ACPI S5
+expect '^perfvisor:   6    off +halted +0 '
 expect '^perfvisor:   3    five +exited +5 '
 expect_no 'still running after'
 
