@@ -244,8 +244,13 @@ int export_write_svg(FILE *f, const struct export *x, const char *title)
 		n = child(&t, n, export_process(x, s->proc, pb, sizeof(pb)), K_PROCESS);
 		t.v[n].weight += s->weight;
 		int kind = s->level == 'k' ? K_HV : s->level == '.' ? K_USER : K_KERNEL;
+		/* as report: a kernel sample taken in the upper half of the address space (Linux)
+		 * has its chain's frames below that half in user space */
+		bool high = x->frames[x->chain[s->first]].ip >> 63;
 		for (uint32_t j = s->depth; j-- > 0;) {
-			n = child(&t, n, export_sym(x, x->chain[s->first + j]), kind);
+			const struct export_frame *fr = &x->frames[x->chain[s->first + j]];
+			int k = kind == K_KERNEL && high && !(fr->ip >> 63) && !fr->hv_row ? K_USER : kind;
+			n = child(&t, n, export_sym(x, x->chain[s->first + j]), k);
 			t.v[n].weight += s->weight;
 		}
 		t.v[n].self += s->weight;

@@ -455,6 +455,26 @@ static void test_svg(void **state)
 	export_free(&x);
 }
 
+/* A Linux-style kernel sample (upper half) whose chain goes on into user space (lower half): the
+ * SVG draws the user frames as user frames, as report counts them. */
+static void test_svg_user_frames_of_kernel_sample(void **state)
+{
+	(void)state;
+	static struct export x;
+	header();
+	struct report_resolver res = { .resolve = fake_resolve };
+	export_init(&x, &res);
+	const uint64_t chain[] = { 0xffffffff81000011ull, 0x2011 };
+	sample(&x, 1, 0, 0xffffffff81000004ull, 1000, 2, chain);
+	export_finish(&x);
+	char *out = capture(svg_to, &x);
+	assert_box(out, "kernel", "[unknown] 0xffffffff81000004", "data-w=\"1000\"");
+	assert_box(out, "kernel", "[unknown] 0xffffffff81000010", "data-w=\"1000\"");
+	assert_box(out, "user", "work", "data-w=\"1000\" data-s=\"0\" data-d=\"3\"");
+	free(out);
+	export_free(&x);
+}
+
 /* Hardware backend: the hypervisor's own samples are domain 0, "perfvisor", process [hypervisor];
  * HV_TIME records add no rows (the report keeps them for the software backend only). */
 static void test_hardware_backend(void **state)
@@ -496,6 +516,7 @@ int main(void)
 		cmocka_unit_test(test_speedscope),
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_svg),
+		cmocka_unit_test(test_svg_user_frames_of_kernel_sample),
 		cmocka_unit_test(test_hardware_backend),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
