@@ -22,7 +22,7 @@ struct cap_sample {
     uint64_t chain[CAP_MAX_CHAIN];       /* return addresses, innermost first */
     uint32_t task;                       /* a Linux guest's task (CAP_R_TASK id), 0: none, */
     uint32_t task_pid, task_tid;         /* ...its pid and tid */
-    char task_comm[16];                  /* ...and comm (NUL-padded), copied at the sample so that
+    char task_comm[16] __attribute__((aligned(8)));  /* ...and comm (NUL-padded), copied at the sample so that
                                           * the drain never depends on the task table */
 };
 

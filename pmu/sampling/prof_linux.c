@@ -89,7 +89,9 @@ static uint32_t task_id(int domain, const struct guest_sample_state *st)
             if (kernel_address(gs))
                 L->percpu = gs;
         }
-    } else {
+    } else if (!L->percpu_final) {
+        /* the per-CPU base moves once in the boot (from the static area to the CPU's own);
+         * once user space runs it is final and GS need not be read again */
         uint64_t gs = st->sysreg(st->mem.ctx, PROF_REG_GS_BASE);
         if (kernel_address(gs))
             L->percpu = gs;
@@ -121,6 +123,8 @@ static uint32_t task_id(int domain, const struct guest_sample_state *st)
     L->last_task = task;
     L->last_cr3 = st->cr3;
     L->last_user = st->cpl == 3;         /* a user sample: any exec is complete */
+    if (st->cpl == 3)
+        L->percpu_final = 1;
     for (int i = 0; i < PROF_LX_TASKS; i++) {
         const struct prof_lx_task *t = &L->tasks[i];
         if (t->id && t->task == task && same_mm(t->cr3, st->cr3) && t->tid == pid && t->pid == tgid &&

@@ -23,13 +23,14 @@ struct prof_lx_task {
     uint32_t id;                         /* 0: free */
     uint32_t pid, tid;                   /* the user-space pid (tgid) and tid (pid) */
     uint64_t task, cr3;                  /* the task_struct's address, its address space */
-    char comm[PROF_LX_COMM];             /* NUL-padded */
+    char comm[PROF_LX_COMM] __attribute__((aligned(8)));   /* NUL-padded */
 };
 
 struct prof_lx_domain {
     int valid;                           /* a layout was given */
     uint64_t off_current, off_pid, off_tgid, off_comm;
     uint64_t percpu;                     /* the last kernel GS base seen (0: none yet) */
+    uint8_t percpu_final;                /* user space ran: the base no longer moves */
     uint64_t last_cr3, last_task;        /* the last sample's address space and task */
     uint32_t last_id;                    /* its id (0: none) */
     uint8_t last_user;                   /* ...read at CPL 3 (any exec complete) or since */

@@ -96,7 +96,11 @@ void prof_sample_guest(struct vcpu *v, uint64_t tsc, const struct guest_sample_s
             s->task = t->id;
             s->task_pid = t->pid;
             s->task_tid = t->tid;
-            memcpy(s->task_comm, t->comm, sizeof(s->task_comm));
+            uint64_t c0, c1;                     /* two loads, not a byte copy */
+            __builtin_memcpy(&c0, t->comm, 8);
+            __builtin_memcpy(&c1, t->comm + 8, 8);
+            __builtin_memcpy(s->task_comm, &c0, 8);
+            __builtin_memcpy(s->task_comm + 8, &c1, 8);
         }
         s->depth = prof.callchain ? (uint8_t)callchain_walk(st->fp, st->word64, (int)prof.callchain,
                                                            s->chain, st->mem.read, st->mem.ctx) : 0;

@@ -119,9 +119,12 @@ static unsigned ktlb_next;
 
 static const uint8_t *kernel_page(struct vcpu *v, uint64_t page)
 {
+    static unsigned hit;                /* the last entry used: most reads are the per-CPU slot */
+    if (ktlb[hit].v == v && ktlb[hit].page == page)
+        return ktlb[hit].host;
     for (unsigned i = 0; i < KTLB_SIZE; i++)
         if (ktlb[i].v == v && ktlb[i].page == page)
-            return ktlb[i].host;
+            return ktlb[(hit = i)].host;
     uint64_t cr3 = vmcs_readnat(VMCS_GUEST_CR3), gpa;
     struct guest_paging pg = {
         .cr0 = vmcs_readnat(VMCS_GUEST_CR0), .cr3 = cr3, .cr4 = vmcs_readnat(VMCS_GUEST_CR4),
@@ -144,6 +147,13 @@ int vmx_guest_read_kernel(void *ctx, uint64_t gva, void *buf, uint64_t len)
 {
     struct vcpu *v = ctx;
     uint8_t *out = buf;
+    if (len == 8 && (gva & 0xFFF) <= 4096 - 8) {    /* the common read: a pointer */
+        const uint8_t *host = kernel_page(v, gva & ~0xFFFull);
+        if (!host)
+            return -1;
+        *(uint64_t *)out = *(const uint64_t *)(host + (gva & 0xFFF));
+        return 0;
+    }
     while (len) {
         uint64_t chunk = 4096 - (gva & 0xFFF);
         const uint8_t *host = kernel_page(v, gva & ~0xFFFull);
