@@ -67,9 +67,13 @@ for m in cpuidloop ioloop flood; do
     share=$(awk -v a="$alone" -v t="$(victim_ticks)" 'BEGIN { if (t > 0) printf "%.1f", 100 * a / t }')
     atleast "victim's share of the machine beside $m (%, fair: 50)" "$share" 45
     # the attacker's charge: guest + hypervisor ticks, over the budget by at most one exit and the
-    # console pumping and ring drain after its last slice
+    # console pumping and ring drain after its last slice.  An exit that prints waits while the
+    # console queue is full (text is never dropped): at worst one line (200 bytes, its tag and
+    # CR LF) at the serial rate, 4,340 Bochs ticks a byte at 115200 baud and ips=50 M, ~1 M ticks
+    # (measured 37,867 and 177,132 over, depending on where the last slice fell)
     charged=$(awk '$1 == "perfvisor:" && $2 == "2" && $3 == "att" { print $9; exit }' "$log")
-    near "att's charged ticks vs budget=150000000" "$charged" 150000000 100000
+    if [ $m = flood ]; then slack=1000000; else slack=100000; fi
+    near "att's charged ticks vs budget=150000000" "$charged" 150000000 $slack
     hv=$(awk '$1 == "perfvisor:" && $2 == "2" && $3 == "att" { print $7; exit }' "$log")
     atleast "att's hypervisor ticks (most of its charge)" "$hv" 100000000
 done
