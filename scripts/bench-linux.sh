@@ -70,3 +70,50 @@ printf '  %-60s %14s\n' "  preemption-timer exits / APIC timer expiries" "$ptn /
 printf '  %-60s %14s\n' "  EOI (xAPIC write: EPT violation), exit -> re-entry, average" "$ept ticks"
 printf '  %-60s %14s\n' "  WRMSR (IA32_TSC_DEADLINE re-armed), exit -> re-entry, average" "$wr ticks"
 printf '  %-60s %14s\n' "  one tick, all three" "$((pt + ept + wr)) ticks"
+
+# ---------------------------------------------------------------------------------------------
+# Profiling the Linux guest from outside (issue #10): `perfvisor record` of the same guest (3,000
+# rounds), software backend, every 100,000 ticks, without and with call chains (-g), the
+# current task read from guest memory at each sample (pmu/sampling/prof_linux.c):
+#   per sample  hypervisor ticks a sample costs, exit -> re-entry: the run's preemption-timer
+#               ticks minus its APIC-timer expiries at the unprofiled run's average (linux-virt
+#               above, same slice, where nearly every such exit is the timer's), per sample taken
+#               (rings of 32,768 samples: with that slice they drain only at the end); and the
+#               same without the task layout (PERFVISOR_NO_LINUX_TASKS=1: samples name address
+#               spaces only): the difference is what naming the task costs
+#   wire size   capture bytes per sample: frames, headers, TASK/ANCHOR records and accounting
+#   tasks       the share of the samples that name a task (the rest: the boot before the kernel's
+#               per-CPU area exists, and the hypervisor's rows)
+PROF_ROUNDS=3000
+for mode in plain chain notask; do
+    PERFVISOR_NO_LINUX_TASKS=$([ $mode = notask ] && echo 1 || echo 0) "$PV" record --emulator bochs --timeout 900 --hv-cmdline slice=2000000000 --ring 32768 -c 100000 \
+        $([ $mode = chain ] && echo -g) -o "$OUT/linux-prof-$mode.data" -- \
+        "$LINUX_KERNEL:name=linux mem=256 initrd=$LINUX_INITRD console=ttyS0 quiet pvrounds=$PROF_ROUNDS" \
+        >"$OUT/linux-prof-$mode.log" 2>&1 || {
+        echo "bench-linux: the profiled run ($mode) failed; see $OUT/linux-prof-$mode.log" >&2; exit 1; }
+done
+prof_figures() {   # mode -> "ticks-per-sample bytes-per-sample task-share samples"
+    local log="$OUT/linux-prof-$1.log" ex n t e b tasks
+    ex=$(grep -E '^perfvisor:   exits of domain 1 \(linux\):' "$log" | head -1)
+    n=$(sed -nE 's/.* PREEMPTION_TIMER ([0-9]+) \(avg [0-9]+ ticks\).*/\1/p' <<<"$ex")
+    t=$(sed -nE 's/.* PREEMPTION_TIMER [0-9]+ \(avg ([0-9]+) ticks\).*/\1/p' <<<"$ex")
+    e=$(sed -nE 's/^perfvisor:   domain 1 \(linux\): I\/O APIC: .*APIC timer: ([0-9]+) expiries.*$/\1/p' "$log")
+    s=$(sed -nE 's/^perfvisor: profile: domain 1: ([0-9]+) samples taken.*/\1/p' "$log")
+    b=$(sed -nE 's/^perfvisor: profile: .* \(([0-9.]+) bytes a sample.*$/\1/p' "$log")
+    tasks=$("$PV" report --stdio -i "$OUT/linux-prof-$1.data" -s pid -F sample,pid -t '|' 2>/dev/null |
+        awk -F'|' '/^[0-9]/ { all += $1; if ($2 !~ /^-:/) named += $1 } END { if (all) printf "%.2f", 100 * named / all }')
+    awk -v n="$n" -v t="$t" -v e="$e" -v s="$s" -v pt="$pt" -v b="$b" -v k="$tasks" \
+        'BEGIN { printf "%d %s %s %d\n", (n * t - e * pt) / s, b, k, s }'
+}
+read -r psp bsp ksp nsp <<<"$(prof_figures plain)"
+read -r psc bsc ksc nsc <<<"$(prof_figures chain)"
+read -r psn bsn ksn nsn <<<"$(prof_figures notask)"
+echo
+echo "Profiling the Linux guest from outside ($PROF_ROUNDS rounds, every 100,000 ticks; $nsp and $nsc samples)"
+printf '  %-60s %14s\n' "hypervisor ticks per sample, no call chains (goal <= 600)" "$psp ticks"
+printf '  %-60s %14s\n' "  of which naming the task (vs. the run without its layout)" "$((psp - psn)) ticks"
+printf '  %-60s %14s\n' "hypervisor ticks per sample, -g (goal <= 1500)" "$psc ticks"
+printf '  %-60s %14s\n' "capture bytes per sample, no call chains (goal <= 8)" "$bsp"
+printf '  %-60s %14s\n' "  the same without the task layout" "$bsn"
+printf '  %-60s %14s\n' "capture bytes per sample, -g" "$bsc"
+printf '  %-60s %13s%%\n' "samples that name a task, no call chains" "$ksp"
