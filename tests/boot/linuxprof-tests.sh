@@ -108,7 +108,8 @@ log="$LOGS/full.txt"
 # kernel samples of the processes that ran user code (boot is over for them)
 read -r kn kt <<<"$(awk -F'|' '$2 == "work" { if ($4 ~ /^\[\.\]/) user[$3] = 1; if ($4 ~ /^\[g\]/) { k[$3] += $1; if ($4 !~ /\[unknown\]/) kn[$3] += $1 } }
     END { for (p in user) { n += kn[p]; t += k[p] } print n + 0, t + 0 }' "$log")"
-if [ "$kt" -gt 20 ] && [ $((kn * 100)) -ge $((kt * 95)) ]; then ok "kernel samples of user-space processes named: $kn of $kt"
+# (few: the workload makes few system calls; the check over all tasks below is the broad one)
+if [ "$kt" -ge 5 ] && [ $((kn * 100)) -ge $((kt * 95)) ]; then ok "kernel samples of user-space processes named: $kn of $kt"
 else not_ok "kernel samples of user-space processes named: $kn of $kt (goal >= 95%)"; fi
 # kernel samples of every task, i.e. once the kernel's per-CPU area exists (before it, samples
 # name an address space: the decompressor and the kernel's first instructions at physical addresses)
