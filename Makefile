@@ -78,6 +78,7 @@ demo: all
 bench: all
 	@scripts/bench.sh
 	@scripts/bench-linux.sh
+	@scripts/bench-linuxperf.sh
 
 # ---------------------------------------------------------------- install
 # Man pages generated from the CLI's help text (scripts/gen-man.sh), so they cannot drift from it.

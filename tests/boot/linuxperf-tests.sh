@@ -17,6 +17,9 @@
 #            (--update-doc rewrites it from this run)
 #   shares : perf report's func_a/b/c samples within 3 standard errors of 50/30/20, no lost
 #            samples, the sample count = cycles / period
+#   mux    : perf stat -a with six cycles events: multiplexed and scaled, each near the count
+#   outside: the run is a perfvisor record; report --guest-wide sets each domain's perf report
+#            shares beside perfvisor's own samples of the same functions: they agree
 #   domains: each domain's numbers are its own (different rounds per domain; the other
 #            domain's time, interleaved, would double them); the run's status is 0
 # Needs linux-image-cloud-amd64, busybox-static, libc6-dev and linux-perf
@@ -29,43 +32,16 @@ suite_setup linuxperf
 if ! guest=$(tests/linux/build-guest.sh --with-perf 2>"$LOGS/build-guest.err"); then
     cur=setup log="$LOGS/build-guest.err"
     not_ok "no Linux test guest with perf: $(cat "$LOGS/build-guest.err") (run scripts/install-deps.sh as root)"
-    # docs/profiling.md shows this run's output: the block after its marker has the lines this run
-# printed, numbers aside (--update-doc writes this run's lines into it)
-cur=docs log="$LOGS/two-domains.log"
-doclines() {
-    grep -E '^\[[12]:(cs|ds)\] (init: kernel: (Performance Events|NMI watchdog)|perfstat: |perfreport: (# |.* \[\.\] func_[abc]$)|workload: (rounds|ticks))' "$log"
-}
-mask() { sed -E 's/[0-9]+(\.[0-9]+)?/N/g'; }
-if [ "${1:-}" = --update-doc ]; then
-    python3 - docs/profiling.md "$LOGS/doclines.txt" <(doclines) <<'PY'
-import sys, re
-doc, _, new = sys.argv[1], sys.argv[2], open(sys.argv[3]).read()
-s = open(doc).read()
-m = re.search(r"(<!-- linuxperf-output: [^>]*-->\n```\n)(.*?)(```\n)", s, re.S)
-s = s[:m.start(2)] + new + s[m.end(2):]
-open(doc, "w").write(s)
-PY
-fi
-block=$(awk '/^<!-- linuxperf-output:/ { f = 1; next } f && /^```/ { n++; if (n == 2) exit; next } f && n == 1' docs/profiling.md)
-masked=$(mask <"$log")
-nlines=0 missing=""
-while IFS= read -r l; do
-    [ -n "$l" ] || continue
-    nlines=$((nlines + 1))
-    grep -qxF -- "$(mask <<<"$l")" <<<"$masked" || missing="$missing | $l"
-done <<<"$block"
-if [ "$nlines" -ge 10 ] && [ -z "$missing" ]; then
-    ok "docs/profiling.md's perf output: $nlines lines, each printed by this run (numbers aside)"
-else
-    not_ok "docs/profiling.md's perf output ($nlines lines) has lines this run did not print:${missing:- (too few lines)} (tests/boot/linuxperf-tests.sh --update-doc)"
-fi
-
-summary linuxperf
+    summary linuxperf
     exit 1
 fi
 eval "$guest"
 K=$LINUX_KERNEL I=$LINUX_INITRD_PERF
 ROUNDS_CS=1000 ROUNDS_DS=1500 PERIOD=100000
+OUTSIDE_PERIOD=200000   # perfvisor's own sampling of the same run, from outside
+DATA="$LOGS/two-domains.data"
+ROOT="$LOGS/root"       # the guests' workload, for perfvisor report --guest-root
+rm -rf "$ROOT" && mkdir -p "$ROOT/bin" && cp "$LINUX_WORKLOAD" "$ROOT/bin/workload"
 
 # The workload loop's user-mode instructions per round, from its machine code: each call of
 # func_X runs its instructions up to RET with the 3-instruction SPIN loop CHUNK times, and
@@ -103,7 +79,7 @@ if [ -n "${LINUXPERF_LOG:-}" ]; then   # re-check an earlier run's log (developi
     cp "$LINUXPERF_LOG" "$log"; rc=$(sed -nE 's/^perfvisor: end status=([0-9]+)$/\1/p' "$log")
     rc=${rc:-1}
 else
-timeout 1500 "$PV" run --emulator bochs --timeout 1440 \
+timeout 1500 "$PV" record --emulator bochs --timeout 1440 -c "$OUTSIDE_PERIOD" -o "$DATA" -- \
     "$K:name=cs mem=256 initrd=$I console=ttyS0 quiet pvmode=perf pvrounds=$ROUNDS_CS pvperiod=$PERIOD vpmu=cpu-switch" \
     "$K:name=ds mem=256 initrd=$I console=ttyS0 quiet pvmode=perf pvrounds=$ROUNDS_DS pvperiod=$PERIOD vpmu=domain-switch" \
     >"$log" 2>&1
@@ -152,6 +128,22 @@ for d in 1:cs 2:ds; do
     fi
     near "cycles:u / truth" "$(awk -v a="$cu" -v b="$truth" 'BEGIN { printf "%.4f", a / b }')" 1 0.03
 
+    # perf stat -a with six cycles events: the four GP counters are the only ones that count
+    # cycles while the watchdog holds fixed counter 1, so perf multiplexes them (the shares of
+    # time each ran add up to 400 %) and scales each count by its share.  A share's time runs on
+    # while the other domain has the CPU and counts nothing then, so single estimates scatter;
+    # pooled (the counts over the shares) they give the workload's cycles within 5 %
+    mux=$(sed -nE "s/^\[$d\] perfmux: ([0-9]+),[^,]*,cycles,[0-9]+,([0-9.]+),.*$/\1 \2/p" "$log")
+    nmux=$(grep -c . <<<"$mux")
+    read -r pct pooled < <(awk '{ p += $2; c += $1 * $2 / 100 } END { if (p) printf "%d %d\n", p, c * 100 / p }' <<<"$mux")
+    if [ "$nmux" -eq 6 ] && [ "${pct:-0}" -ge 380 ] && [ "${pct:-0}" -le 400 ]; then
+        ok "perf stat -a, 6 cycles events multiplexed on 4 counters: shares of time add up to $pct %"
+    else
+        not_ok "perf stat -a, 6 cycles events: $nmux lines, shares of time add up to ${pct:-?} % (expected 380-400)"
+    fi
+    near "perf stat -a, 6 multiplexed cycles events, pooled / cycles" \
+        "$(awk -v a="${pooled:-0}" -v b="$cy" 'BEGIN { printf "%.4f", a / b }')" 1 0.05
+
     # perf record: shares against 50/30/20 within 3 standard errors
     samples=$(sed -nE "s/^\[$d\] perfreport: # Samples: ([0-9]+) +of event 'cycles'.*$/\1/p" "$log")
     lost=$(sed -nE "s/^\[$d\] perfreport: # Total Lost Samples: ([0-9]+).*$/\1/p" "$log")
@@ -190,41 +182,74 @@ if [ "${#rate_of[@]}" -eq 2 ] && [ "${rate_of[1]}" -gt $((rate_of[0] * 101 / 100
 else
     not_ok "samples per 1000 rounds (x1000): ${rate_of[*]:-none}: domain-switch should exceed cpu-switch by its hypervisor time"
 fi
+# perf inside against perfvisor's view from outside of the same run: report --guest-wide sets
+# each domain's perf report shares (its gprof-sample lines) beside perfvisor's own samples of
+# the same symbols; they agree within 3 standard errors of the difference of two shares
+cur=outside log="$LOGS/guest-wide.txt"
+"$PV" report --stdio -i "$DATA" --guest-wide --guest-root "$ROOT" >"$log" 2>&1
+for d in 1:cs 2:ds; do
+    n=${d#*:}
+    sec=$(awk -v h="# Guest-wide vs system-wide, domain ${d%%:*} ($n)" 'index($0, h) == 1 { f = 1; next } f && /^# Guest-wide vs/ { f = 0 } f' "$log")
+    ng=$(sed -nE 's/^# Guest: ([0-9]+) samples.*/\1/p' <<<"$sec")
+    ns=$(sed -nE 's/^.*perfvisor: ([0-9]+) samples in these symbols.*/\1/p' <<<"$sec")
+    if [ -z "$ng" ] || [ -z "$ns" ] || [ "$ns" -lt 100 ]; then
+        not_ok "domain $d: no guest-wide table or too few samples (guest ${ng:-?}, perfvisor ${ns:-?})"
+        continue
+    fi
+    for f in func_a func_b func_c; do
+        read -r g s < <(sed -nE "s/^#   $f +([0-9.]+)% +([0-9.]+)%.*/\1 \2/p" <<<"$sec")
+        tol=$(awk -v g="${g:-0}" -v a="$ng" -v b="$ns" 'BEGIN { p = g / 100; printf "%.2f", 300 * sqrt(p * (1 - p) / a + p * (1 - p) / b) }')
+        near "domain $n $f: perfvisor's share (perf inside: ${g:-?}% of $ng)" "${s:-}" "${g:-0}" "$tol"
+    done
+done
+
 # nothing crosses domains: each domain's output names only its own rounds
-cur=isolation
+cur=isolation log="$LOGS/two-domains.log"
 expect_no '^\[1:cs\] workload: rounds=1500'
 expect_no '^\[2:ds\] workload: rounds=1000'
 expect_no 'Kernel panic|still running after|unchecked MSR access'
 
-# docs/profiling.md shows this run's output: the block after its marker has the lines this run
-# printed, numbers aside (--update-doc writes this run's lines into it)
-cur=docs log="$LOGS/two-domains.log"
+# docs/profiling.md shows this run's output: the blocks after its markers have lines this run
+# printed, numbers aside (--update-doc writes this run's lines into them)
+cur=docs
 doclines() {
-    grep -E '^\[[12]:(cs|ds)\] (init: kernel: (Performance Events|NMI watchdog)|perfstat: |perfreport: (# |.* \[\.\] func_[abc]$)|workload: (rounds|ticks))' "$log"
+    grep -E '^\[[12]:(cs|ds)\] (init: kernel: (Performance Events|NMI watchdog)|perfstat: |perfmux: |perfreport: (# |.* \[\.\] func_[abc]$)|workload: (rounds|ticks))' "$LOGS/two-domains.log"
 }
-mask() { sed -E 's/[0-9]+(\.[0-9]+)?/N/g'; }
-if [ "${1:-}" = --update-doc ]; then
-    python3 - docs/profiling.md "$LOGS/doclines.txt" <(doclines) <<'PY'
+gwlines() {
+    grep -E '^# Guest-wide vs system-wide|^#   Symbol|^#   func_[abc] |^# Guest: ' "$LOGS/guest-wide.txt"
+}
+mask() { sed -E 's/[0-9]+(\.[0-9]+)?/N/g; s/ +/ /g'; }
+# doc_block MARKER FILE: check (or with --update-doc, first rewrite) the block after MARKER
+doc_block() {
+    if [ "${UPDATE_DOC:-0}" = 1 ]; then
+        python3 - docs/profiling.md "$1" "$2" <<'PY'
 import sys, re
-doc, _, new = sys.argv[1], sys.argv[2], open(sys.argv[3]).read()
+doc, marker, new = sys.argv[1], sys.argv[2], open(sys.argv[3]).read()
 s = open(doc).read()
-m = re.search(r"(<!-- linuxperf-output: [^>]*-->\n```\n)(.*?)(```\n)", s, re.S)
+m = re.search(r"(<!-- " + re.escape(marker) + r": [^>]*-->\n```\n)(.*?)(```\n)", s, re.S)
 s = s[:m.start(2)] + new + s[m.end(2):]
 open(doc, "w").write(s)
 PY
-fi
-block=$(awk '/^<!-- linuxperf-output:/ { f = 1; next } f && /^```/ { n++; if (n == 2) exit; next } f && n == 1' docs/profiling.md)
-masked=$(mask <"$log")
-nlines=0 missing=""
-while IFS= read -r l; do
-    [ -n "$l" ] || continue
-    nlines=$((nlines + 1))
-    grep -qxF -- "$(mask <<<"$l")" <<<"$masked" || missing="$missing | $l"
-done <<<"$block"
-if [ "$nlines" -ge 10 ] && [ -z "$missing" ]; then
-    ok "docs/profiling.md's perf output: $nlines lines, each printed by this run (numbers aside)"
-else
-    not_ok "docs/profiling.md's perf output ($nlines lines) has lines this run did not print:${missing:- (too few lines)} (tests/boot/linuxperf-tests.sh --update-doc)"
-fi
+    fi
+    local block masked nlines=0 missing="" l
+    block=$(awk -v m="<!-- $1:" 'index($0, m) == 1 { f = 1; next } f && /^```/ { n++; if (n == 2) exit; next } f && n == 1' docs/profiling.md)
+    masked=$(mask <"$2")
+    while IFS= read -r l; do
+        [ -n "$l" ] || continue
+        nlines=$((nlines + 1))
+        grep -qxF -- "$(mask <<<"$l")" <<<"$masked" || missing="$missing | $l"
+    done <<<"$block"
+    log=$2
+    if [ "$nlines" -ge 6 ] && [ -z "$missing" ]; then
+        ok "docs/profiling.md's $1 block: $nlines lines, each printed by this run (numbers aside)"
+    else
+        not_ok "docs/profiling.md's $1 block ($nlines lines) has lines this run did not print:${missing:- (too few lines)} (tests/boot/linuxperf-tests.sh --update-doc)"
+    fi
+}
+[ "${1:-}" = --update-doc ] && UPDATE_DOC=1
+doclines >"$LOGS/doc-output.txt"
+gwlines >"$LOGS/doc-guestwide.txt"
+doc_block linuxperf-output "$LOGS/doc-output.txt"
+doc_block linuxperf-guestwide "$LOGS/doc-guestwide.txt"
 
 summary linuxperf
