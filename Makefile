@@ -30,7 +30,8 @@ deps:
 HV_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-builtin \
 	-fno-stack-protector -fno-pic -fno-pie -mno-red-zone -mgeneral-regs-only \
 	-mcmodel=small -fno-asynchronous-unwind-tables -fno-omit-frame-pointer \
-	-nostdinc -isystem $(shell $(CC) -print-file-name=include) -Iinclude -I. -DPERFVISOR_HV
+	-nostdinc -isystem $(shell $(CC) -print-file-name=include) -Iinclude -I. -DPERFVISOR_HV \
+	-ffile-prefix-map=$(CURDIR)=.
 # make VMX_CHECK=1 (into build/vmxcheck unless BUILD= is given): a debug build that runs the
 # VM-entry checker (arch/x86/vmx/vmx_entry_check.c) on the current VMCS before every VM entry
 ifeq ($(VMX_CHECK),1)
@@ -50,7 +51,7 @@ $(BUILD)/hv/%.o: %.c
 
 $(BUILD)/hv/%.o: %.asm
 	@mkdir -p $(dir $@)
-	$(NASM) -f elf64 -g -Iinclude/ -o $@ $<
+	$(NASM) -f elf64 -Iinclude/ -o $@ $<   # no -g: nasm 2.16 writes the absolute build directory into DWARF
 
 $(BUILD)/perfvisor.elf: $(HV_OBJ) linker.ld
 	$(CC) $(HV_LDFLAGS) -o $@ $(HV_OBJ)
