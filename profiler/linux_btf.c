@@ -141,6 +141,20 @@ int linux_layout_from_btf(const void *data, size_t len, struct linux_layout *lo,
 			 "keep it in pcpu_hot, not read yet)");
 		goto out;
 	}
+	long stack = member_offset(btf, ts, "stack");
+	id = btf__find_by_name_kind(btf, "pt_regs", BTF_KIND_STRUCT);
+	const struct btf_type *pr = id > 0 ? btf__type_by_id(btf, id) : NULL;
+	if (stack >= 0 && pr) {
+		long ip = member_offset(btf, pr, "ip"), bp = member_offset(btf, pr, "bp"), cs = member_offset(btf, pr, "cs");
+		if (ip >= 0 && bp >= 0 && cs >= 0) {
+			lo->regs_valid = 1;
+			lo->stack = (uint32_t)stack;
+			lo->regs_size = pr->size;
+			lo->regs_ip = (uint32_t)ip;
+			lo->regs_bp = (uint32_t)bp;
+			lo->regs_cs = (uint32_t)cs;
+		}
+	}
 	lo->current_task = (uint64_t)cur;
 	lo->pid = (uint32_t)pid;
 	lo->tgid = (uint32_t)tgid;
@@ -226,6 +240,10 @@ int linux_layout_from_file(const char *path, struct linux_layout *lo, char *why,
 
 char *linux_layout_key(const struct linux_layout *lo)
 {
-	return xasprintf(LINUX_LAYOUT_KEY "=0x%llx,0x%x,0x%x,0x%x", (unsigned long long)lo->current_task,
-			 lo->pid, lo->tgid, lo->comm);
+	if (!lo->regs_valid)
+		return xasprintf(LINUX_LAYOUT_KEY "=0x%llx,0x%x,0x%x,0x%x", (unsigned long long)lo->current_task,
+				 lo->pid, lo->tgid, lo->comm);
+	return xasprintf(LINUX_LAYOUT_KEY "=0x%llx,0x%x,0x%x,0x%x " LINUX_REGS_KEY "=0x%x,0x%x,0x%x,0x%x,0x%x",
+			 (unsigned long long)lo->current_task, lo->pid, lo->tgid, lo->comm, lo->stack, lo->regs_size,
+			 lo->regs_ip, lo->regs_bp, lo->regs_cs);
 }

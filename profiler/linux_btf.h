@@ -16,13 +16,18 @@ struct linux_layout {
 	int valid;
 	uint64_t current_task;   /* offset of the per-CPU current_task in .data..percpu */
 	uint32_t pid, tgid, comm; /* offsets in task_struct */
+	/* the user registers a kernel-mode sample interrupted (for joining chains): task_struct's
+	 * stack, and struct pt_regs's size and ip, bp and cs; regs_valid 0 when not learned */
+	int regs_valid;
+	uint32_t stack, regs_size, regs_ip, regs_bp, regs_cs;
 };
 
 /* 0, or -1 with why (a sentence fragment) filled. */
 int linux_layout_from_file(const char *path, struct linux_layout *lo, char *why, size_t wl);
 int linux_layout_from_vmlinux(const void *data, size_t len, struct linux_layout *lo, char *why, size_t wl);
 int linux_layout_from_btf(const void *data, size_t len, struct linux_layout *lo, char *why, size_t wl);
-/* "perfvisor.lxtask=0x...,0x...,0x...,0x..." (new string). */
+#define LINUX_REGS_KEY "perfvisor.lxregs"     /* =STACK,PT_REGS_SIZE,IP,BP,CS */
+/* "perfvisor.lxtask=0x...,0x...,0x...,0x..." and, when learned, " perfvisor.lxregs=..." (new string). */
 char *linux_layout_key(const struct linux_layout *lo);
 
 #endif

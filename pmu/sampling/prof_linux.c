@@ -1,6 +1,7 @@
 /* The current task of a Linux guest, read from outside (pmu/sampling/prof_linux.h). */
 #include "pmu/sampling/prof_linux.h"
 #include "pmu/sampling/prof.h"
+#include "pmu/sampling/callchain.h"
 #include "hv/cmdline.h"
 #include "hv/string.h"
 #include "perfvisor/capture.h"
@@ -12,14 +13,14 @@ struct prof_lx_domain *prof_linux_domain(int domain)
     return domain > 0 && domain < CAP_MAX_DOMAINS ? &lx[domain] : 0;
 }
 
-/* Reads "A,B,C,D" (each parse_u64's syntax) into v[4]. */
-static int parse4(char *s, uint64_t v[4])
+/* Reads "A,B,..." (n values, each parse_u64's syntax) into v[n]. */
+static int parse_n(char *s, uint64_t *v, int n)
 {
-    for (int i = 0; i < 4; i++) {
+    for (int i = 0; i < n; i++) {
         char *p = s;
         while (*p && *p != ',')
             p++;
-        if ((i < 3) != (*p == ','))
+        if ((i < n - 1) != (*p == ','))
             return -1;
         *p = 0;
         if (parse_u64(s, &v[i]))
@@ -40,13 +41,25 @@ int prof_linux_configure(int domain, const char *cmdline)
     memset(L, 0, sizeof(*L));
     if (!cmdline_get(cmdline, "perfvisor.lxtask", val, sizeof(val)))
         return 0;
-    if (parse4(val, v) || v[0] > (1u << 30) || v[1] > 0x10000 || v[2] > 0x10000 || v[3] > 0x10000)
+    if (parse_n(val, v, 4) || v[0] > (1u << 30) || v[1] > 0x10000 || v[2] > 0x10000 || v[3] > 0x10000)
         return -1;
     L->off_current = v[0];
     L->off_pid = v[1];
     L->off_tgid = v[2];
     L->off_comm = v[3];
     L->valid = 1;
+    uint64_t r[5];
+    if (cmdline_get(cmdline, "perfvisor.lxregs", val, sizeof(val))) {
+        if (parse_n(val, r, 5) || r[0] > 0x10000 || r[1] > 4096 || r[2] + 8 > r[1] || r[3] + 8 > r[1] ||
+            r[4] + 8 > r[1])
+            return -1;
+        L->off_stack = r[0];
+        L->regs_size = r[1];
+        L->off_ip = r[2];
+        L->off_bp = r[3];
+        L->off_cs = r[4];
+        L->regs_valid = 1;
+    }
     return 0;
 }
 
@@ -147,6 +160,26 @@ const struct prof_lx_task *prof_linux_task(int domain, const struct guest_sample
 {
     uint32_t id = task_id(domain, st);
     return id ? &lx[domain].tasks[id % PROF_LX_TASKS] : 0;
+}
+
+int prof_linux_user_chain(int domain, const struct guest_sample_state *st, const struct prof_lx_task *t,
+                          uint64_t *out, int max)
+{
+    struct prof_lx_domain *L = prof_linux_domain(domain);
+    uint64_t stack, cs, ip, bp;
+    if (!L || !L->regs_valid || !t || max < 1 || st->cpl == 3)
+        return 0;
+    if (kread(st, t->task + L->off_stack, &stack, 8) || !kernel_address(stack))
+        return 0;
+    uint64_t regs = stack + PROF_LX_THREAD_SIZE - L->regs_size;
+    /* the kernel stack may be vmalloc'd (VMAP_STACK) and reused: read through the page tables
+     * now, never through kread's kept translations */
+    if (st->mem.read(st->mem.ctx, regs + L->off_cs, &cs, 8) || (cs & 3) != 3 ||
+        st->mem.read(st->mem.ctx, regs + L->off_ip, &ip, 8) ||
+        st->mem.read(st->mem.ctx, regs + L->off_bp, &bp, 8) || kernel_address(ip) || !ip)
+        return 0;
+    out[0] = ip + 1;                     /* a chain holds return addresses: the report takes 1 off */
+    return 1 + (max > 1 ? callchain_walk(bp, 1, max - 1, out + 1, st->mem.read, st->mem.ctx) : 0);
 }
 
 const struct prof_lx_task *prof_linux_task_info(int domain, uint32_t id)

@@ -38,6 +38,8 @@ struct prof_lx_domain {
     uint64_t syscall_entry;              /* IA32_LSTAR once the kernel set it */
     uint8_t anchor_pending;              /* not yet sent since the last header */
     uint64_t reads_failed;               /* samples whose task could not be read */
+    int regs_valid;                      /* perfvisor.lxregs= given: */
+    uint64_t off_stack, regs_size, off_ip, off_bp, off_cs;   /* task_struct.stack, struct pt_regs */
     struct prof_lx_task tasks[PROF_LX_TASKS];
 };
 
@@ -47,6 +49,15 @@ int prof_linux_configure(int domain, const char *cmdline);
 /* The task the sample's vCPU runs (its table entry, valid until PROF_LX_TASKS newer tasks), or
  * NULL when the domain has no layout or the task cannot be read (early boot, an unmapped slot). */
 const struct prof_lx_task *prof_linux_task(int domain, const struct guest_sample_state *st);
+/* A kernel-mode sample's call chain joined with the user stack it interrupted: the user
+ * registers the kernel saved at the top of the task's kernel stack (pt_regs, with
+ * perfvisor.lxregs=STACK,PT_REGS_SIZE,IP,BP,CS and THREAD_SIZE 16 KiB) when their CS is ring
+ * 3: their ip, then the user frames from their bp.  Writes at most max frames to out; returns how
+ * many (0: none, e.g. a kernel thread). */
+int prof_linux_user_chain(int domain, const struct guest_sample_state *st, const struct prof_lx_task *t,
+                          uint64_t *out, int max);
+#define PROF_LX_THREAD_SIZE 16384          /* x86-64 without KASAN */
+
 /* The task of id, or NULL when its slot was reused since (PROF_LX_TASKS newer tasks). */
 const struct prof_lx_task *prof_linux_task_info(int domain, uint32_t id);
 struct prof_lx_domain *prof_linux_domain(int domain);

@@ -104,6 +104,9 @@ void prof_sample_guest(struct vcpu *v, uint64_t tsc, const struct guest_sample_s
         }
         s->depth = prof.callchain ? (uint8_t)callchain_walk(st->fp, st->word64, (int)prof.callchain,
                                                            s->chain, st->mem.read, st->mem.ctx) : 0;
+        if (prof.callchain && t && s->depth < prof.callchain)   /* a Linux task in the kernel */
+            s->depth = (uint8_t)(s->depth + prof_linux_user_chain(d->id, st, t, s->chain + s->depth,
+                                                                  (int)prof.callchain - s->depth));
         ring_commit(&prof_state.rings[d->id]);
     }
     v->sample_left = v->sample_weight = next_period();

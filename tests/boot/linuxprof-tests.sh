@@ -11,7 +11,8 @@
 #              errors of the truth
 #   kernel     --guest-kallsyms: ks's file is its own boot (slide 0), work's is relocated by a
 #              2 MiB multiple; >= 95% of the kernel samples of user-space processes named
-#   sort       --sort pid,comm,dso rows; call chains carry func_a/b/c up to main
+#   sort       --sort pid,comm,dso rows; call chains carry func_a/b/c up to main, and a
+#              kernel-mode sample's chain goes on into the user stack it interrupted
 #   apart      each domain's processes stay in it (ks: grep/gzip/base64/sed; work: workload)
 #   accounting taken = recorded + lost per domain; the report's sample counts = recorded
 #   hints      without --guest-* the report names both options and still shows the processes
@@ -142,6 +143,17 @@ fa=$(awk -F'|' -v p="$wproc" '$3 == p && $4 == "[.] func_a" { print $1 + 0; exit
 if [ -n "$rr" ] && [ -n "$fa" ] && awk -v r="$rr" -v a="$fa" 'BEGIN { exit !(r > a * 1.8) }'; then
     ok "main's children ($rr%) hold func_a ($fa%) and its siblings"
 else not_ok "main's children '$rr', func_a '$fa'"; fi
+
+# a kernel-mode sample's chain joined with the user stack it interrupted (pt_regs at the top of
+# the task's kernel stack): some sample of the workload in the kernel goes on into its own
+# named functions
+cur=joined log="$LOGS/script.txt"
+"$PV" script -i "$DATA" --guest-kallsyms 2="$KS" --guest-root 2="$ROOT" >"$log" 2>/dev/null
+nj=$(awk -v p="work:$wproc" '/^[^ \t]/ { head = ($1 == p); first = ""; n = 0; next }
+    head && /^\t/ { n++; if (n == 1) first = $0; else if (first ~ /\[kernel\.kallsyms\]\)$/ && $0 ~ /[A-Za-z_]+\+0x[0-9a-f]+ \(workload\)$/) { j++; head = 0 } }
+    END { print j + 0 }' "$log")
+if [ "$nj" -gt 0 ]; then ok "$nj kernel-mode samples of $wproc go on into its own functions"
+else not_ok "no kernel-mode sample of $wproc with a user frame of workload"; fi
 
 # accounting
 cur=accounting log="$LOGS/record.log"

@@ -37,6 +37,7 @@ static int rd(uint64_t cr3, uint64_t gva, void *buf, uint64_t len)
 }
 
 static uint64_t cur_cr3;
+static uint64_t regs_cs;
 static int mem_read(void *ctx, uint64_t gva, void *buf, uint64_t len)
 {
     (void)ctx;
@@ -238,6 +239,65 @@ static void test_kernel_reader_is_used(void **state)
     assert_true(kreads >= 4);        /* current_task twice, pid, tgid, comm */
 }
 
+/* A kernel-mode sample's chain joined with the user stack: pt_regs at the top of the task's
+ * 16 KiB kernel stack give the user ip and bp (CS ring 3), then the user frames. */
+#define STACKBASE (KBASE + 0x8000)
+#define REGS (STACKBASE + PROF_LX_THREAD_SIZE - 0xa8)
+static uint8_t umem[0x1000];          /* user stack at 0x7ffff000 */
+static int ujoin_read(void *ctx, uint64_t gva, void *buf, uint64_t len)
+{
+    if (gva >= 0x7ffff000ull && gva + len <= 0x80000000ull) {
+        memcpy(buf, umem + (gva - 0x7ffff000ull), len);
+        return 0;
+    }
+    if (gva >= STACKBASE && gva + len <= STACKBASE + PROF_LX_THREAD_SIZE) {
+        uint64_t off = gva - REGS, v = 0;
+        if (gva >= REGS && len == 8)
+            v = off == 0x88 ? regs_cs : off == 0x80 ? 0x401717 : off == 0x20 ? 0x7ffff100 : 0;
+        memcpy(buf, &v, len);
+        return 0;
+    }
+    return mem_read(ctx, gva, buf, len);
+}
+
+static void test_user_chain_joined(void **state)
+{
+    (void)state;
+    const uint64_t t1 = KBASE + 0x2000;
+    assert_int_equal(prof_linux_configure(2, "perfvisor.lxtask=0x40,0x20,0x24,0x60 perfvisor.lxregs=0x30,0xa8,0x80,0x20,0x88"), 0);
+    assert_int_equal(prof_linux_configure(3, "perfvisor.lxtask=0x40,0x20,0x24,0x60 perfvisor.lxregs=0x30,0xa8,0xa8,0x20,0x88"), -1);
+    put_task(t1, 5, 5, "workload");
+    uint64_t stack = STACKBASE;
+    memcpy(kmem + (t1 + 0x30 - KBASE), &stack, 8);
+    set_current(t1);
+    /* user frames: [0x7ffff100] = 0x7ffff200 (caller's fp), [+8] = 0x401800 (return into run_rounds);
+     * [0x7ffff200] = 0, [+8] = 0x401900 */
+    uint64_t f[] = { 0x7ffff200, 0x401800 }, g[] = { 0, 0x401900 };
+    memcpy(umem + 0x100, f, 16);
+    memcpy(umem + 0x200, g, 16);
+    assert_int_not_equal(sample(0, 0x100000), 0);
+    struct guest_sample_state st = { .ip = 0xffffffff81000000ull, .cr3 = 0x100000, .cpl = 0, .mode = CAP_MODE_64,
+                                     .word64 = 1, .mem = { ujoin_read, 0 }, .sysreg = sysreg, .read_as = read_as };
+    gs = PERCPU;
+    const struct prof_lx_task *t = prof_linux_task(2, &st);
+    assert_non_null(t);
+    uint64_t out[8] = { 0 };
+    regs_cs = 0x33;
+    int n = prof_linux_user_chain(2, &st, t, out, 8);
+    assert_int_equal(n, 3);
+    assert_true(out[0] == 0x401718);          /* the interrupted ip, + 1 (a return address's convention) */
+    assert_true(out[1] == 0x401800);
+    assert_true(out[2] == 0x401900);
+    assert_int_equal(prof_linux_user_chain(2, &st, t, out, 1), 1);
+    /* a kernel thread: the saved CS is the kernel's */
+    regs_cs = 0x10;
+    assert_int_equal(prof_linux_user_chain(2, &st, t, out, 8), 0);
+    /* a user-mode sample has its own frames */
+    st.cpl = 3;
+    regs_cs = 0x33;
+    assert_int_equal(prof_linux_user_chain(2, &st, t, out, 8), 0);
+}
+
 static void test_table_reuse(void **state)
 {
     (void)state;
@@ -267,6 +327,7 @@ int main(void)
         cmocka_unit_test_setup(test_unreadable, setup),
         cmocka_unit_test_setup(test_table_reuse, setup),
         cmocka_unit_test_setup(test_kernel_reader_is_used, setup),
+        cmocka_unit_test_setup(test_user_chain_joined, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

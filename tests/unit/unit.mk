@@ -26,7 +26,7 @@ UNIT_SRC_console_queue := hv/console_queue.c
 UNIT_SRC_fwcfg        := hv/fwcfg.c
 UNIT_SRC_acpi         := hv/acpi.c
 UNIT_SRC_legacy_ports := hv/legacy_ports.c
-UNIT_SRC_vdev         := hv/vdev.c hv/domain.c pmu/sampling/prof_linux.c hv/vuart.c hv/vioapic.c hv/fwcfg.c hv/legacy_ports.c hv/cmdline.c hv/printf.c \
+UNIT_SRC_vdev         := hv/vdev.c hv/domain.c pmu/sampling/prof_linux.c pmu/sampling/callchain.c hv/vuart.c hv/vioapic.c hv/fwcfg.c hv/legacy_ports.c hv/cmdline.c hv/printf.c \
                          hv/console.c $(UNIT_DIR)/fake_console.c $(UNIT_DIR)/fake_prof.c
 UNIT_SRC_domain       := $(UNIT_SRC_vdev)
 UNIT_SRC_hypercall    := hv/hypercall.c $(UNIT_DIR)/fake_domain.c $(UNIT_DIR)/fake_prof.c
@@ -48,7 +48,7 @@ UNIT_SRC_domain_ioapic := hv/domain_ioapic.c hv/vioapic.c hv/vlapic.c hv/vlapic_
 UNIT_SRC_callchain    := pmu/sampling/callchain.c
 UNIT_SRC_ring         := pmu/sampling/ring.c
 UNIT_SRC_prof_names   := pmu/sampling/prof_names.c
-UNIT_SRC_prof_linux   := pmu/sampling/prof_linux.c hv/cmdline.c
+UNIT_SRC_prof_linux   := pmu/sampling/prof_linux.c pmu/sampling/callchain.c hv/cmdline.c
 UNIT_SRC_pmu_model    := $(UNIT_DIR)/pmu_model.c pmu/vpmu/pmu_state.c
 UNIT_SRC_hw_pmu       := pmu/sampling/hw_pmu.c hv/printf.c $(UNIT_DIR)/pmu_model.c pmu/vpmu/pmu_state.c
 UNIT_SRC_vpmu         := pmu/vpmu/vpmu.c pmu/vpmu/vpmu_sw.c pmu/vpmu/pmu_state.c
