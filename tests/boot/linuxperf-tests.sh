@@ -16,7 +16,7 @@
 #   docs   : docs/profiling.md's sample output has the lines this run printed, numbers aside
 #            (--update-doc rewrites it from this run)
 #   shares : perf report's func_a/b/c samples within 3 standard errors of 50/30/20, no lost
-#            samples, the sample count = cycles / period
+#            samples, the sample count = cycles / period; with -F 20000 too
 #   mux    : perf stat -a with six cycles events: multiplexed and scaled, each near the count
 #   outside: the run is a perfvisor record; report --guest-wide sets each domain's perf report
 #            shares beside perfvisor's own samples of the same functions: they agree
@@ -166,6 +166,24 @@ for d in 1:cs 2:ds; do
         done
     fi
     [ -n "$samples" ] && rate_of+=("$((samples * 1000000 / rounds))")
+    # perf record -F 20000: the period adapts at every tick; the shares are the same
+    fs=() ; tot=0
+    for f in func_a func_b func_c; do
+        v=$(sed -nE "s/^\[$d\] perfreportF: +([0-9]+) +[0-9.]+% +workload +\[\.\] $f$/\1/p" "$log")
+        fs+=("${v:-0}"); tot=$((tot + ${v:-0}))
+    done
+    if [ "$tot" -lt 100 ]; then
+        not_ok "perf record -F 20000: func_a/b/c samples ${fs[*]}: too few"
+    else
+        i=0
+        for want in 0.5 0.3 0.2; do
+            f=(func_a func_b func_c); f=${f[$i]}
+            read -r share tol < <(awk -v s="${fs[$i]}" -v t="$tot" -v p="$want" \
+                'BEGIN { printf "%.4f %.4f\n", s / t, 3 * sqrt(p * (1 - p) / t) }')
+            near "perf record -F 20000: $f share of $tot samples" "$share" "$want" "$tol"
+            i=$((i + 1))
+        done
+    fi
     # every period of cycles the workload ran is a sample: its loop alone gives truth/period
     if [ -n "$samples" ] && [ "$samples" -ge $((truth / PERIOD)) ] && [ "$samples" -le $((truth / PERIOD * 115 / 100)) ]; then
         ok "$samples samples for $truth loop cycles at -c $PERIOD"
@@ -213,7 +231,7 @@ expect_no 'Kernel panic|still running after|unchecked MSR access'
 # printed, numbers aside (--update-doc writes this run's lines into them)
 cur=docs
 doclines() {
-    grep -E '^\[[12]:(cs|ds)\] (init: kernel: (Performance Events|NMI watchdog)|perfstat: |perfmux: |perfreport: (# |.* \[\.\] func_[abc]$)|workload: (rounds|ticks))' "$LOGS/two-domains.log"
+    grep -E '^\[[12]:(cs|ds)\] (init: kernel: (Performance Events|NMI watchdog)|perfstat: |perfmux: |perfreportF?: (# |.* \[\.\] func_[abc]$)|workload: (rounds|ticks))' "$LOGS/two-domains.log"
 }
 gwlines() {
     grep -E '^# Guest-wide vs system-wide|^#   Symbol|^#   func_[abc] |^# Guest: ' "$LOGS/guest-wide.txt"

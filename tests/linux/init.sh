@@ -16,7 +16,8 @@
 #                   cycles events system-wide, multiplexed (`perfmux: `), then
 #                   `perf record -e cycles -c $pvperiod` (default 100000) of it and `perf report`'s
 #                   per-symbol samples (`perfreport: `, and the workload's as `gprof-sample SYM N`
-#                   for perfvisor report --guest-wide); exits 0 if every perf command did
+#                   for perfvisor report --guest-wide), then the same with -F 20000
+#                   (`perfreportF: `); exits 0 if every perf command did
 #   pvmode=perfbench time /bin/workload without, then under `perf record -c $pvperiod` (make bench)
 /bin/workload tsc                       # when user space began (make bench)
 /bin/busybox mount -t proc proc /proc
@@ -94,6 +95,11 @@ perf)
         /bin/busybox sed 's/^/perfreport: /'
     # the workload's symbols again for perfvisor report --guest-wide (docs/profiling.md)
     /bin/busybox awk '$3 == "workload" && $4 == "[.]" { print "gprof-sample " $5 " " $1 }' /tmp/report.txt
+    # frequency mode: Linux adapts the period at every tick to sample 20,000 times a second
+    /usr/bin/perf record -q -N -B --no-bpf-event -e cycles -F 20000 -o /tmp/perf-f.data /bin/workload "$rounds" || st=1
+    /usr/bin/perf report -i /tmp/perf-f.data --stdio -F sample,overhead,comm,sym 2>&1 |
+        /bin/busybox grep -E '^# (Samples|Total Lost)|%' | /bin/busybox head -6 |
+        /bin/busybox sed 's/^/perfreportF: /'
     /bin/workload tsc
     echo "init: perf done, status $st"
     /bin/pvexit "$st"
