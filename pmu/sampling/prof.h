@@ -58,7 +58,7 @@ struct guest_sample_state {
      * (through the kernel half of a PTI pair when the current tables lack them).  May be NULL. */
     int (*kread)(void *ctx, uint64_t gva, void *buf, uint64_t len);
 };
-enum { PROF_REG_GS_BASE, PROF_REG_KERNEL_GS_BASE, PROF_REG_SYSCALL_ENTRY /* IA32_LSTAR */ };
+enum { PROF_REG_GS_BASE, PROF_REG_KERNEL_GS_BASE, PROF_REG_SYSCALL_ENTRY /* IA32_LSTAR */, PROF_REG_SP };
 
 /* Software backend: guest events until the next sample of v, and the sample itself, taken
  * by the architecture when that many guest ticks have run, with the guest's state then. */

@@ -102,7 +102,17 @@ static uint32_t task_id(int domain, const struct guest_sample_state *st)
             if (kernel_address(gs))
                 L->percpu = gs;
         }
-    } else if (!L->percpu_final) {
+    } else {
+        /* on the last task's own kernel stack (not an interrupt stack): still that task, with
+         * no read; every 8th such sample reads current_task anyway, so that a stack freed and
+         * given to a new task in the same address space is noticed */
+        if (L->last_stack && L->last_id && same_mm(st->cr3, L->last_cr3) && (++L->stack_hits & 7) &&
+            (st->sysreg(st->mem.ctx, PROF_REG_SP) & ~(uint64_t)(PROF_LX_THREAD_SIZE - 1)) == L->last_stack) {
+            L->last_cr3 = st->cr3;
+            return L->last_id;
+        }
+    }
+    if (st->cpl != 3 && !L->percpu_final) {
         /* the per-CPU base moves once in the boot (from the static area to the CPU's own);
          * once user space runs it is final and GS need not be read again */
         uint64_t gs = st->sysreg(st->mem.ctx, PROF_REG_GS_BASE);
@@ -135,6 +145,13 @@ static uint32_t task_id(int domain, const struct guest_sample_state *st)
     comm[PROF_LX_COMM - 1] = 0;
     L->last_task = task;
     L->last_cr3 = st->cr3;
+    L->last_stack = 0;
+    if (L->regs_valid) {
+        uint64_t stack;
+        if (!kread(st, task + L->off_stack, &stack, 8) && kernel_address(stack) &&
+            !(stack & (PROF_LX_THREAD_SIZE - 1)))
+            L->last_stack = stack;
+    }
     L->last_user = st->cpl == 3;         /* a user sample: any exec is complete */
     if (st->cpl == 3)
         L->percpu_final = 1;

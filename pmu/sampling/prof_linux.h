@@ -34,6 +34,8 @@ struct prof_lx_domain {
     uint64_t last_cr3, last_task;        /* the last sample's address space and task */
     uint32_t last_id;                    /* its id (0: none) */
     uint8_t last_user;                   /* ...read at CPL 3 (any exec complete) or since */
+    uint64_t last_stack;                 /* ...its kernel stack (task_struct.stack; 0: unknown) */
+    uint32_t stack_hits;                 /* kernel-mode samples named by their stack pointer */
     uint32_t next_id;
     uint64_t syscall_entry;              /* IA32_LSTAR once the kernel set it */
     uint8_t anchor_pending;              /* not yet sent since the last header */

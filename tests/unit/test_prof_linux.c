@@ -38,6 +38,7 @@ static int rd(uint64_t cr3, uint64_t gva, void *buf, uint64_t len)
 
 static uint64_t cur_cr3;
 static uint64_t regs_cs;
+static uint64_t ksp;                  /* the guest's RSP at the sample */
 static int mem_read(void *ctx, uint64_t gva, void *buf, uint64_t len)
 {
     (void)ctx;
@@ -65,7 +66,8 @@ static int kread(void *ctx, uint64_t gva, void *buf, uint64_t len)
 static uint64_t sysreg(void *ctx, int which)
 {
     (void)ctx;
-    return which == PROF_REG_GS_BASE ? gs : which == PROF_REG_KERNEL_GS_BASE ? kgs : lstar;
+    return which == PROF_REG_GS_BASE ? gs : which == PROF_REG_KERNEL_GS_BASE ? kgs :
+           which == PROF_REG_SP ? ksp : lstar;
 }
 
 static void put_task(uint64_t task, uint32_t pid, uint32_t tgid, const char *comm)
@@ -298,6 +300,45 @@ static void test_user_chain_joined(void **state)
     assert_int_equal(prof_linux_user_chain(2, &st, t, out, 8), 0);
 }
 
+/* A kernel-mode sample on the last task's own kernel stack needs no read, but every 8th reads
+ * current_task anyway; another stack (an interrupt stack, another task) reads it. */
+static void test_stack_pointer_shortcut(void **state)
+{
+    (void)state;
+    const uint64_t t1 = KBASE + 0x2000, t2 = KBASE + 0x3000;
+    assert_int_equal(prof_linux_configure(2, "perfvisor.lxtask=0x40,0x20,0x24,0x60 perfvisor.lxregs=0x30,0xa8,0x80,0x20,0x88"), 0);
+    use_kread = 1;
+    put_task(t1, 5, 5, "workload");
+    put_task(t2, 6, 6, "kworker");
+    uint64_t s1 = 0xffffc90000010000ull, s2 = 0xffffc90000020000ull;
+    memcpy(kmem + (t1 + 0x30 - KBASE), &s1, 8);
+    memcpy(kmem + (t2 + 0x30 - KBASE), &s2, 8);
+    set_current(t1);
+    ksp = s1 + 0x3f00;
+    uint32_t a = sample(0, 0x100000);
+    assert_int_not_equal(a, 0);
+    assert_int_equal(prof_linux_domain(2)->last_stack, s1);
+    kreads = 0;
+    int hits = 0;
+    for (int i = 0; i < 16; i++) {
+        int before = kreads;
+        assert_int_equal(sample(0, 0x100000), a);
+        hits += kreads == before;
+    }
+    assert_int_equal(hits, 14);                   /* 2 of 16 revalidated */
+    /* another task on its own stack, same address space (kernel threads): read, then named */
+    set_current(t2);
+    ksp = s2 + 0x100;
+    uint32_t b = sample(0, 0x100000);
+    assert_int_not_equal(b, a);
+    assert_string_equal(prof_linux_task_info(2, b)->comm, "kworker");
+    /* on an interrupt stack: current_task is read (and still t2) */
+    ksp = 0xfffffe0000005000ull;
+    kreads = 0;
+    assert_int_equal(sample(0, 0x100000), b);
+    assert_true(kreads >= 1);
+}
+
 static void test_table_reuse(void **state)
 {
     (void)state;
@@ -328,6 +369,7 @@ int main(void)
         cmocka_unit_test_setup(test_table_reuse, setup),
         cmocka_unit_test_setup(test_kernel_reader_is_used, setup),
         cmocka_unit_test_setup(test_user_chain_joined, setup),
+        cmocka_unit_test_setup(test_stack_pointer_shortcut, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

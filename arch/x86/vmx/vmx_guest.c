@@ -91,6 +91,8 @@ uint64_t vmx_guest_sysreg(void *ctx, int which)
         return rdmsr(MSR_IA32_KERNEL_GS_BASE);
     case PROF_REG_SYSCALL_ENTRY:
         return rdmsr(MSR_IA32_LSTAR);
+    case PROF_REG_SP:
+        return vmcs_readnat(VMCS_GUEST_RSP);
     }
     return 0;
 }
