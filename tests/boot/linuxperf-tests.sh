@@ -20,6 +20,7 @@
 #   mux    : perf stat -a with six cycles events: multiplexed and scaled, each near the count
 #   outside: the run is a perfvisor record; report --guest-wide sets each domain's perf report
 #            shares beside perfvisor's own samples of the same functions: they agree
+#   off    : a third Linux domain with vpmu=off: Linux finds no PMU (software events only)
 #   domains: each domain's numbers are its own (different rounds per domain; the other
 #            domain's time, interleaved, would double them); the run's status is 0
 # Needs linux-image-cloud-amd64, busybox-static, libc6-dev and linux-perf
@@ -82,12 +83,20 @@ else
 timeout 1500 "$PV" record --emulator bochs --timeout 1440 -c "$OUTSIDE_PERIOD" -o "$DATA" -- \
     "$K:name=cs mem=256 initrd=$I console=ttyS0 quiet pvmode=perf pvrounds=$ROUNDS_CS pvperiod=$PERIOD vpmu=cpu-switch" \
     "$K:name=ds mem=256 initrd=$I console=ttyS0 quiet pvmode=perf pvrounds=$ROUNDS_DS pvperiod=$PERIOD vpmu=domain-switch" \
+    "$K:name=off mem=128 initrd=$LINUX_INITRD console=ttyS0 pvmode=exit:0 vpmu=off" \
     >"$log" 2>&1
 rc=$?
 fi
 expect_rc 0
 expect '^perfvisor: domain 1 \(cs\) exited with status 0$'
 expect '^perfvisor: domain 2 \(ds\) exited with status 0$'
+# vpmu=off: CPUID 0AH all zero and no PDCM, as a CPU without a PMU; Linux falls back to its P6
+# driver, which does not know the model either: software events only, no hard-lockup watchdog
+cur=off
+expect '^perfvisor: domain 3 \(off\) exited with status 0$'
+expect '^\[3:off\] .*Performance Events: .*no PMU driver, software events only\.$'
+expect_no '^\[3:off\] .*NMI watchdog: Enabled'
+cur=two-domains
 
 # stat VALUE-OF: the perf stat CSV value of event $2 in domain $1 ("<not supported>" kept)
 stat() { sed -nE "s/^\[$1\] perfstat: ([^,]*),[^,]*,$2,.*$/\1/p" "$log" | head -1; }
