@@ -13,6 +13,7 @@
 #include "report.h"
 #include "symbols.h"
 #include "guest_syms.h"
+#include "image_symbols.h"
 #include "util.h"
 
 #define DEFAULT_INPUT "perfvisor.data"
@@ -98,108 +99,25 @@ static const struct option report_options[] = {
 
 /* Loads the images the first time an address is resolved: by then the header is known. */
 struct report_symbols {
-	struct symbols *syms;
-	bool loaded;
-	const struct pv_meta *meta;
+	struct image_symbols is;     /* images, --symbols, and Linux guests' --guest-* sources */
 	const char *override[CAP_MAX_DOMAINS];
 	char *warnings[MAX_WARNINGS + 1];
 	int nwarnings;
-	struct guest_syms *gs;       /* Linux guests: --guest-kallsyms, --guest-vmlinux, --guest-root */
 	bool guest_opts;
 };
 
-static void warn_line(struct report_symbols *rs, const char *w)
+/* A warning already printed, kept for the report's header. */
+static void keep_warning(void *ctx, const char *w)
 {
-	pv_warn("%s", w);
+	struct report_symbols *rs = ctx;
 	if (rs->nwarnings < MAX_WARNINGS)
 		rs->warnings[rs->nwarnings++] = xstrdup(w);
 }
 
-static void load_one(struct report_symbols *rs, int d, const char *name, int kind, const uint8_t *id, int len)
+static void warn_line(struct report_symbols *rs, const char *w)
 {
-	const char *path = rs->override[d];
-	if (!path && d == 0 && rs->meta->hypervisor[0])
-		path = rs->meta->hypervisor;
-	if (!path && d > 0 && d < 16 && rs->meta->images[d][0])
-		path = rs->meta->images[d];
-	char w[1024];
-	if (path && !rs->override[d] && d > 0 && file_is_bzimage(path) == 1)
-		return;              /* a Linux kernel: its symbols come from --guest-* (guest_hints) */
-	if (!path) {
-		snprintf(w, sizeof(w), "domain %d (%s): no image recorded for it: addresses stay raw; use --symbols %d=PATH",
-			 d, name, d);
-		warn_line(rs, w);
-		return;
-	}
-	if (symbols_load(rs->syms, d, name, path, kind, id, len, w, sizeof(w)))
-		warn_line(rs, w);
-}
-
-static void load_images(struct report_symbols *rs, const struct pv_header *h)
-{
-	rs->loaded = true;
-	for (int i = 0; i < h->ndomains; i++) {
-		const struct pv_domain_info *di = &h->domains[i];
-		if (di->id > 0 && di->id < CAP_MAX_DOMAINS)
-			load_one(rs, di->id, di->name, di->image_id_kind, di->image_id, di->image_id_len);
-	}
-	if (h->backend == CAP_BACKEND_HARDWARE)
-		load_one(rs, 0, "perfvisor", CAP_IMAGE_ID_BUILD_ID, h->hv_build_id, h->hv_build_id_len);
-}
-
-static void resolve(void *ctx, const struct pv_header *h, int domain, uint64_t ip, struct report_sym *out)
-{
-	struct report_symbols *rs = ctx;
-	if (!rs->loaded)
-		load_images(rs, h);
-	if (domain > 0 && ip >> 63 && guest_syms_kernel(rs->gs, domain, ip, out))
-		return;
-	symbols_resolve(rs->syms, h, domain, ip, out);
-}
-
-static void resolve_user(void *ctx, const struct pv_header *h, int domain, const char *comm, uint64_t ip,
-			 struct report_sym *out)
-{
-	struct report_symbols *rs = ctx;
-	(void)h;
-	guest_syms_user(rs->gs, domain, comm, ip, out);
-}
-
-/* --guest-kallsyms needs each Linux domain's IA32_LSTAR before the first kernel address is
- * resolved: one pass over the capture for its CAP_R_ANCHOR records. */
-static int anchor_event(void *ctx, const struct pv_header *h, const struct pv_event *ev)
-{
-	(void)h;
-	if (ev->kind == PV_EV_ANCHOR && ev->reason == CAP_ANCHOR_SYSCALL_ENTRY)
-		guest_syms_set_anchor(ctx, ev->domain, ev->anchor);
-	return 0;
-}
-
-/* What a Linux domain's rows lack, and which option gives it. */
-static void guest_hints(struct report_symbols *rs, const struct report *r)
-{
-	for (int d = 1; d < CAP_MAX_DOMAINS; d++) {
-		char w[512], nb[32];
-		const char *dn = report_domain_name(r, d, nb, sizeof(nb));
-		if (!r->dom[d].syscall_entry)
-			continue;              /* not a Linux guest (or it never reached syscall_init) */
-		int64_t slide;
-		if (!guest_syms_has_kernel(rs->gs, d)) {
-			snprintf(w, sizeof(w), "domain %d (%s): a Linux guest: its kernel addresses stay [unknown]; use "
-				 "--guest-kallsyms %d=FILE (its /proc/kallsyms, any boot) or --guest-vmlinux", d, dn, d);
-			warn_line(rs, w);
-		} else if (guest_syms_slide(rs->gs, d, &slide)) {
-			pv_info("domain %d (%s): kernel symbols relocated by %+lld (KASLR; IA32_LSTAR 0x%llx)", d, dn,
-				(long long)slide, (unsigned long long)r->dom[d].syscall_entry);
-		}
-		if (!guest_syms_has_root(rs->gs, d)) {
-			snprintf(w, sizeof(w), "domain %d (%s): a Linux guest: its user-space addresses stay [unknown]; "
-				 "use --guest-root %d=DIR (its root file system)", d, dn, d);
-			warn_line(rs, w);
-		}
-	}
-	for (const char *const *n = guest_syms_notes(rs->gs); *n; n++)
-		warn_line(rs, *n);
+	pv_warn("%s", w);
+	keep_warning(rs, w);
 }
 
 static int parse_symbols_opt(struct report_symbols *rs, const char *arg)
@@ -352,15 +270,15 @@ int cmd_report(int argc, char **argv)
 		case OPT_GUEST_VMLINUX:
 		case OPT_GUEST_ROOT: {
 			char why[512];
-			if (!rs.gs)
-				rs.gs = guest_syms_new();
+			if (!rs.is.gs)
+				rs.is.gs = guest_syms_new();
 			rs.guest_opts = true;
 			if ((c == OPT_GUEST_KALLSYMS ? guest_syms_add_kallsyms :
-			     c == OPT_GUEST_VMLINUX ? guest_syms_add_vmlinux : guest_syms_add_root)(rs.gs, optarg, why,
+			     c == OPT_GUEST_VMLINUX ? guest_syms_add_vmlinux : guest_syms_add_root)(rs.is.gs, optarg, why,
 												     sizeof(why))) {
 				pv_error("--%s %s", c == OPT_GUEST_KALLSYMS ? "guest-kallsyms" :
 					 c == OPT_GUEST_VMLINUX ? "guest-vmlinux" : "guest-root", why);
-				guest_syms_free(rs.gs);
+				guest_syms_free(rs.is.gs);
 				return EXIT_USAGE;
 			}
 			break;
@@ -418,16 +336,20 @@ int cmd_report(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 
-	rs.syms = symbols_new();
-	symbols_set_demangle(rs.syms, demangle);
-	rs.meta = &meta;
-	if (!rs.gs)
-		rs.gs = guest_syms_new();
+	rs.is.syms = symbols_new();
+	symbols_set_demangle(rs.is.syms, demangle);
+	rs.is.meta = &meta;
+	rs.is.override = rs.override;
+	rs.is.warned = keep_warning;
+	rs.is.warned_ctx = &rs;
+	if (!rs.is.gs)
+		rs.is.gs = guest_syms_new();
 	if (rs.guest_opts) {
-		struct pv_parse_cb acb = { .ctx = rs.gs, .event = anchor_event };
+		struct pv_parse_cb acb = { .ctx = rs.is.gs, .event = image_symbols_anchor_event };
 		pv_capture_parse(stream, len, NULL, &acb, NULL);
 	}
-	struct report_resolver res = { .ctx = &rs, .resolve = resolve, .resolve_user = resolve_user };
+	struct report_resolver res = { .ctx = &rs.is, .resolve = image_symbols_resolve,
+				       .resolve_user = image_symbols_resolve_user };
 	struct report r;
 	report_init(&r, &o, &res);
 	struct pv_header h;
@@ -448,10 +370,10 @@ int cmd_report(int argc, char **argv)
 			(unsigned long long)r.hdr.period);
 		status = 1;
 	} else {
-		if (!rs.loaded)
-			load_images(&rs, &r.hdr);
+		if (!rs.is.loaded)
+			image_symbols_load(&rs.is, &r.hdr);
 		chain_warnings(&rs, &r);
-		guest_hints(&rs, &r);
+		image_symbols_guest_hints(&rs.is, &r);
 		static char obuf[1 << 16];
 		setvbuf(stdout, obuf, _IOFBF, sizeof(obuf));
 		struct report_print_info pi = { .input = input, .diag = &diag,
@@ -467,8 +389,8 @@ int cmd_report(int argc, char **argv)
 		}
 	}
 	report_free(&r);
-	symbols_free(rs.syms);
-	guest_syms_free(rs.gs);
+	symbols_free(rs.is.syms);
+	guest_syms_free(rs.is.gs);
 	for (int i = 0; i < rs.nwarnings; i++)
 		free(rs.warnings[i]);
 	free(stream);

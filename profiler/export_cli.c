@@ -10,75 +10,9 @@
 #include <unistd.h>
 
 #include "guest_syms.h"
+#include "image_symbols.h"
 #include "symbols.h"
 #include "util.h"
-
-struct cli_symbols {
-	struct symbols *syms;
-	bool loaded;
-	const struct pv_meta *meta;
-	const char *const *override;
-	struct guest_syms *gs;
-};
-
-static void load_one(struct cli_symbols *cs, int d, const char *name, int kind, const uint8_t *id, int len)
-{
-	const char *path = cs->override[d];
-	if (!path && d == 0 && cs->meta->hypervisor[0])
-		path = cs->meta->hypervisor;
-	if (!path && d > 0 && cs->meta->images[d][0])
-		path = cs->meta->images[d];
-	char w[1024];
-	if (!path) {
-		pv_warn("domain %d (%s): no image recorded for it: addresses stay raw; use --symbols %d=PATH", d,
-			name, d);
-		return;
-	}
-	if (symbols_load(cs->syms, d, name, path, kind, id, len, w, sizeof(w)))
-		pv_warn("%s", w);
-}
-
-static void load_images(struct cli_symbols *cs, const struct pv_header *h)
-{
-	cs->loaded = true;
-	for (int i = 0; i < h->ndomains; i++) {
-		const struct pv_domain_info *di = &h->domains[i];
-		if (di->id > 0 && di->id < CAP_MAX_DOMAINS)
-			load_one(cs, di->id, di->name, di->image_id_kind, di->image_id, di->image_id_len);
-	}
-	if (h->backend == CAP_BACKEND_HARDWARE)
-		load_one(cs, 0, "perfvisor", CAP_IMAGE_ID_BUILD_ID, h->hv_build_id, h->hv_build_id_len);
-}
-
-/* As report resolves: a Linux guest's kernel addresses through --guest-kallsyms/-vmlinux, the
- * rest through the images. */
-static void resolve(void *ctx, const struct pv_header *h, int domain, uint64_t ip, struct report_sym *out)
-{
-	struct cli_symbols *cs = ctx;
-	if (!cs->loaded)
-		load_images(cs, h);
-	if (domain > 0 && ip >> 63 && guest_syms_kernel(cs->gs, domain, ip, out))
-		return;
-	symbols_resolve(cs->syms, h, domain, ip, out);
-}
-
-static void resolve_user(void *ctx, const struct pv_header *h, int domain, const char *comm, uint64_t ip,
-			 struct report_sym *out)
-{
-	struct cli_symbols *cs = ctx;
-	(void)h;
-	guest_syms_user(cs->gs, domain, comm, ip, out);
-}
-
-/* --guest-kallsyms needs each Linux domain's IA32_LSTAR before the first kernel address is
- * resolved: one pass over the capture for its anchor records, as report makes. */
-static int anchor_event(void *ctx, const struct pv_header *h, const struct pv_event *ev)
-{
-	(void)h;
-	if (ev->kind == PV_EV_ANCHOR && ev->reason == CAP_ANCHOR_SYSCALL_ENTRY)
-		guest_syms_set_anchor(ctx, ev->domain, ev->anchor);
-	return 0;
-}
 
 int export_cli_option(struct export_input *in, int opt, const char *arg)
 {
@@ -116,25 +50,6 @@ void export_cli_done(struct export_input *in)
 	in->gs = NULL;
 }
 
-/* What a Linux domain's frames lack, and which option gives it (report says the same). */
-static void guest_hints(struct guest_syms *gs, const struct report *r)
-{
-	for (int d = 1; d < CAP_MAX_DOMAINS; d++) {
-		char nb[32];
-		const char *dn = report_domain_name(r, d, nb, sizeof(nb));
-		if (!r->dom[d].syscall_entry)
-			continue; /* not a Linux guest */
-		if (!guest_syms_has_kernel(gs, d))
-			pv_warn("domain %d (%s): a Linux guest: its kernel addresses stay [unknown]; use "
-				"--guest-kallsyms %d=FILE (its /proc/kallsyms, any boot) or --guest-vmlinux", d, dn, d);
-		if (!guest_syms_has_root(gs, d))
-			pv_warn("domain %d (%s): a Linux guest: its user-space addresses stay [unknown]; use "
-				"--guest-root %d=DIR (its root file system)", d, dn, d);
-	}
-	for (const char *const *n = guest_syms_notes(gs); *n; n++)
-		pv_warn("%s", *n);
-}
-
 int export_cli_load(const char *cmd, struct export_input *in, struct export *x)
 {
 	const char *input = in->input;
@@ -152,19 +67,20 @@ int export_cli_load(const char *cmd, struct export_input *in, struct export *x)
 			cmd, err[0] ? err : strerror(errno));
 		return 1;
 	}
-	struct cli_symbols cs = { .syms = symbols_new(), .meta = &meta, .override = in->override,
-				  .gs = in->gs ? in->gs : guest_syms_new() };
+	struct image_symbols cs = { .syms = symbols_new(), .meta = &meta, .override = in->override,
+				    .gs = in->gs ? in->gs : guest_syms_new() };
 	symbols_set_demangle(cs.syms, !in->raw_names);
 	if (in->gs) {
-		struct pv_parse_cb acb = { .ctx = cs.gs, .event = anchor_event };
+		struct pv_parse_cb acb = { .ctx = cs.gs, .event = image_symbols_anchor_event };
 		pv_capture_parse(stream, len, NULL, &acb, NULL);
 	}
-	struct report_resolver res = { .ctx = &cs, .resolve = resolve, .resolve_user = resolve_user };
+	struct report_resolver res = { .ctx = &cs, .resolve = image_symbols_resolve,
+				       .resolve_user = image_symbols_resolve_user };
 	export_init(x, &res);
 	struct pv_header h;
 	struct pv_diag diag;
 	export_load(x, stream, len, &h, &diag);
-	guest_hints(cs.gs, &x->r);
+	image_symbols_guest_hints(&cs, &x->r);
 	symbols_free(cs.syms);
 	guest_syms_free(cs.gs); /* nothing resolves after the load */
 	in->gs = NULL;
