@@ -21,13 +21,13 @@ static void ops_cpuid(void *ctx, uint32_t leaf, uint32_t sub, uint32_t out[4])
     out[0] = r.eax, out[1] = r.ebx, out[2] = r.ecx, out[3] = r.edx;
 }
 
-static const struct hwpmu_ops real_ops = { ops_rdmsr, ops_wrmsr, ops_cpuid, 0 };
+const struct hwpmu_ops hwpmu_cpu_ops = { ops_rdmsr, ops_wrmsr, ops_cpuid, 0 };
 static struct pmu_caps caps;
 static int running;
 
 int hw_backend_probe(char *why, size_t len)
 {
-    if (!hwpmu_probe(&real_ops, &caps, why, len))
+    if (!hwpmu_probe(&hwpmu_cpu_ops, &caps, why, len))
         return 0;
     /* a PMU whose interrupts cannot arrive takes no samples: say so now (issue #13 item 2) */
     char apic[160];
@@ -67,7 +67,7 @@ int hw_backend_start(char *why, size_t len)
 {
     if (lapic_pmi_as_nmi(why, len))
         return -1;
-    int r = hwpmu_start(&real_ops, &caps, prof.event, prof.period);
+    int r = hwpmu_start(&hwpmu_cpu_ops, &caps, prof.event, prof.period);
     if (r) {
         hv_snprintf(why, len, "programming counter 0 failed (%d)", r);
         return -1;
@@ -79,14 +79,14 @@ int hw_backend_start(char *why, size_t len)
 void hw_backend_stop(void)
 {
     if (running)
-        hwpmu_stop(&real_ops);
+        hwpmu_stop(&hwpmu_cpu_ops);
     running = 0;
 }
 
 /* An NMI: ours if counter 0 overflowed (then re-armed); 0 otherwise. */
 int hw_backend_overflowed(void)
 {
-    if (!running || hwpmu_handle_overflow(&real_ops, &caps, prof.period) != 1)
+    if (!running || hwpmu_handle_overflow(&hwpmu_cpu_ops, &caps, prof.period) != 1)
         return 0;
     lapic_pmi_unmask();
     return 1;

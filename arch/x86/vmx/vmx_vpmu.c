@@ -14,17 +14,7 @@
 #include "hv/printf.h"
 #include "hv/string.h"
 #include "hv/vlapic.h"
-
-static int ops_rdmsr(void *ctx, uint32_t msr, uint64_t *v) { (void)ctx; return rdmsr_safe(msr, v); }
-static int ops_wrmsr(void *ctx, uint32_t msr, uint64_t v) { (void)ctx; return wrmsr_safe(msr, v); }
-static void ops_cpuid(void *ctx, uint32_t leaf, uint32_t sub, uint32_t out[4])
-{
-    struct cpuid_regs r;
-    (void)ctx;
-    cpuid_count(leaf, sub, &r);
-    out[0] = r.eax, out[1] = r.ebx, out[2] = r.ecx, out[3] = r.edx;
-}
-static const struct hwpmu_ops real_ops = { ops_rdmsr, ops_wrmsr, ops_cpuid, 0 };
+#include "pmu/sampling/hw_backend.h"
 
 static struct vmx_vpmu_hw hw;
 static struct vcpu *hw_loaded;         /* the vCPU whose counters are on the PMU, if any */
@@ -44,7 +34,7 @@ int arch_vpmu_init(const char *cmdline)
                   "on the real PMU)\n");
         return -1;
     }
-    int on = vmx_vpmu_hw_select(&hw, &real_ops, !strcmp(want, "hw"),
+    int on = vmx_vpmu_hw_select(&hw, &hwpmu_cpu_ops, !strcmp(want, "hw"),
                                 rdmsr(true_ctls ? MSR_IA32_VMX_TRUE_EXIT_CTLS : MSR_IA32_VMX_EXIT_CTLS),
                                 rdmsr(true_ctls ? MSR_IA32_VMX_TRUE_ENTRY_CTLS : MSR_IA32_VMX_ENTRY_CTLS),
                                 msg, sizeof(msg));
