@@ -8,14 +8,6 @@
 
 #include "util.h"
 
-#define GROW(arr, n, cap)                                                \
-	do {                                                             \
-		if ((n) == (cap)) {                                      \
-			(cap) = (cap) ? (cap) * 2 : 256;                 \
-			(arr) = xrealloc((arr), (cap) * sizeof(*(arr))); \
-		}                                                        \
-	} while (0)
-
 void export_init(struct export *x, const struct report_resolver *res)
 {
 	memset(x, 0, sizeof(*x));

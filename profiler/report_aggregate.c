@@ -166,14 +166,6 @@ void report_free(struct report *r)
 	memset(r, 0, sizeof(*r));
 }
 
-#define GROW(arr, n, cap)                                                  \
-	do {                                                               \
-		if ((n) == (cap)) {                                        \
-			(cap) = (cap) ? (cap) * 2 : 256;                   \
-			(arr) = xrealloc((arr), (cap) * sizeof(*(arr)));   \
-		}                                                          \
-	} while (0)
-
 /* (domain, ip) -> interned symbol, source line and image, resolved once; a Linux task's
  * user-space addresses per (domain, comm, ip), through resolve_user (comm: string id, 0: not). */
 static uint32_t loc_of_comm(struct report *r, int domain, uint64_t ip, uint32_t comm)

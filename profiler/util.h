@@ -15,6 +15,14 @@ void pv_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Allocation that cannot fail (out of memory aborts with a message). */
 void *xmalloc(size_t n);
 void *xrealloc(void *p, size_t n);
+/* Room for one more element in a growing array: doubles cap (from 256) when n reached it. */
+#define GROW(arr, n, cap)                                                  \
+	do {                                                               \
+		if ((n) == (cap)) {                                        \
+			(cap) = (cap) ? (cap) * 2 : 256;                   \
+			(arr) = xrealloc((arr), (cap) * sizeof(*(arr)));   \
+		}                                                          \
+	} while (0)
 char *xstrdup(const char *s);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
