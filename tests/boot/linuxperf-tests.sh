@@ -102,6 +102,28 @@ cur=two-domains
 stat() { sed -nE "s/^\[$1\] perfstat: ([^,]*),[^,]*,$2,.*$/\1/p" "$log" | head -1; }
 rate_of=()   # perf record's samples per 1000 rounds, per mode, for the comparison below
 
+# workload_shares TAG PREFIX: the func_a/b/c sample counts of domain $d's perf report lines
+# "[$d] TAG: N X% workload [.] func", checked against 50/30/20 within $k standard errors
+workload_shares() {
+    local tag=$1 prefix=$2 fs=() tot=0 v f i want share tol
+    for f in func_a func_b func_c; do
+        v=$(sed -nE "s/^\[$d\] $tag: +([0-9]+) +[0-9.]+% +workload +\[\.\] $f$/\1/p" "$log")
+        fs+=("${v:-0}"); tot=$((tot + ${v:-0}))
+    done
+    if [ "$tot" -lt 100 ]; then
+        not_ok "${prefix}func_a/b/c samples ${fs[*]}: too few"
+        return
+    fi
+    i=0
+    for want in 0.5 0.3 0.2; do
+        f=(func_a func_b func_c); f=${f[$i]}
+        read -r share tol < <(awk -v s="${fs[$i]}" -v t="$tot" -v p="$want" -v k="$k" \
+            'BEGIN { printf "%.4f %.4f\n", s / t, k * sqrt(p * (1 - p) / t) }')
+        near "${prefix}$f share of $tot samples" "$share" "$want" "$tol"
+        i=$((i + 1))
+    done
+}
+
 for d in 1:cs 2:ds; do
     n=${d#*:}
     cur=$n
@@ -163,42 +185,10 @@ for d in 1:cs 2:ds; do
     samples=$(sed -nE "s/^\[$d\] perfreport: # Samples: ([0-9]+) +of event 'cycles'.*$/\1/p" "$log")
     lost=$(sed -nE "s/^\[$d\] perfreport: # Total Lost Samples: ([0-9]+).*$/\1/p" "$log")
     if [ "${lost:-x}" = 0 ]; then ok "no lost samples"; else not_ok "lost samples: '${lost:-no line}'"; fi
-    fs=() ; tot=0
-    for f in func_a func_b func_c; do
-        s=$(sed -nE "s/^\[$d\] perfreport: +([0-9]+) +[0-9.]+% +workload +\[\.\] $f$/\1/p" "$log")
-        fs+=("${s:-0}"); tot=$((tot + ${s:-0}))
-    done
-    if [ "$tot" -lt 100 ]; then
-        not_ok "func_a/b/c samples ${fs[*]}: too few"
-    else
-        i=0
-        for want in 0.5 0.3 0.2; do
-            f=(func_a func_b func_c); f=${f[$i]}
-            read -r share tol < <(awk -v s="${fs[$i]}" -v t="$tot" -v p="$want" -v k="$k" \
-                'BEGIN { printf "%.4f %.4f\n", s / t, k * sqrt(p * (1 - p) / t) }')
-            near "$f share of $tot samples" "$share" "$want" "$tol"
-            i=$((i + 1))
-        done
-    fi
+    workload_shares perfreport ""
     [ -n "$samples" ] && rate_of+=("$((samples * 1000000 / rounds))")
     # perf record -F 20000: the period adapts at every tick; the shares are the same
-    fs=() ; tot=0
-    for f in func_a func_b func_c; do
-        v=$(sed -nE "s/^\[$d\] perfreportF: +([0-9]+) +[0-9.]+% +workload +\[\.\] $f$/\1/p" "$log")
-        fs+=("${v:-0}"); tot=$((tot + ${v:-0}))
-    done
-    if [ "$tot" -lt 100 ]; then
-        not_ok "perf record -F 20000: func_a/b/c samples ${fs[*]}: too few"
-    else
-        i=0
-        for want in 0.5 0.3 0.2; do
-            f=(func_a func_b func_c); f=${f[$i]}
-            read -r share tol < <(awk -v s="${fs[$i]}" -v t="$tot" -v p="$want" -v k="$k" \
-                'BEGIN { printf "%.4f %.4f\n", s / t, k * sqrt(p * (1 - p) / t) }')
-            near "perf record -F 20000: $f share of $tot samples" "$share" "$want" "$tol"
-            i=$((i + 1))
-        done
-    fi
+    workload_shares perfreportF "perf record -F 20000: "
     # every period of cycles the workload ran is a sample: its loop alone gives truth/period
     if [ -n "$samples" ] && [ "$samples" -ge $((truth / PERIOD)) ] && [ "$samples" -le $((truth / PERIOD * 115 / 100)) ]; then
         ok "$samples samples for $truth loop cycles at -c $PERIOD"
