@@ -45,11 +45,13 @@ HV_OBJ := $(patsubst %.c,$(BUILD)/hv/%.o,$(HV_C)) $(patsubst %.asm,$(BUILD)/hv/%
 
 hv: $(BUILD)/perfvisor.elf $(BUILD)/perfvisor.elf32
 
-$(BUILD)/hv/%.o: %.c
+# the objects depend on the Makefile too: a changed flag (e.g. -ffile-prefix-map) must rebuild them,
+# or the image keeps the old flag's bytes and its size (which the Bochs boot counts) depends on history
+$(BUILD)/hv/%.o: %.c Makefile
 	@mkdir -p $(dir $@)
 	$(CC) $(HV_CFLAGS) -MMD -MP -c $< -o $@
 
-$(BUILD)/hv/%.o: %.asm
+$(BUILD)/hv/%.o: %.asm Makefile
 	@mkdir -p $(dir $@)
 	$(NASM) -f elf64 -Iinclude/ -o $@ $<   # no -g: nasm 2.16 writes the absolute build directory into DWARF
 
