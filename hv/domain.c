@@ -55,7 +55,7 @@ int domain_configure(struct domain *d, int id, const char *cmdline, char *err, i
         return -1;
     }
     if (prof_linux_configure(id, cmdline)) {
-        hv_snprintf(err, errlen, "perfvisor.lxtask= must be four numbers separated by commas");
+        hv_snprintf(err, errlen, "perfvisor.lxtask= (four numbers), lxregs= (five) or lxmm= (three) is malformed");
         return -1;
     }
     return 0;

@@ -276,6 +276,11 @@ static void clear_control_fields(struct pv_event *ev)
 	ev->reason = 0;
 	ev->state = ev->status = 0;
 	ev->task = ev->pid = ev->tid = 0;
+	ev->has_exe = 0;
+	ev->exe_entry = 0;
+	if (ev->build_id_len)
+		memset(ev->build_id, 0, sizeof(ev->build_id));
+	ev->build_id_len = 0;
 	ev->anchor = 0;
 }
 
@@ -432,12 +437,30 @@ static int dec_task(struct rd *r, struct pv_event *ev, const char **why)
 	uint8_t n;
 	const uint8_t *b;
 	ev->kind = PV_EV_PROCESS;
-	if (rd_varint(r, &id) || rd_varint(r, &pid) || rd_varint(r, &tid) || rd_u8(r, &n) ||
-	    rd_bytes(r, n, &b))
+	if (rd_varint(r, &id) || rd_varint(r, &pid) || rd_varint(r, &tid) || rd_u8(r, &n))
 		return -1;
-	if (!id || id > UINT32_MAX || pid > UINT32_MAX || tid > UINT32_MAX || n > 16) {
+	uint8_t flags = n & (uint8_t)~CAP_TASK_COMM_LEN(0xFFu);
+	n = (uint8_t)CAP_TASK_COMM_LEN(n);
+	if (!id || id > UINT32_MAX || pid > UINT32_MAX || tid > UINT32_MAX || n > 16 || (flags & ~CAP_TASK_EXE)) {
 		*why = "task record out of range";
 		return -1;
+	}
+	if (rd_bytes(r, n, &b))
+		return -1;
+	if (flags & CAP_TASK_EXE) {
+		uint8_t bl;
+		const uint8_t *bid;
+		if (rd_varint(r, &ev->exe_entry) || rd_u8(r, &bl))
+			return -1;
+		if (bl > CAP_TASK_BUILD_ID_MAX) {
+			*why = "task record's build-id longer than 32 bytes";
+			return -1;
+		}
+		if (rd_bytes(r, bl, &bid))
+			return -1;
+		memcpy(ev->build_id, bid, bl);
+		ev->build_id_len = bl;
+		ev->has_exe = 1;
 	}
 	size_t keep = strnlen((const char *)b, n);
 	memcpy(ev->name, b, keep);

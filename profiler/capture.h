@@ -69,6 +69,12 @@ struct pv_event {
 	 * tid; a PROCESS event from a CAP_R_TASK record has task set, cr3 = PV_TASK_KEY(task) and
 	 * name = the comm */
 	uint32_t task, pid, tid;
+	/* ...and, when has_exe, its executable as the hypervisor read it: the entry point in
+	 * memory (AT_ENTRY) and the GNU build-id (build_id_len 0: none found) */
+	int has_exe;
+	uint64_t exe_entry;
+	uint8_t build_id[CAP_TASK_BUILD_ID_MAX];
+	int build_id_len;
 	uint64_t anchor;                   /* ANCHOR: the address; reason = its CAP_ANCHOR_* kind */
 };
 #define PV_TASK_KEY(id) (1ull << 63 | (uint64_t)(id))   /* never a CR3 value */

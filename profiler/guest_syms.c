@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include "guest_syms.h"
 
+#include <elfutils/libdwelf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <gelf.h>
@@ -28,7 +29,10 @@ struct gtab {
 	uint64_t syscall_entry;    /* entry_SYSCALL_64 in the file (0: none) */
 	uint64_t end;              /* addresses at or past this are not covered */
 	char *dso;
-	int pie;                   /* an ET_DYN executable: its load base is unknown */
+	int pie;                   /* an ET_DYN executable: loaded at a base only the run knows */
+	uint64_t entry;            /* e_entry */
+	uint8_t build_id[CAP_TASK_BUILD_ID_MAX];
+	int build_id_len;          /* 0: the file has no GNU build-id note */
 };
 
 struct guser {
@@ -241,6 +245,13 @@ static struct gtab *elf_tab(const char *path, char *why, size_t wl)
 	const char *base = strrchr(path, '/');
 	t->dso = xstrdup(base ? base + 1 : path);
 	t->pie = eh.e_type == ET_DYN;
+	t->entry = eh.e_entry;
+	const void *bid = NULL;
+	ssize_t bn = dwelf_elf_gnu_build_id(e, &bid);   /* libdw: the NT_GNU_BUILD_ID note */
+	if (bn > 0 && bn <= CAP_TASK_BUILD_ID_MAX) {
+		memcpy(t->build_id, bid, (size_t)bn);
+		t->build_id_len = (int)bn;
+	}
 	for (int pass = 0; pass < 2 && !t->n; pass++) {
 		Elf_Scn *scn = NULL;
 		while ((scn = elf_nextscn(e, scn))) {
@@ -383,26 +394,73 @@ static struct gtab *find_exe(struct guest_syms *g, int domain, const char *comm)
 	if (!u->tab)
 		note(g, "domain %d: no executable for '%s' under %s/{bin,sbin,usr/bin,usr/sbin,usr/local/bin}%s%s",
 		     domain, comm, root ? root : "(no --guest-root)", why[0] ? ": " : "", why);
-	else if (u->tab->pie)
-		note(g, "domain %d: %s is position-independent: its load base is not known, its addresses stay "
-			"raw", domain, u->tab->dso);
 	return u->tab;
 }
 
-void guest_syms_user(struct guest_syms *g, int domain, const char *comm, uint64_t ip, struct report_sym *out)
+static void hex(char *out, size_t cap, const uint8_t *b, int n)
+{
+	size_t k = 0;
+	out[0] = '\0';
+	for (int i = 0; i < n && k + 3 <= cap; i++)
+		k += (size_t)snprintf(out + k, cap - k, "%02x", b[i]);
+}
+
+/* How far the executable t was moved in the task x (its load bias), after checking that t is the
+ * file the task ran: the same GNU build-id where both have one, else the same entry point for a
+ * fixed-address (ET_EXEC) file.  0 with a note when it is not (or a PIE's base is unknown). */
+static int exe_bias(struct guest_syms *g, int domain, const struct gtab *t, const struct report_task_exe *x,
+		    uint64_t *bias)
+{
+	*bias = 0;
+	if (!x->has_exe) {
+		if (t->pie)
+			note(g, "domain %d: %s is position-independent and the capture has no load base for it "
+				"(the kernel's BTF gave no mm_struct.saved_auxv): its addresses stay [unknown]",
+			     domain, t->dso);
+		return !t->pie;
+	}
+	if (x->build_id_len && t->build_id_len) {
+		if (x->build_id_len != t->build_id_len || memcmp(x->build_id, t->build_id, (size_t)t->build_id_len)) {
+			char a[2 * CAP_TASK_BUILD_ID_MAX + 1], b[2 * CAP_TASK_BUILD_ID_MAX + 1];
+			hex(a, sizeof(a), t->build_id, t->build_id_len);
+			hex(b, sizeof(b), x->build_id, x->build_id_len);
+			note(g, "domain %d: %s under the guest root has build-id %s, but the guest ran %s: not the "
+				"same file, its addresses stay [unknown]", domain, t->dso, a, b);
+			return 0;
+		}
+	} else if (t->build_id_len) {
+		note(g, "domain %d: %s: the guest's copy showed no build-id (its notes were not mapped), so "
+			"the file is taken unchecked", domain, t->dso);
+	}
+	if (t->pie) {
+		*bias = x->entry - t->entry;
+		return 1;
+	}
+	if (x->entry != t->entry) {
+		note(g, "domain %d: %s under the guest root has its entry point at 0x%llx, but the guest's "
+			"at 0x%llx: not the same file, its addresses stay [unknown]", domain, t->dso,
+		     (unsigned long long)t->entry, (unsigned long long)x->entry);
+		return 0;
+	}
+	return 1;
+}
+
+void guest_syms_user(struct guest_syms *g, int domain, const struct report_task_exe *x, uint64_t ip,
+		     struct report_sym *out)
 {
 	if (!root_of(g, domain))
 		return;
-	struct gtab *t = find_exe(g, domain, comm);
+	struct gtab *t = find_exe(g, domain, x->comm);
+	uint64_t bias;
 	if (!t)
 		return;
 	snprintf(out->dso, sizeof(out->dso), "%s", t->dso);
-	if (t->pie)
+	if (!exe_bias(g, domain, t, x, &bias))
 		return;
-	const struct gsym *s = tab_find(t, ip);
+	const struct gsym *s = tab_find(t, ip - bias);
 	if (s) {
 		snprintf(out->name, sizeof(out->name), "%s", s->name);
-		out->symoff = ip - s->addr;
+		out->symoff = ip - bias - s->addr;
 	}
 }
 

@@ -36,8 +36,11 @@ int guest_syms_slide(const struct guest_syms *g, int domain, int64_t *slide);
 /* A guest kernel address (upper half): fills out and returns 1 when the domain has kernel
  * symbols (out->name empty when none covers ip), else 0. */
 int guest_syms_kernel(struct guest_syms *g, int domain, uint64_t ip, struct report_sym *out);
-/* A user-space address of the task comm: out filled from the executable found for it. */
-void guest_syms_user(struct guest_syms *g, int domain, const char *comm, uint64_t ip, struct report_sym *out);
+/* A user-space address of a task: out filled from the executable found for its comm under the
+ * root, checked against what the hypervisor read of the task's (x: build-id, entry point) and
+ * moved by a PIE's load bias. */
+void guest_syms_user(struct guest_syms *g, int domain, const struct report_task_exe *x, uint64_t ip,
+		     struct report_sym *out);
 /* One-line notes for the report (an executable not found, a PIE, a missing anchor), each once;
  * NULL-terminated, owned by g. */
 const char *const *guest_syms_notes(const struct guest_syms *g);

@@ -56,12 +56,12 @@ void image_symbols_resolve(void *ctx, const struct pv_header *h, int domain, uin
 	symbols_resolve(is->syms, h, domain, ip, out);
 }
 
-void image_symbols_resolve_user(void *ctx, const struct pv_header *h, int domain, const char *comm,
+void image_symbols_resolve_user(void *ctx, const struct pv_header *h, int domain, const struct report_task_exe *x,
 				uint64_t ip, struct report_sym *out)
 {
 	struct image_symbols *is = ctx;
 	(void)h;
-	guest_syms_user(is->gs, domain, comm, ip, out);
+	guest_syms_user(is->gs, domain, x, ip, out);
 }
 
 int image_symbols_anchor_event(void *ctx, const struct pv_header *h, const struct pv_event *ev)

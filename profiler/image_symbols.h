@@ -30,7 +30,7 @@ void image_symbols_load(struct image_symbols *is, const struct pv_header *h);
 /* report_resolver callbacks; ctx is the struct image_symbols. */
 void image_symbols_resolve(void *ctx, const struct pv_header *h, int domain, uint64_t ip,
 			   struct report_sym *out);
-void image_symbols_resolve_user(void *ctx, const struct pv_header *h, int domain, const char *comm,
+void image_symbols_resolve_user(void *ctx, const struct pv_header *h, int domain, const struct report_task_exe *x,
 				uint64_t ip, struct report_sym *out);
 /* --guest-kallsyms needs each Linux domain's IA32_LSTAR before the first kernel address is
  * resolved: run a pass over the capture with this event callback (ctx: the guest_syms). */

@@ -101,6 +101,23 @@ static long member_offset(const struct btf *btf, const struct btf_type *t, const
 	return -1;
 }
 
+/* The element count of array member name of t (not looking into anonymous members); 0 if it
+ * is not an array. */
+static uint32_t member_array_len(const struct btf *btf, const struct btf_type *t, const char *name)
+{
+	const struct btf_member *m = btf_members(t);
+	for (unsigned i = 0; i < btf_vlen(t); i++, m++) {
+		const char *mn = btf__name_by_offset(btf, m->name_off);
+		if (!mn || strcmp(mn, name))
+			continue;
+		const struct btf_type *mt = btf__type_by_id(btf, m->type);
+		while (mt && (btf_is_mod(mt) || btf_is_typedef(mt)))
+			mt = btf__type_by_id(btf, mt->type);
+		return mt && btf_is_array(mt) ? btf_array(mt)->nelems : 0;
+	}
+	return 0;
+}
+
 int linux_layout_from_btf(const void *data, size_t len, struct linux_layout *lo, char *why, size_t wl)
 {
 	memset(lo, 0, sizeof(*lo));
@@ -154,6 +171,17 @@ int linux_layout_from_btf(const void *data, size_t len, struct linux_layout *lo,
 			lo->regs_bp = (uint32_t)bp;
 			lo->regs_cs = (uint32_t)cs;
 		}
+	}
+	long mm = member_offset(btf, ts, "mm");
+	id = btf__find_by_name_kind(btf, "mm_struct", BTF_KIND_STRUCT);
+	const struct btf_type *ms = id > 0 ? btf__type_by_id(btf, id) : NULL;
+	long auxv = ms ? member_offset(btf, ms, "saved_auxv") : -1;
+	uint32_t words = ms && auxv >= 0 ? member_array_len(btf, ms, "saved_auxv") : 0;
+	if (mm >= 0 && auxv >= 0 && words >= 2 && words <= 128) {
+		lo->mm_valid = 1;
+		lo->mm = (uint32_t)mm;
+		lo->saved_auxv = (uint32_t)auxv;
+		lo->auxv_words = words;
 	}
 	lo->current_task = (uint64_t)cur;
 	lo->pid = (uint32_t)pid;
@@ -240,10 +268,12 @@ int linux_layout_from_file(const char *path, struct linux_layout *lo, char *why,
 
 char *linux_layout_key(const struct linux_layout *lo)
 {
-	if (!lo->regs_valid)
-		return xasprintf(LINUX_LAYOUT_KEY "=0x%llx,0x%x,0x%x,0x%x", (unsigned long long)lo->current_task,
-				 lo->pid, lo->tgid, lo->comm);
-	return xasprintf(LINUX_LAYOUT_KEY "=0x%llx,0x%x,0x%x,0x%x " LINUX_REGS_KEY "=0x%x,0x%x,0x%x,0x%x,0x%x",
-			 (unsigned long long)lo->current_task, lo->pid, lo->tgid, lo->comm, lo->stack, lo->regs_size,
+	char regs[96] = "", mm[64] = "";
+	if (lo->regs_valid)
+		snprintf(regs, sizeof(regs), " " LINUX_REGS_KEY "=0x%x,0x%x,0x%x,0x%x,0x%x", lo->stack, lo->regs_size,
 			 lo->regs_ip, lo->regs_bp, lo->regs_cs);
+	if (lo->mm_valid)
+		snprintf(mm, sizeof(mm), " " LINUX_MM_KEY "=0x%x,0x%x,%u", lo->mm, lo->saved_auxv, lo->auxv_words);
+	return xasprintf(LINUX_LAYOUT_KEY "=0x%llx,0x%x,0x%x,0x%x%s%s", (unsigned long long)lo->current_task,
+			 lo->pid, lo->tgid, lo->comm, regs, mm);
 }

@@ -20,6 +20,11 @@ struct linux_layout {
 	 * stack, and struct pt_regs's size and ip, bp and cs; regs_valid 0 when not learned */
 	int regs_valid;
 	uint32_t stack, regs_size, regs_ip, regs_bp, regs_cs;
+	/* the executable a task runs (for PIE load bases and build-ids): task_struct's mm, and
+	 * mm_struct's saved_auxv (the ELF auxiliary vector exec built) with its element count;
+	 * mm_valid 0 when not learned */
+	int mm_valid;
+	uint32_t mm, saved_auxv, auxv_words;
 };
 
 /* 0, or -1 with why (a sentence fragment) filled. */
@@ -27,7 +32,9 @@ int linux_layout_from_file(const char *path, struct linux_layout *lo, char *why,
 int linux_layout_from_vmlinux(const void *data, size_t len, struct linux_layout *lo, char *why, size_t wl);
 int linux_layout_from_btf(const void *data, size_t len, struct linux_layout *lo, char *why, size_t wl);
 #define LINUX_REGS_KEY "perfvisor.lxregs"     /* =STACK,PT_REGS_SIZE,IP,BP,CS */
-/* "perfvisor.lxtask=0x...,0x...,0x...,0x..." and, when learned, " perfvisor.lxregs=..." (new string). */
+#define LINUX_MM_KEY "perfvisor.lxmm"         /* =MM,SAVED_AUXV,AUXV_WORDS */
+/* "perfvisor.lxtask=0x...,0x...,0x...,0x..." and, when learned, " perfvisor.lxregs=..." and
+ * " perfvisor.lxmm=..." (new string). */
 char *linux_layout_key(const struct linux_layout *lo);
 
 #endif

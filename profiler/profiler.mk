@@ -55,6 +55,15 @@ $(CLI_SYMTEST_ELF): profiler/tests/symtest.c
 		-Wl,-e,symtest_entry -o $@ $<
 $(BUILD)/profiler/tests/test_symbols: $(CLI_SYMTEST_ELF)
 $(BUILD)/profiler/tests/test_symbols: CLI_CFLAGS += -DSYMTEST_ELF='"$(CLI_SYMTEST_ELF)"'
+# test_guest_syms: the same program as a position-independent executable too
+CLI_SYMTEST_PIE := $(BUILD)/profiler/tests/symtest-pie.elf
+$(CLI_SYMTEST_PIE): profiler/tests/symtest.c
+	@mkdir -p $(dir $@)
+	-$(CC) -g -O0 -nostdlib -pie -fpie -fno-stack-protector -Wl,--build-id=sha1 \
+		-Wl,-e,symtest_entry -o $@ $<
+$(BUILD)/profiler/tests/test_guest_syms: $(CLI_SYMTEST_ELF) $(CLI_SYMTEST_PIE)
+$(BUILD)/profiler/tests/test_guest_syms: CLI_CFLAGS += -DSYMTEST_ELF='"$(CLI_SYMTEST_ELF)"' \
+	-DSYMTEST_PIE_ELF='"$(CLI_SYMTEST_PIE)"'
 
 # convert --to pprof: profile.proto (profiler/proto/, the subset perfvisor writes) encoded by
 # protobuf-c; protoc-c generates its C here at build time.

@@ -49,15 +49,26 @@ struct report_sym {
 	uint64_t symoff;   /* ip - the symbol's start, when name is set */
 };
 
+/* A Linux guest task's executable, as the capture tells it: its comm, and when has_exe the
+ * entry point in memory (AT_ENTRY) and the GNU build-id the hypervisor read (build_id_len 0:
+ * none found). */
+struct report_task_exe {
+	const char *comm;
+	bool has_exe;
+	uint64_t entry;
+	const uint8_t *build_id;
+	int build_id_len;
+};
+
 struct report_resolver {
 	void *ctx;
 	/* Called once per distinct (domain, ip), the first time it is seen; domain 0 is the
 	 * hypervisor.  h is the capture header (domain names, image ids). */
 	void (*resolve)(void *ctx, const struct pv_header *h, int domain, uint64_t ip, struct report_sym *out);
-	/* Optional: a user-space address of a Linux guest's task named comm (CAP_R_TASK), once per
-	 * distinct (domain, comm, ip); not called for other samples. */
-	void (*resolve_user)(void *ctx, const struct pv_header *h, int domain, const char *comm, uint64_t ip,
-			     struct report_sym *out);
+	/* Optional: a user-space address of a Linux guest's task (CAP_R_TASK), once per distinct
+	 * (domain, executable, ip); not called for other samples. */
+	void (*resolve_user)(void *ctx, const struct pv_header *h, int domain, const struct report_task_exe *x,
+			     uint64_t ip, struct report_sym *out);
 };
 
 #define REPORT_PROC_HV UINT32_MAX /* process of hypervisor rows: "[hypervisor]" */
@@ -76,6 +87,13 @@ struct report_proc {
 	uint32_t name; /* string id, 0 until a PROCESS event names it */
 	uint32_t comm; /* string id: a task's comm, or the PROCESS name; 0: none */
 	uint32_t task, pid, tid; /* a Linux guest's task (CAP_R_TASK); task 0: not one */
+	/* its executable (CAP_TASK_EXE; has_exe false: not sent), and the string id that keys its
+	 * user-space addresses: the comm, with the entry and build-id when known */
+	bool has_exe;
+	uint8_t build_id_len;
+	uint8_t build_id[CAP_TASK_BUILD_ID_MAX];
+	uint64_t exe_entry;
+	uint32_t ukey;
 };
 
 struct report_entry {

@@ -167,18 +167,22 @@ void report_free(struct report *r)
 }
 
 /* (domain, ip) -> interned symbol, source line and image, resolved once; a Linux task's
- * user-space addresses per (domain, comm, ip), through resolve_user (comm: string id, 0: not). */
-static uint32_t loc_of_comm(struct report *r, int domain, uint64_t ip, uint32_t comm)
+ * user-space addresses per (domain, executable, ip), through resolve_user (user: the task's
+ * process, else NULL). */
+static uint32_t loc_of_comm(struct report *r, int domain, uint64_t ip, const struct report_proc *user)
 {
-	struct hkey k = { (uint64_t)domain, ip, comm ? 16 + (uint64_t)comm : 0 };
+	struct hkey k = { (uint64_t)domain, ip, user ? 16 + (uint64_t)user->ukey : 0 };
 	uint32_t id = hmap_get(&r->loc_index, k);
 	if (id != HMAP_NONE)
 		return id;
 	struct report_sym s;
 	memset(&s, 0, sizeof(s));
-	if (comm)
-		r->resolver.resolve_user(r->resolver.ctx, &r->hdr, domain, strtab_str(&r->strs, comm), ip, &s);
-	else if (r->resolver.resolve)
+	if (user) {
+		struct report_task_exe x = { .comm = strtab_str(&r->strs, user->comm), .has_exe = user->has_exe,
+					     .entry = user->exe_entry, .build_id = user->build_id,
+					     .build_id_len = user->build_id_len };
+		r->resolver.resolve_user(r->resolver.ctx, &r->hdr, domain, &x, ip, &s);
+	} else if (r->resolver.resolve)
 		r->resolver.resolve(r->resolver.ctx, &r->hdr, domain, ip, &s);
 	bool named = s.name[0];
 	if (!named)
@@ -201,11 +205,7 @@ static uint32_t proc_of(struct report *r, int domain, uint64_t cr3)
 		return id;
 	GROW(r->procs, r->nprocs, r->capprocs);
 	id = (uint32_t)r->nprocs++;
-	r->procs[id].domain = domain;
-	r->procs[id].cr3 = cr3;
-	r->procs[id].name = 0;
-	r->procs[id].comm = 0;
-	r->procs[id].task = r->procs[id].pid = r->procs[id].tid = 0;
+	r->procs[id] = (struct report_proc){ .domain = domain, .cr3 = cr3 };
 	hmap_put(&r->proc_index, k, id);
 	return id;
 }
@@ -297,9 +297,9 @@ static inline uint32_t sample_entry(struct report *r, int d, char level, uint64_
 		return c->entry;
 	}
 	uint32_t proc = d == 0 ? REPORT_PROC_HV : proc_of(r, d, cr3);
-	uint32_t comm = level == '.' && proc != REPORT_PROC_HV && r->procs[proc].task && r->resolver.resolve_user ?
-			r->procs[proc].comm : 0;
-	uint32_t l = loc_of_comm(r, d, ip, comm);
+	const struct report_proc *user = level == '.' && proc != REPORT_PROC_HV && r->procs[proc].task &&
+						 r->resolver.resolve_user ? &r->procs[proc] : NULL;
+	uint32_t l = loc_of_comm(r, d, ip, user);
 	struct report_entry *e = entry_of(r, d, level, proc, l);
 	*c = (struct report_cache_slot){ .ip = ip, .cr3 = cr3, .dl = dl, .gen = r->cache_gen, .loc = l,
 					  .entry = (uint32_t)(e - r->entries) };
@@ -637,6 +637,20 @@ int report_add_event(void *ctx, const struct pv_header *h, const struct pv_event
 			r->procs[p].name = strtab_intern(&r->strs, vis);
 		}
 		r->procs[p].comm = strtab_intern(&r->strs, vis);
+		if (ev->task && ev->has_exe && !r->procs[p].has_exe) {  /* once known, kept */
+			r->procs[p].has_exe = true;
+			r->procs[p].exe_entry = ev->exe_entry;
+			r->procs[p].build_id_len = (uint8_t)ev->build_id_len;
+			memcpy(r->procs[p].build_id, ev->build_id, (size_t)ev->build_id_len);
+		}
+		r->procs[p].ukey = r->procs[p].comm;
+		if (r->procs[p].has_exe) {  /* the same comm may run other executables, or load elsewhere */
+			char key[sizeof(vis) + 32 + 2 * CAP_TASK_BUILD_ID_MAX];
+			int n = snprintf(key, sizeof(key), "%s\x1f%" PRIx64 "\x1f", vis, r->procs[p].exe_entry);
+			for (int i = 0; i < r->procs[p].build_id_len && n > 0 && (size_t)n + 3 < sizeof(key); i++)
+				n += snprintf(key + n, sizeof(key) - (size_t)n, "%02x", r->procs[p].build_id[i]);
+			r->procs[p].ukey = strtab_intern(&r->strs, key);
+		}
 		if (++r->cache_gen == 0) { /* wrapped: no slot may look valid */
 			if (r->cache)
 				memset(r->cache, 0, REPORT_CACHE_SLOTS * sizeof(*r->cache));

@@ -67,7 +67,11 @@
  *                       domain's samples after it in this frame ran that task of a Linux
  *                       guest (read by the hypervisor, pmu/sampling/prof_linux.h); each frame
  *                       starts with none.  An id names one (task, address space, pid, tid,
- *                       comm): an exec or a reused pid gets a new one
+ *                       comm): an exec or a reused pid gets a new one.  When the length byte
+ *                       has CAP_TASK_EXE set (the length is its low 5 bits), the task's
+ *                       executable follows the comm: varint entry (its AT_ENTRY, where the
+ *                       entry point lies in memory), u8 length (<= CAP_TASK_BUILD_ID_MAX, 0:
+ *                       none found) + its GNU build-id
  *     CAP_R_ANCHOR      u8 kind (CAP_ANCHOR_*), varint value: a guest kernel address for
  *                       relocating its symbols (KASLR); sent once, and again after each header
  *
@@ -145,6 +149,9 @@ enum cap_record_type {
     CAP_R_ANCHOR     = 7,
 };
 #define CAP_ANCHOR_SYSCALL_ENTRY 1   /* IA32_LSTAR: Linux's entry_SYSCALL_64 */
+#define CAP_TASK_EXE          0x80u  /* CAP_R_TASK's length byte: the executable follows */
+#define CAP_TASK_COMM_LEN(b)  ((b) & 0x1Fu)
+#define CAP_TASK_BUILD_ID_MAX 32
 
 /* ctx byte */
 #define CAP_CTX_CPL(c)   ((c) & 3u)

@@ -122,18 +122,25 @@ int cap_enc_lost(struct cap_encoder *e, uint8_t domain, uint64_t n)
 }
 
 int cap_enc_task(struct cap_encoder *e, uint8_t domain, uint32_t id, uint32_t pid, uint32_t tid,
-                 const char *comm, size_t len)
+                 const char *comm, size_t len, const struct cap_task_exe *exe)
 {
-    uint8_t r[1 + 3 * 5 + 1 + 16], *p = r;
+    uint8_t r[1 + 3 * 5 + 1 + 16 + 10 + 1 + CAP_TASK_BUILD_ID_MAX], *p = r;
     if (len > 16)
         len = 16;
     *p++ = ctl_tag(CAP_R_TASK, domain);
     p += cap_put_varint(p, id);
     p += cap_put_varint(p, pid);
     p += cap_put_varint(p, tid);
-    *p++ = (uint8_t)len;
+    *p++ = (uint8_t)(len | (exe ? CAP_TASK_EXE : 0));
     for (size_t i = 0; i < len; i++)
         *p++ = (uint8_t)comm[i];
+    if (exe) {
+        size_t n = exe->build_id_len <= CAP_TASK_BUILD_ID_MAX ? exe->build_id_len : 0;
+        p += cap_put_varint(p, exe->entry);
+        *p++ = (uint8_t)n;
+        for (size_t i = 0; i < n; i++)
+            *p++ = exe->build_id[i];
+    }
     if (put_record(e, r, (size_t)(p - r)))
         return -1;
     e->dom[domain & 0x0Fu].task = id;

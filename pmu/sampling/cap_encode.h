@@ -81,10 +81,16 @@ int cap_enc_empty(const struct cap_encoder *e);          /* no record since begi
 int cap_enc_sample(struct cap_encoder *e, const struct cap_sample *s);
 int cap_enc_lost(struct cap_encoder *e, uint8_t domain, uint64_t n);
 /* CAP_R_TASK: the domain's samples that follow in this payload run task id (pid, tid, comm of
- * at most 16 bytes); sets the domain's task in force.  CAP_R_ANCHOR: a guest address the
- * report relocates kernel symbols with (CAP_ANCHOR_*). */
+ * at most 16 bytes, and its executable when exe is not NULL: entry point, build-id of at most
+ * CAP_TASK_BUILD_ID_MAX bytes); sets the domain's task in force.  CAP_R_ANCHOR: a guest address
+ * the report relocates kernel symbols with (CAP_ANCHOR_*). */
+struct cap_task_exe {
+    uint64_t entry;
+    const uint8_t *build_id;
+    size_t build_id_len;
+};
 int cap_enc_task(struct cap_encoder *e, uint8_t domain, uint32_t id, uint32_t pid, uint32_t tid,
-                 const char *comm, size_t len);
+                 const char *comm, size_t len, const struct cap_task_exe *exe);
 int cap_enc_anchor(struct cap_encoder *e, uint8_t domain, uint8_t kind, uint64_t value);
 int cap_enc_process(struct cap_encoder *e, uint8_t domain, uint64_t cr3, const char *name, size_t len);
 int cap_enc_hv_time(struct cap_encoder *e, uint8_t domain, uint32_t reason, uint64_t count, uint64_t ticks);

@@ -16,6 +16,7 @@ extern const uint8_t __build_id_note[];      /* linker.ld: the hypervisor's GNU 
 static struct cap_encoder enc;
 static uint8_t frame[CAP_FRAME_HEAD + CAP_MAX_PAYLOAD + CAP_FRAME_CRC];
 static unsigned frames_since_header;
+static uint32_t headers_sent;         /* a task's executable goes out once per header (exe_sent) */
 static uint64_t bytes_sent, frames_sent;
 
 static void send(size_t n, int wait)
@@ -70,6 +71,8 @@ void prof_export_header(void)
     }
     send(cap_enc_header_frame(&enc, &h, frame), 1);   /* drain() made room: no wait there */
     frames_since_header = 0;
+    if (++headers_sent == 0)                      /* tasks' executables are sent again */
+        headers_sent = 1;
     prof_names_mark_all(&prof_state.names);      /* late readers learn every name again */
     for (int d = 1; d < CAP_MAX_DOMAINS; d++) {
         struct prof_lx_domain *L = prof_linux_domain(d);
@@ -164,11 +167,20 @@ static int add_sample(const struct cap_sample *s)
 {
     size_t len = enc.len;
     unsigned d = s->domain & 0x0Fu;
+    struct prof_lx_task *t = 0;
     if (s->task && enc.dom[d].task != s->task) {
         size_t n = 0;
         while (n < sizeof(s->task_comm) && s->task_comm[n])
             n++;
-        if (cap_enc_task(&enc, (uint8_t)d, s->task, s->task_pid, s->task_tid, s->task_comm, n))
+        /* the task's executable once per header period (it never changes for an id), from its
+         * table entry while that still holds it */
+        struct cap_task_exe exe;
+        t = prof_linux_task_entry((int)d, s->task);
+        if (t && (t->exe_state != PROF_LX_EXE_KNOWN || t->exe_sent == headers_sent))
+            t = 0;
+        if (t)
+            exe = (struct cap_task_exe){ t->entry, t->build_id, t->build_id_len };
+        if (cap_enc_task(&enc, (uint8_t)d, s->task, s->task_pid, s->task_tid, s->task_comm, n, t ? &exe : 0))
             return -1;
     }
     if (cap_enc_sample(&enc, s)) {
@@ -176,6 +188,8 @@ static int add_sample(const struct cap_sample *s)
         enc.dom[d].task = 0;
         return -1;
     }
+    if (t)
+        t->exe_sent = headers_sent;
     return 0;
 }
 

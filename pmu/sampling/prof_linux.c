@@ -48,6 +48,15 @@ int prof_linux_configure(int domain, const char *cmdline)
     L->off_tgid = v[2];
     L->off_comm = v[3];
     L->valid = 1;
+    uint64_t m[3];
+    if (cmdline_get(cmdline, "perfvisor.lxmm", val, sizeof(val))) {
+        if (parse_n(val, m, 3) || m[0] > 0x10000 || m[1] > 0x10000 || m[2] < 2 || m[2] > PROF_LX_AUXV_MAX)
+            return -1;
+        L->off_mm = m[0];
+        L->off_auxv = m[1];
+        L->auxv_words = m[2];
+        L->mm_valid = 1;
+    }
     uint64_t r[5];
     if (cmdline_get(cmdline, "perfvisor.lxregs", val, sizeof(val))) {
         if (parse_n(val, r, 5) || r[0] > 0x10000 || r[1] > 4096 || r[2] + 8 > r[1] || r[3] + 8 > r[1] ||
@@ -170,13 +179,132 @@ static uint32_t task_id(int domain, const struct guest_sample_state *st)
     t->task = task;
     t->cr3 = st->cr3;
     memcpy(t->comm, comm, sizeof(comm));
+    t->exe_state = PROF_LX_EXE_UNREAD;
+    t->build_id_len = 0;
+    t->entry = 0;
+    t->exe_sent = 0;
     return L->last_id = t->id;
+}
+
+/* The ELF auxiliary vector's keys (include/uapi/linux/auxvec.h) and program header types and
+ * layout (the System V gABI, Elf64_Phdr and Elf64_Nhdr). */
+#define AT_NULL  0
+#define AT_PHDR  3
+#define AT_PHNUM 5
+#define AT_ENTRY 9
+#define PT_LOAD  1
+#define PT_NOTE  4
+#define PT_PHDR  6
+#define PHDR_SIZE 56
+#define NT_GNU_BUILD_ID 3
+#define EXE_MAX_PHDRS 16                 /* more: the build-id is not looked for */
+#define EXE_MAX_NOTES 4                  /* PT_NOTE segments looked into */
+#define EXE_NOTE_BYTES 256               /* of each */
+
+static uint32_t le32_at(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
+static uint64_t le64_at(const uint8_t *p) { uint64_t v; memcpy(&v, p, 8); return v; }
+
+/* The GNU build-id note in notes[0..n) (Elf64_Nhdr: namesz, descsz, type, then the name and
+ * the descriptor, each padded to 4 bytes), into t; 1 if found. */
+static int find_build_id(const uint8_t *notes, uint64_t n, struct prof_lx_task *t)
+{
+    uint64_t off = 0;
+    while (off + 12 <= n) {
+        uint64_t namesz = le32_at(notes + off), descsz = le32_at(notes + off + 4);
+        uint32_t type = le32_at(notes + off + 8);
+        uint64_t name = off + 12, desc = name + ((namesz + 3) & ~3ull);
+        if (namesz > n || descsz > n || desc + descsz > n)
+            return 0;
+        if (type == NT_GNU_BUILD_ID && namesz == 4 && !memcmp(notes + name, "GNU", 4) && descsz &&
+            descsz <= PROF_LX_BUILD_ID) {
+            memcpy(t->build_id, notes + desc, descsz);
+            t->build_id_len = (uint8_t)descsz;
+            return 1;
+        }
+        off = desc + ((descsz + 3) & ~3ull);
+    }
+    return 0;
+}
+
+/* The build-id from the executable's program headers in user memory (AT_PHDR): its PT_NOTE
+ * segments at the load bias, which PT_PHDR gives (p_vaddr against AT_PHDR), or else the ELF
+ * header found right before the program headers (e_phoff 64) in the segment at file offset 0. */
+static void read_build_id(const struct guest_sample_state *st, struct prof_lx_task *t, uint64_t phdr,
+                          uint64_t phnum)
+{
+    uint8_t ph[EXE_MAX_PHDRS * PHDR_SIZE], notes[EXE_NOTE_BYTES];
+    if (!phdr || !phnum || phnum > EXE_MAX_PHDRS || st->mem.read(st->mem.ctx, phdr, ph, phnum * PHDR_SIZE))
+        return;
+    uint64_t bias = 0;
+    int have_bias = 0;
+    for (uint64_t i = 0; i < phnum && !have_bias; i++) {
+        const uint8_t *p = ph + i * PHDR_SIZE;
+        if (le32_at(p) == PT_PHDR) {
+            bias = phdr - le64_at(p + 16);
+            have_bias = 1;
+        }
+    }
+    for (uint64_t i = 0; i < phnum && !have_bias; i++) {
+        const uint8_t *p = ph + i * PHDR_SIZE;
+        uint8_t eh[64];
+        if (le32_at(p) == PT_LOAD && le64_at(p + 8) == 0 && phdr >= 64 &&
+            !st->mem.read(st->mem.ctx, phdr - 64, eh, sizeof(eh)) && !memcmp(eh, "\177ELF", 4) &&
+            le64_at(eh + 0x20) == 64) {
+            bias = phdr - 64 - le64_at(p + 16);
+            have_bias = 1;
+        }
+    }
+    if (!have_bias)
+        return;
+    for (uint64_t i = 0, seen = 0; i < phnum && seen < EXE_MAX_NOTES; i++) {
+        const uint8_t *p = ph + i * PHDR_SIZE;
+        if (le32_at(p) != PT_NOTE)
+            continue;
+        seen++;
+        uint64_t n = le64_at(p + 32) < sizeof(notes) ? le64_at(p + 32) : sizeof(notes);
+        if (!st->mem.read(st->mem.ctx, bias + le64_at(p + 16), notes, n) && find_build_id(notes, n, t))
+            return;
+    }
+}
+
+/* Once per task, at its first user-mode sample: its executable's entry point and build-id. */
+static void read_exe(struct prof_lx_domain *L, const struct guest_sample_state *st, struct prof_lx_task *t)
+{
+    uint64_t mm, auxv[PROF_LX_AUXV_MAX], phdr = 0, phnum = 0, entry = 0;
+    t->exe_state = PROF_LX_EXE_NONE;
+    if (!L->mm_valid)
+        return;
+    if (kread(st, t->task + L->off_mm, &mm, 8) || !kernel_address(mm) ||
+        kread(st, mm + L->off_auxv, auxv, L->auxv_words * 8)) {
+        L->exe_reads_failed++;
+        return;
+    }
+    for (uint64_t i = 0; i + 1 < L->auxv_words && auxv[i] != AT_NULL; i += 2) {
+        if (auxv[i] == AT_PHDR)
+            phdr = auxv[i + 1];
+        else if (auxv[i] == AT_PHNUM)
+            phnum = auxv[i + 1];
+        else if (auxv[i] == AT_ENTRY)
+            entry = auxv[i + 1];
+    }
+    if (!entry || kernel_address(entry)) {
+        L->exe_reads_failed++;
+        return;
+    }
+    t->entry = entry;
+    t->exe_state = PROF_LX_EXE_KNOWN;
+    read_build_id(st, t, phdr, phnum);
 }
 
 const struct prof_lx_task *prof_linux_task(int domain, const struct guest_sample_state *st)
 {
     uint32_t id = task_id(domain, st);
-    return id ? &lx[domain].tasks[id % PROF_LX_TASKS] : 0;
+    if (!id)
+        return 0;
+    struct prof_lx_task *t = &lx[domain].tasks[id % PROF_LX_TASKS];
+    if (st->cpl == 3 && t->exe_state == PROF_LX_EXE_UNREAD)
+        read_exe(&lx[domain], st, t);
+    return t;
 }
 
 int prof_linux_user_chain(int domain, const struct guest_sample_state *st, const struct prof_lx_task *t,
@@ -201,9 +329,14 @@ int prof_linux_user_chain(int domain, const struct guest_sample_state *st, const
 
 const struct prof_lx_task *prof_linux_task_info(int domain, uint32_t id)
 {
+    return prof_linux_task_entry(domain, id);
+}
+
+struct prof_lx_task *prof_linux_task_entry(int domain, uint32_t id)
+{
     struct prof_lx_domain *L = prof_linux_domain(domain);
     if (!L || !id)
         return 0;
-    const struct prof_lx_task *t = &L->tasks[id % PROF_LX_TASKS];
+    struct prof_lx_task *t = &L->tasks[id % PROF_LX_TASKS];
     return t->id == id ? t : 0;
 }

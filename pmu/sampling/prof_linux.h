@@ -19,11 +19,29 @@ struct guest_sample_state;
 #define PROF_LX_TASKS 64                 /* per domain; ids are assigned round robin */
 #define PROF_LX_COMM  16                 /* TASK_COMM_LEN */
 
+#define PROF_LX_AUXV_MAX 64              /* saved_auxv words read (AT_VECTOR_SIZE: 52 in 6.1) */
+#define PROF_LX_BUILD_ID 32              /* the longest build-id kept (GNU's sha1: 20 bytes) */
+
+/* What a task's executable is, read once, at its first user-mode sample (exec is complete then):
+ * the ELF auxiliary vector the kernel kept (mm_struct.saved_auxv) gives the entry point in memory
+ * (AT_ENTRY: the report subtracts the file's e_entry for a PIE's load base) and the program
+ * headers in memory (AT_PHDR, AT_PHNUM), whose PT_NOTE holds the GNU build-id. */
+enum prof_lx_exe_state {
+    PROF_LX_EXE_UNREAD = 0,              /* no user-mode sample yet */
+    PROF_LX_EXE_NONE,                    /* read, nothing found (a kernel thread, no layout) */
+    PROF_LX_EXE_KNOWN,                   /* entry (and build_id when build_id_len) valid */
+};
+
 struct prof_lx_task {
     uint32_t id;                         /* 0: free */
     uint32_t pid, tid;                   /* the user-space pid (tgid) and tid (pid) */
     uint64_t task, cr3;                  /* the task_struct's address, its address space */
     char comm[PROF_LX_COMM] __attribute__((aligned(8)));   /* NUL-padded */
+    uint8_t exe_state;                   /* enum prof_lx_exe_state */
+    uint8_t build_id_len;                /* 0: none found */
+    uint8_t build_id[PROF_LX_BUILD_ID];
+    uint64_t entry;                      /* AT_ENTRY */
+    uint32_t exe_sent;                   /* the export's header count when it last sent them */
 };
 
 struct prof_lx_domain {
@@ -42,14 +60,19 @@ struct prof_lx_domain {
     uint64_t reads_failed;               /* samples whose task could not be read */
     int regs_valid;                      /* perfvisor.lxregs= given: */
     uint64_t off_stack, regs_size, off_ip, off_bp, off_cs;   /* task_struct.stack, struct pt_regs */
+    int mm_valid;                        /* perfvisor.lxmm= given: */
+    uint64_t off_mm, off_auxv, auxv_words;   /* task_struct.mm, mm_struct.saved_auxv[words] */
+    uint64_t exe_reads_failed;           /* tasks whose executable could not be read */
     struct prof_lx_task tasks[PROF_LX_TASKS];
 };
 
-/* Reads perfvisor.lxtask= of a domain's module command line (absent: the domain is not
- * followed; 0).  -1 when it is present but malformed. */
+/* Reads perfvisor.lxtask= (and perfvisor.lxregs=, perfvisor.lxmm=) of a domain's module command
+ * line (absent: the domain is not followed; 0).  -1 when one is present but malformed. */
 int prof_linux_configure(int domain, const char *cmdline);
 /* The task the sample's vCPU runs (its table entry, valid until PROF_LX_TASKS newer tasks), or
- * NULL when the domain has no layout or the task cannot be read (early boot, an unmapped slot). */
+ * NULL when the domain has no layout or the task cannot be read (early boot, an unmapped slot).
+ * At a task's first user-mode sample its executable is read too (entry, build_id): a bounded
+ * number of guest reads, once per task. */
 const struct prof_lx_task *prof_linux_task(int domain, const struct guest_sample_state *st);
 /* A kernel-mode sample's call chain joined with the user stack it interrupted: the user
  * registers the kernel saved at the top of the task's kernel stack (pt_regs, with
@@ -62,6 +85,7 @@ int prof_linux_user_chain(int domain, const struct guest_sample_state *st, const
 
 /* The task of id, or NULL when its slot was reused since (PROF_LX_TASKS newer tasks). */
 const struct prof_lx_task *prof_linux_task_info(int domain, uint32_t id);
+struct prof_lx_task *prof_linux_task_entry(int domain, uint32_t id);   /* the same, for the export */
 struct prof_lx_domain *prof_linux_domain(int domain);
 
 #endif

@@ -1290,7 +1290,7 @@ static void linux_task_and_anchor_records(void **state)
 	buf_add(&b, c.bytes.p, c.bytes.len);
 	cap_enc_begin(&c.enc, 5000);
 	assert_int_equal(cap_enc_anchor(&c.enc, 1, CAP_ANCHOR_SYSCALL_ENTRY, 0xffffffff9a600080ull), 0);
-	assert_int_equal(cap_enc_task(&c.enc, 1, 7, 42, 43, "workload", 8), 0);
+	assert_int_equal(cap_enc_task(&c.enc, 1, 7, 42, 43, "workload", 8, NULL), 0);
 	assert_int_equal(c.enc.dom[1].task, 7);
 	struct cap_sample s = { .domain = 1, .cpl = 3, .mode = CAP_MODE_64, .tsc = 6000, .ip = 0x401000,
 				.cr3 = 0x2000, .weight = 1000, .task = 7 };
@@ -1331,9 +1331,74 @@ static void linux_task_and_anchor_records(void **state)
 	cap_free(&c);
 }
 
+/* A task's executable (CAP_TASK_EXE in CAP_R_TASK's length byte): entry and build-id decoded;
+ * a task record without it leaves none on its event; a build-id over 32 bytes is malformed. */
+static void linux_task_executable_records(void **state)
+{
+	(void)state;
+	struct cap c;
+	cap_init(&c, 1000, 0, 2);
+	cap_header(&c);
+	uint8_t f[CAP_ENC_FRAME_MAX];
+	struct buf b = { 0 };
+	buf_add(&b, c.bytes.p, c.bytes.len);
+	uint8_t bid[20];
+	for (int i = 0; i < 20; i++)
+		bid[i] = (uint8_t)(0xa0 + i);
+	struct cap_task_exe exe = { 0x5555d2a42040ull, bid, sizeof(bid) };
+	cap_enc_begin(&c.enc, 5000);
+	assert_int_equal(cap_enc_task(&c.enc, 1, 8, 50, 50, "pie", 3, &exe), 0);
+	assert_int_equal(cap_enc_task(&c.enc, 1, 9, 51, 51, "sh", 2, NULL), 0);
+	exe.build_id_len = 0;     /* the notes were not mapped: the entry alone */
+	assert_int_equal(cap_enc_task(&c.enc, 2, 3, 60, 61, "static", 6, &exe), 0);
+	size_t plen = c.enc.len;
+	buf_add(&b, f, cap_enc_finish(&c.enc, f));
+	struct got g = { 0 };
+	struct pv_parse_cb cb = { &g, got_event, NULL };
+	struct pv_diag diag;
+	assert_int_equal(pv_capture_parse(b.p, b.len, NULL, &cb, &diag), 0);
+	assert_int_equal(diag.records_malformed, 0);
+	assert_int_equal(g.nev, 3);
+	assert_int_equal(g.ev[0].has_exe, 1);
+	assert_true(g.ev[0].exe_entry == 0x5555d2a42040ull);
+	assert_int_equal(g.ev[0].build_id_len, 20);
+	assert_memory_equal(g.ev[0].build_id, bid, 20);
+	assert_string_equal(g.ev[0].name, "pie");
+	assert_int_equal(g.ev[1].has_exe, 0);
+	assert_int_equal(g.ev[1].build_id_len, 0);
+	assert_int_equal(g.ev[1].build_id[0], 0);           /* cleared after the record before */
+	assert_string_equal(g.ev[1].name, "sh");
+	assert_int_equal(g.ev[2].has_exe, 1);
+	assert_int_equal(g.ev[2].build_id_len, 0);
+	assert_int_equal(g.ev[2].tid, 61);
+	free(g.ev);
+
+	/* the first record's build-id length byte (after tag, id, pid, tid, length, "pie" and the
+	 * 6-byte entry varint... found by value) made 33: that record is malformed */
+	size_t frame = b.len - (CAP_FRAME_HEAD + plen + CAP_FRAME_CRC);
+	uint8_t *pl = b.p + frame + CAP_FRAME_HEAD;
+	size_t at = 0;
+	for (size_t i = 0; i + 1 < plen; i++)
+		if (pl[i] == 20 && pl[i + 1] == 0xa0) {
+			at = i;
+			break;
+		}
+	assert_true(at > 0);
+	pl[at] = 33;
+	uint32_t crc = cap_crc32(0, b.p + frame + 2, CAP_FRAME_HEAD - 2 + plen);
+	memcpy(pl + plen, &crc, 4);
+	memset(&g, 0, sizeof(g));
+	assert_int_equal(pv_capture_parse(b.p, b.len, NULL, &cb, &diag), 0);
+	assert_int_equal(diag.records_malformed, 1);
+	free(g.ev);
+	free(b.p);
+	cap_free(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(linux_task_executable_records),
 		cmocka_unit_test(roundtrip_random_samples_and_records),
 		cmocka_unit_test(streaming_equals_whole_parse),
 		cmocka_unit_test(steady_state_sample_is_under_6_bytes),

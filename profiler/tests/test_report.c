@@ -702,21 +702,31 @@ static void lossy_capture_is_decoded_once(bool caller)
 /* A Linux guest's tasks (CAP_R_TASK): named "comm[pid]"; --sort pid,comm groups by them; a reused
  * pid (another task id) is another process; user-space addresses resolve per comm. */
 static char user_comm_seen[32];
-static void fake_resolve_user(void *ctx, const struct pv_header *h, int domain, const char *comm, uint64_t ip,
-			      struct report_sym *out)
+static void fake_resolve_user(void *ctx, const struct pv_header *h, int domain, const struct report_task_exe *x,
+			      uint64_t ip, struct report_sym *out)
 {
 	(void)ctx, (void)h, (void)domain;
-	snprintf(user_comm_seen, sizeof(user_comm_seen), "%s", comm);
-	snprintf(out->name, sizeof(out->name), "%s_fn_%llx", comm, (unsigned long long)ip);
-	snprintf(out->dso, sizeof(out->dso), "%s", comm);
+	snprintf(user_comm_seen, sizeof(user_comm_seen), "%s", x->comm);
+	if (x->has_exe)   /* as a PIE's load bias would: the same ip is elsewhere in the file */
+		snprintf(out->name, sizeof(out->name), "%s_fn_%llx_at_%llx_id%d", x->comm, (unsigned long long)ip,
+			 (unsigned long long)x->entry, x->build_id_len ? x->build_id[0] : -1);
+	else
+		snprintf(out->name, sizeof(out->name), "%s_fn_%llx", x->comm, (unsigned long long)ip);
+	snprintf(out->dso, sizeof(out->dso), "%s", x->comm);
 }
 
-static void linux_task(struct report *r, const struct pv_header *h, int dom, uint32_t id, uint32_t pid,
-		       const char *comm, int nsamples, uint64_t ip)
+static void linux_task_exe(struct report *r, const struct pv_header *h, int dom, uint32_t id, uint32_t pid,
+			   const char *comm, int nsamples, uint64_t ip, uint64_t entry, uint8_t build_id)
 {
 	struct pv_event ev;
 	memset(&ev, 0, sizeof(ev));
 	ev.kind = PV_EV_PROCESS;
+	if (entry) {
+		ev.has_exe = 1;
+		ev.exe_entry = entry;
+		ev.build_id[0] = build_id;
+		ev.build_id_len = build_id ? 20 : 0;
+	}
 	ev.domain = dom;
 	ev.task = id, ev.pid = pid, ev.tid = pid;
 	ev.cr3 = PV_TASK_KEY(id);
@@ -733,6 +743,39 @@ static void linux_task(struct report *r, const struct pv_header *h, int dom, uin
 	ev.task = id, ev.pid = pid, ev.tid = pid;
 	for (int i = 0; i < nsamples; i++)
 		report_add_event(r, h, &ev);
+}
+
+static void linux_task(struct report *r, const struct pv_header *h, int dom, uint32_t id, uint32_t pid,
+		       const char *comm, int nsamples, uint64_t ip)
+{
+	linux_task_exe(r, h, dom, id, pid, comm, nsamples, ip, 0, 0);
+}
+
+/* A task's executable (CAP_TASK_EXE) reaches the resolver, and keys its addresses: the same comm
+ * and ip in two runs of a PIE loaded at other bases, or of two different builds, resolve apart. */
+static void linux_task_executables_key_user_addresses(void **state)
+{
+	(void)state;
+	struct report r;
+	struct pv_header h = header(CAP_BACKEND_SOFTWARE);
+	struct report_opts o = { .graph_limit = 0.5 };
+	const char *bad;
+	assert_int_equal(report_parse_sort(&o, "sym", &bad), 0);
+	struct report_resolver res = { .ctx = &resolves, .resolve = fake_resolve, .resolve_user = fake_resolve_user };
+	report_init(&r, &o, &res);
+	linux_task_exe(&r, &h, 1, 1, 42, "pie", 5, 0x55550000, 0x55551000, 0xaa);
+	linux_task_exe(&r, &h, 1, 2, 43, "pie", 3, 0x55550000, 0x77771000, 0xaa);   /* another base */
+	linux_task_exe(&r, &h, 1, 3, 44, "pie", 2, 0x55550000, 0x55551000, 0xbb);   /* another build */
+	linux_task(&r, &h, 1, 4, 45, "pie", 1, 0x55550000);                        /* nothing known */
+	size_t n;
+	struct report_entry **v = report_sorted(&r, &n);
+	assert_int_equal(n, 4);
+	assert_string_equal(sym_of(&r, v[0]), "pie_fn_55550000_at_55551000_id170");
+	assert_string_equal(sym_of(&r, v[1]), "pie_fn_55550000_at_77771000_id170");
+	assert_string_equal(sym_of(&r, v[2]), "pie_fn_55550000_at_55551000_id187");
+	assert_string_equal(sym_of(&r, v[3]), "pie_fn_55550000");
+	free(v);
+	report_free(&r);
 }
 
 static void linux_tasks_name_processes(void **state)
@@ -795,6 +838,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(sort_keys_parse_and_reject_unknown),
+		cmocka_unit_test(linux_task_executables_key_user_addresses),
 		cmocka_unit_test(software_backend_weights_guest_samples_and_hypervisor_ticks),
 		cmocka_unit_test(hardware_backend_uses_hypervisor_samples),
 		cmocka_unit_test(only_the_sort_keys_split_rows),

@@ -25,9 +25,16 @@ static int reads;                  /* guest reads done */
 static int user_pt_maps_kernel;   /* 0: PTI, the user page tables (CR3 bit 12) map no kernel */
 static uint64_t gs, kgs, lstar;
 
+#define UBASE 0x5555d2a40000ull           /* the fake user memory: an executable's first pages */
+static uint8_t exemem[0x3000];
+
 static int rd(uint64_t cr3, uint64_t gva, void *buf, uint64_t len)
 {
     reads++;
+    if (gva >= UBASE && gva + len <= UBASE + sizeof(exemem) && len <= sizeof(exemem)) {
+        memcpy(buf, exemem + (gva - UBASE), len);
+        return 0;
+    }
     if ((cr3 & 0x1000) && !user_pt_maps_kernel)
         return -1;
     if (gva < KBASE || gva + len > KBASE + sizeof(kmem))
@@ -339,6 +346,139 @@ static void test_stack_pointer_shortcut(void **state)
     assert_true(kreads >= 1);
 }
 
+/* ---- the executable of a task: saved_auxv, program headers and the GNU build-id note ---- */
+#define OFF_MM   0x80                      /* task_struct.mm */
+#define OFF_AUXV 0x100                     /* mm_struct.saved_auxv */
+#define AUXV_WORDS 52
+#define MM (KBASE + 0x6000)
+
+static void put64(uint8_t *p, uint64_t v) { memcpy(p, &v, 8); }
+static void put32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
+
+static void put_phdr(int i, uint32_t type, uint64_t off, uint64_t vaddr, uint64_t filesz)
+{
+    uint8_t *p = exemem + 0x40 + i * 56;
+    put32(p, type);
+    put64(p + 8, off);
+    put64(p + 16, vaddr);
+    put64(p + 32, filesz);
+}
+
+/* A PIE loaded at UBASE: ELF header, program headers at 0x40 (PT_PHDR first when with_phdr),
+ * a PT_NOTE at 0x2c4 holding an ABI tag and then the build-id a0 a1 ... b3. */
+static void put_exe(uint64_t task, int with_phdr, uint64_t phnum)
+{
+    memset(exemem, 0, sizeof(exemem));
+    memcpy(exemem, "\177ELF", 4);
+    put64(exemem + 0x20, 64);               /* e_phoff */
+    int i = 0;
+    if (with_phdr)
+        put_phdr(i++, 6 /* PT_PHDR */, 0x40, 0x40, 56 * 3);
+    put_phdr(i++, 1 /* PT_LOAD */, 0, 0, 0x1000);
+    put_phdr(i++, 4 /* PT_NOTE */, 0x2c4, 0x2c4, 0x20 + 0x24);
+    uint8_t *n = exemem + 0x2c4;
+    put32(n, 4), put32(n + 4, 16), put32(n + 8, 1), memcpy(n + 12, "GNU", 4);   /* NT_GNU_ABI_TAG */
+    n += 0x20;
+    put32(n, 4), put32(n + 4, 20), put32(n + 8, 3), memcpy(n + 12, "GNU", 4);   /* NT_GNU_BUILD_ID */
+    for (int k = 0; k < 20; k++)
+        n[16 + k] = (uint8_t)(0xa0 + k);
+    put64(kmem + (task - KBASE) + OFF_MM, MM);
+    uint64_t auxv[] = { 6 /* AT_PAGESZ */, 4096, 3 /* AT_PHDR */, UBASE + 0x40, 5 /* AT_PHNUM */, phnum,
+                        9 /* AT_ENTRY */, UBASE + 0x1020, 0, 0 };
+    memcpy(kmem + (MM - KBASE) + OFF_AUXV, auxv, sizeof(auxv));
+}
+
+static void configure_mm(void)
+{
+    char line[160];
+    snprintf(line, sizeof(line), "perfvisor.lxtask=0x%x,0x%x,0x%x,0x%x perfvisor.lxmm=0x%x,0x%x,%d", OFF_CUR,
+             OFF_PID, OFF_TGID, OFF_COMM, OFF_MM, OFF_AUXV, AUXV_WORDS);
+    assert_int_equal(prof_linux_configure(2, line), 0);
+}
+
+static void test_executable_read_once_at_user_mode(void **state)
+{
+    (void)state;
+    configure_mm();
+    const uint64_t t1 = KBASE + 0x2000;
+    put_task(t1, 70, 70, "pie");
+    put_exe(t1, 1, 3);
+    set_current(t1);
+    uint32_t id = sample(0, 0x300000);          /* in the kernel (exec may not be complete) */
+    const struct prof_lx_task *t = prof_linux_task_info(2, id);
+    assert_non_null(t);
+    assert_int_equal(t->exe_state, PROF_LX_EXE_UNREAD);
+    assert_int_equal(sample(3, 0x300000), id);  /* its first user-mode sample reads it */
+    assert_int_equal(t->exe_state, PROF_LX_EXE_KNOWN);
+    assert_true(t->entry == UBASE + 0x1020);
+    assert_int_equal(t->build_id_len, 20);
+    for (int k = 0; k < 20; k++)
+        assert_int_equal(t->build_id[k], 0xa0 + k);
+    int before = reads + kreads;
+    assert_int_equal(sample(3, 0x300000), id);  /* never again */
+    assert_int_equal(reads + kreads, before);
+    assert_int_equal(prof_linux_domain(2)->exe_reads_failed, 0);
+}
+
+/* Without PT_PHDR the load bias comes from the ELF header right before the program headers. */
+static void test_executable_without_pt_phdr(void **state)
+{
+    (void)state;
+    configure_mm();
+    const uint64_t t1 = KBASE + 0x2000;
+    put_task(t1, 71, 71, "static");
+    put_exe(t1, 0, 2);
+    set_current(t1);
+    const struct prof_lx_task *t = prof_linux_task_info(2, sample(3, 0x300000));
+    assert_int_equal(t->exe_state, PROF_LX_EXE_KNOWN);
+    assert_int_equal(t->build_id_len, 20);
+    assert_int_equal(t->build_id[19], 0xb3);
+    exemem[0] = 0;                                 /* no ELF header there: no bias, no build-id */
+    put_task(t1, 72, 72, "static2");
+    t = prof_linux_task_info(2, sample(3, 0x302000));
+    assert_int_equal(t->exe_state, PROF_LX_EXE_KNOWN);
+    assert_true(t->entry == UBASE + 0x1020);
+    assert_int_equal(t->build_id_len, 0);
+    assert_int_equal(t->pid, 72);
+}
+
+/* Bounded and contained: too many program headers, a bad note, no mm, no layout. */
+static void test_executable_hostile_or_missing(void **state)
+{
+    (void)state;
+    configure_mm();
+    const uint64_t t1 = KBASE + 0x2000;
+    put_task(t1, 80, 80, "many");
+    put_exe(t1, 1, 17);                          /* over EXE_MAX_PHDRS: the entry only */
+    set_current(t1);
+    const struct prof_lx_task *t = prof_linux_task_info(2, sample(3, 0x400000));
+    assert_int_equal(t->exe_state, PROF_LX_EXE_KNOWN);
+    assert_int_equal(t->build_id_len, 0);
+    put_task(t1, 81, 81, "badnote");
+    put_exe(t1, 1, 3);
+    put32(exemem + 0x2c4 + 4, 0xffffff00u);        /* the first note's descsz runs off the segment */
+    t = prof_linux_task_info(2, sample(3, 0x402000));
+    assert_int_equal(t->exe_state, PROF_LX_EXE_KNOWN);
+    assert_int_equal(t->build_id_len, 0);
+    assert_int_equal(t->pid, 81);
+    put_task(t1, 82, 82, "nomm");
+    put64(kmem + (t1 - KBASE) + OFF_MM, 0);
+    t = prof_linux_task_info(2, sample(3, 0x404000));
+    assert_int_equal(t->exe_state, PROF_LX_EXE_NONE);
+    assert_int_equal(prof_linux_domain(2)->exe_reads_failed, 1);
+    setup(NULL);                                 /* no perfvisor.lxmm=: nothing read */
+    put_task(t1, 83, 83, "nolayout");
+    put_exe(t1, 1, 3);
+    set_current(t1);
+    t = prof_linux_task_info(2, sample(3, 0x406000));
+    assert_int_equal(t->exe_state, PROF_LX_EXE_NONE);
+    assert_int_equal(prof_linux_domain(2)->exe_reads_failed, 0);
+    assert_int_equal(prof_linux_configure(3, "perfvisor.lxtask=1,2,3,4 perfvisor.lxmm=1,2"), -1);
+    assert_int_equal(prof_linux_configure(3, "perfvisor.lxtask=1,2,3,4 perfvisor.lxmm=1,2,200"), -1);
+    assert_int_equal(prof_linux_configure(3, "perfvisor.lxtask=1,2,3,4 perfvisor.lxmm=0x7d0,0x2e0,52"), 0);
+    assert_int_equal(prof_linux_domain(3)->auxv_words, 52);
+}
+
 static void test_table_reuse(void **state)
 {
     (void)state;
@@ -370,6 +510,9 @@ int main(void)
         cmocka_unit_test_setup(test_kernel_reader_is_used, setup),
         cmocka_unit_test_setup(test_user_chain_joined, setup),
         cmocka_unit_test_setup(test_stack_pointer_shortcut, setup),
+        cmocka_unit_test_setup(test_executable_read_once_at_user_mode, setup),
+        cmocka_unit_test_setup(test_executable_without_pt_phdr, setup),
+        cmocka_unit_test_setup(test_executable_hostile_or_missing, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
