@@ -101,19 +101,26 @@ static long member_offset(const struct btf *btf, const struct btf_type *t, const
 	return -1;
 }
 
-/* The element count of array member name of t (not looking into anonymous members); 0 if it
- * is not an array. */
+/* The element count of array member name of t, looking into anonymous members (6.1's
+ * mm_struct keeps its fields in one); 0 if there is none or it is not an array. */
 static uint32_t member_array_len(const struct btf *btf, const struct btf_type *t, const char *name)
 {
 	const struct btf_member *m = btf_members(t);
 	for (unsigned i = 0; i < btf_vlen(t); i++, m++) {
 		const char *mn = btf__name_by_offset(btf, m->name_off);
-		if (!mn || strcmp(mn, name))
-			continue;
 		const struct btf_type *mt = btf__type_by_id(btf, m->type);
 		while (mt && (btf_is_mod(mt) || btf_is_typedef(mt)))
 			mt = btf__type_by_id(btf, mt->type);
-		return mt && btf_is_array(mt) ? btf_array(mt)->nelems : 0;
+		if (mn && *mn) {
+			if (!strcmp(mn, name))
+				return mt && btf_is_array(mt) ? btf_array(mt)->nelems : 0;
+			continue;
+		}
+		if (mt && (btf_is_struct(mt) || btf_is_union(mt))) {
+			uint32_t n = member_array_len(btf, mt, name);
+			if (n)
+				return n;
+		}
 	}
 	return 0;
 }
