@@ -637,7 +637,9 @@ int report_add_event(void *ctx, const struct pv_header *h, const struct pv_event
 			r->procs[p].name = strtab_intern(&r->strs, vis);
 		}
 		r->procs[p].comm = strtab_intern(&r->strs, vis);
-		if (ev->task && ev->has_exe && !r->procs[p].has_exe) {  /* once known, kept */
+		/* once known, kept; a build-id found later (its pages mapped after the first read) added */
+		if (ev->task && ev->has_exe &&
+		    (!r->procs[p].has_exe || (!r->procs[p].build_id_len && ev->build_id_len))) {
 			r->procs[p].has_exe = true;
 			r->procs[p].exe_entry = ev->exe_entry;
 			r->procs[p].build_id_len = (uint8_t)ev->build_id_len;

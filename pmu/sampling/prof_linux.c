@@ -96,6 +96,21 @@ static int kread(const struct guest_sample_state *st, uint64_t gva, void *buf, u
     return st->read_as(st->mem.ctx, st->cr3 & ~0x1FFFull & ~(1ull << 63), gva, buf, len);
 }
 
+/* Every 8th time the last task is found again by its task_struct: has it been renamed since
+ * (a kernel thread's set_task_comm after kthread_create, prctl(PR_SET_NAME))?  Then it is a new
+ * (task, comm).  An exec needs no check: it changes the address space. */
+static int comm_changed(struct prof_lx_domain *L, const struct guest_sample_state *st, uint64_t task)
+{
+    char comm[PROF_LX_COMM];
+    if (++L->comm_checks & 7)
+        return 0;
+    const struct prof_lx_task *t = &L->tasks[L->last_id % PROF_LX_TASKS];
+    if (t->id != L->last_id || kread(st, task + L->off_comm, comm, sizeof(comm)))
+        return 0;
+    comm[PROF_LX_COMM - 1] = 0;
+    return memcmp(comm, t->comm, sizeof(comm)) != 0;
+}
+
 static uint32_t task_id(int domain, const struct guest_sample_state *st)
 {
     struct prof_lx_domain *L = prof_linux_domain(domain);
@@ -140,7 +155,7 @@ static uint32_t task_id(int domain, const struct guest_sample_state *st)
         return 0;
     }
     if (L->last_id && task == L->last_task && same_mm(st->cr3, L->last_cr3) &&
-        (st->cpl != 3 || L->last_user)) {
+        (st->cpl != 3 || L->last_user) && !comm_changed(L, st, task)) {
         L->last_cr3 = st->cr3;
         return L->last_id;
     }
@@ -183,6 +198,7 @@ static uint32_t task_id(int domain, const struct guest_sample_state *st)
     t->build_id_len = 0;
     t->entry = 0;
     t->exe_sent = 0;
+    t->retries_left = 0;
     return L->last_id = t->id;
 }
 
@@ -229,12 +245,14 @@ static int find_build_id(const uint8_t *notes, uint64_t n, struct prof_lx_task *
 /* The build-id from the executable's program headers in user memory (AT_PHDR): its PT_NOTE
  * segments at the load bias, which PT_PHDR gives (p_vaddr against AT_PHDR), or else the ELF
  * header found right before the program headers (e_phoff 64) in the segment at file offset 0. */
-static void read_build_id(const struct guest_sample_state *st, struct prof_lx_task *t, uint64_t phdr,
-                          uint64_t phnum)
+static int read_build_id(const struct guest_sample_state *st, struct prof_lx_task *t, uint64_t phdr,
+                         uint64_t phnum)
 {
     uint8_t ph[EXE_MAX_PHDRS * PHDR_SIZE], notes[EXE_NOTE_BYTES];
-    if (!phdr || !phnum || phnum > EXE_MAX_PHDRS || st->mem.read(st->mem.ctx, phdr, ph, phnum * PHDR_SIZE))
-        return;
+    if (!phdr || !phnum || phnum > EXE_MAX_PHDRS)
+        return 0;
+    if (st->mem.read(st->mem.ctx, phdr, ph, phnum * PHDR_SIZE))
+        return -1;                       /* not mapped yet: the task has not touched it */
     uint64_t bias = 0;
     int have_bias = 0;
     for (uint64_t i = 0; i < phnum && !have_bias; i++) {
@@ -255,16 +273,39 @@ static void read_build_id(const struct guest_sample_state *st, struct prof_lx_ta
         }
     }
     if (!have_bias)
-        return;
+        return 0;
+    int unread = 0;
     for (uint64_t i = 0, seen = 0; i < phnum && seen < EXE_MAX_NOTES; i++) {
         const uint8_t *p = ph + i * PHDR_SIZE;
         if (le32_at(p) != PT_NOTE)
             continue;
         seen++;
         uint64_t n = le64_at(p + 32) < sizeof(notes) ? le64_at(p + 32) : sizeof(notes);
-        if (!st->mem.read(st->mem.ctx, bias + le64_at(p + 16), notes, n) && find_build_id(notes, n, t))
-            return;
+        if (st->mem.read(st->mem.ctx, bias + le64_at(p + 16), notes, n))
+            unread = 1;
+        else if (find_build_id(notes, n, t))
+            return 1;
     }
+    return unread ? -1 : 0;
+}
+
+/* A build-id whose pages were not mapped at the task's first user-mode sample (a program's first
+ * instructions run before it touches its headers) is looked for again, at every
+ * EXE_RETRY_EVERY-th user-mode sample of the task, EXE_RETRIES times at most; once found, the
+ * export sends the executable again. */
+#define EXE_RETRIES     8
+#define EXE_RETRY_EVERY 16
+static void retry_build_id(const struct guest_sample_state *st, struct prof_lx_task *t)
+{
+    if (++t->retry_wait < EXE_RETRY_EVERY)
+        return;
+    t->retry_wait = 0;
+    t->retries_left--;
+    int r = read_build_id(st, t, t->phdr, t->phnum);
+    if (r >= 0)
+        t->retries_left = 0;
+    if (r > 0)
+        t->exe_sent = 0;
 }
 
 /* Once per task, at its first user-mode sample: its executable's entry point and build-id. */
@@ -293,7 +334,10 @@ static void read_exe(struct prof_lx_domain *L, const struct guest_sample_state *
     }
     t->entry = entry;
     t->exe_state = PROF_LX_EXE_KNOWN;
-    read_build_id(st, t, phdr, phnum);
+    t->phdr = phdr;
+    t->phnum = (uint8_t)(phnum < 255 ? phnum : 255);
+    t->retry_wait = 0;
+    t->retries_left = read_build_id(st, t, phdr, phnum) < 0 ? EXE_RETRIES : 0;
 }
 
 const struct prof_lx_task *prof_linux_task(int domain, const struct guest_sample_state *st)
@@ -304,6 +348,8 @@ const struct prof_lx_task *prof_linux_task(int domain, const struct guest_sample
     struct prof_lx_task *t = &lx[domain].tasks[id % PROF_LX_TASKS];
     if (st->cpl == 3 && t->exe_state == PROF_LX_EXE_UNREAD)
         read_exe(&lx[domain], st, t);
+    else if (st->cpl == 3 && t->retries_left)
+        retry_build_id(st, t);
     return t;
 }
 

@@ -42,6 +42,9 @@ struct prof_lx_task {
     uint8_t build_id[PROF_LX_BUILD_ID];
     uint64_t entry;                      /* AT_ENTRY */
     uint32_t exe_sent;                   /* the export's header count when it last sent them */
+    uint64_t phdr;                       /* AT_PHDR, AT_PHNUM: for looking for the build-id */
+    uint8_t phnum;
+    uint8_t retries_left, retry_wait;    /* its pages were not mapped yet: look again later */
 };
 
 struct prof_lx_domain {
@@ -54,6 +57,7 @@ struct prof_lx_domain {
     uint8_t last_user;                   /* ...read at CPL 3 (any exec complete) or since */
     uint64_t last_stack;                 /* ...its kernel stack (task_struct.stack; 0: unknown) */
     uint32_t stack_hits;                 /* kernel-mode samples named by their stack pointer */
+    uint32_t comm_checks;                /* ... by their task_struct (every 8th reads the comm) */
     uint32_t next_id;
     uint64_t syscall_entry;              /* IA32_LSTAR once the kernel set it */
     uint8_t anchor_pending;              /* not yet sent since the last header */

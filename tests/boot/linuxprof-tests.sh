@@ -3,12 +3,16 @@
 # Linux domains of Debian's cloud kernel (KASLR on, nothing added to the kernel) at once:
 #   ks    /init prints this boot's /proc/kallsyms (pvmode=kallsyms): the symbol file from
 #         ANOTHER boot that the work domain's report relocates by KASLR
-#   work  /init runs /bin/workload (func_a/func_b/func_c: exactly 50/30/20 % of its loop)
+#   work  /init runs /bin/workload (func_a/func_b/func_c: exactly 50/30/20 % of its loop), then
+#         /bin/workpie, the same program as a static PIE (loaded at a random base)
 # then reports of the one capture:
 #   tasks      the workload's samples in a process named workload[PID] (its comm and pid, read
 #              by the hypervisor from guest memory with the kernel's BTF layout)
 #   shares     func_a/b/c by --guest-root (the unstripped workload under bin/) within 3 standard
 #              errors of the truth
+#   pie        the same for workpie: its addresses moved back by the load bias (AT_ENTRY, read
+#              by the hypervisor, less the file's e_entry), which is not 0
+#   build-id   a rebuilt workload (another build-id) under the root is refused, with a note
 #   kernel     --guest-kallsyms: ks's file is its own boot (slide 0), work's is relocated by a
 #              2 MiB multiple; >= 95% of the kernel samples of user-space processes named
 #   sort       --sort pid,comm,dso rows; call chains carry func_a/b/c up to main, and a
@@ -34,6 +38,7 @@ fi
 eval "$guest"
 K=$LINUX_KERNEL I=$LINUX_INITRD
 ROUNDS=3000
+PIE_ROUNDS=1000
 DATA="$LOGS/linux.data"
 truth=$("$LINUX_WORKLOAD" "$ROUNDS" | head -1)
 
@@ -44,7 +49,7 @@ if [ "${LINUXPROF_REUSE:-}" = 1 ] && [ -s "$DATA" ] && [ -s "$log" ]; then
 else
     timeout 1500 "$PV" record --emulator bochs --timeout 1400 -c 100000 --jitter 50 -g -o "$DATA" -- \
         "$K:name=ks mem=128 initrd=$I console=ttyS0 quiet pvmode=kallsyms" \
-        "$K:name=work mem=128 initrd=$I console=ttyS0 quiet pvrounds=$ROUNDS" >"$log" 2>&1
+        "$K:name=work mem=128 initrd=$I console=ttyS0 quiet pvrounds=$ROUNDS pvpie=$PIE_ROUNDS" >"$log" 2>&1
     rc=$?
     echo "rc=$rc" >>"$log"
 fi
@@ -64,6 +69,7 @@ else not_ok "kallsyms of domain 1's boot: $nks lines, entry_SYSCALL_64 $(grep -c
 ROOT="$LOGS/root"
 mkdir -p "$ROOT/bin"
 cp "$LINUX_WORKLOAD" "$ROOT/bin/workload"
+cp "$LINUX_WORKPIE" "$ROOT/bin/workpie"
 
 rep() {   # NAME report-args...: report to $LOGS/NAME.txt, stderr to $LOGS/NAME.err
     local name=$1; shift
@@ -81,20 +87,31 @@ wpid=$(sed -nE 's/^workload\[([0-9]+)\]$/\1/p' <<<"$wproc")
 if [ -n "$wpid" ] && [ "$wpid" -gt 1 ]; then ok "the workload's samples are in process $wproc (comm workload, pid $wpid)"
 else not_ok "no process workload[PID] with func_a samples in domain work"; fi
 
-# shares: func_a/b/c among the workload's samples in them
-read -r na nb nc <<<"$(awk -F'|' -v p="$wproc" '$2 == "work" && $3 == p {
-        if ($4 == "[.] func_a") a += $1; if ($4 == "[.] func_b") b += $1; if ($4 == "[.] func_c") c += $1 }
-    END { print a + 0, b + 0, c + 0 }' "$log")"
-n=$((na + nb + nc))
-for f in "a 50 $na" "b 30 $nb" "c 20 $nc"; do
-    set -- $f
-    if [ "$n" -gt 500 ] && awk -v k="$3" -v n="$n" -v t="$2" 'BEGIN { p = t / 100; se = sqrt(p * (1 - p) / n)
-            exit !((k / n - p) ^ 2 <= (3 * se) ^ 2) }'; then
-        ok "func_$1: $3 of $n samples = $(awk -v k="$3" -v n="$n" 'BEGIN { printf "%.2f", 100 * k / n }')% (truth $2%, within 3 SE)"
-    else
-        not_ok "func_$1: $3 of $n samples (truth $2%)"
-    fi
-done
+# shares: func_a/b/c among a process's samples in them (PROCESS, at least MIN samples)
+shares() {
+    local proc=$1 min=$2 na nb nc n
+    read -r na nb nc <<<"$(awk -F'|' -v p="$proc" '$2 == "work" && $3 == p {
+            if ($4 == "[.] func_a") a += $1; if ($4 == "[.] func_b") b += $1; if ($4 == "[.] func_c") c += $1 }
+        END { print a + 0, b + 0, c + 0 }' "$log")"
+    n=$((na + nb + nc))
+    for f in "a 50 $na" "b 30 $nb" "c 20 $nc"; do
+        set -- $f
+        if [ "$n" -gt "$min" ] && awk -v k="$3" -v n="$n" -v t="$2" 'BEGIN { p = t / 100; se = sqrt(p * (1 - p) / n)
+                exit !((k / n - p) ^ 2 <= (3 * se) ^ 2) }'; then
+            ok "$proc func_$1: $3 of $n samples = $(awk -v k="$3" -v n="$n" 'BEGIN { printf "%.2f", 100 * k / n }')% (truth $2%, within 3 SE)"
+        else
+            not_ok "$proc func_$1: $3 of $n samples (truth $2%, more than $min samples expected)"
+        fi
+    done
+}
+shares "$wproc" 500
+
+# pie: the static PIE's samples, by the load bias
+cur=pie
+pproc=$(awk -F'|' '$2 == "work" && $3 ~ /^workpie\[[0-9]+\]$/ && $4 ~ /^\[\.\] func_a$/ { print $3; exit }' "$log")
+if [ -n "$pproc" ]; then ok "the PIE's samples are in process $pproc, named by --guest-root's bin/workpie"
+else not_ok "no process workpie[PID] with func_a samples in domain work"; fi
+shares "${pproc:-workpie}" 300
 
 # kernel symbols from the other boot: domain 1's own file needs no relocation, domain 2's does
 err="$LOGS/full.err"
@@ -172,6 +189,27 @@ expect 'domain 2 \(work\): a Linux guest: its kernel addresses stay \[unknown\];
 expect 'domain 2 \(work\): a Linux guest: its user-space addresses stay \[unknown\]; use --guest-root 2=DIR'
 log="$LOGS/plain.txt"
 expect "^[0-9]+\|work\|workload\[${wpid}\]\|\[\.\] \[unknown\] 0x"
+# the PIE really moved: its raw addresses lie far above the file's (e_entry is under 64 KiB)
+praw=$(awk -F'|' -v p="$pproc" '$3 == p && $4 ~ /^\[\.\] \[unknown\] 0x/ { sub(/.* 0x/, "", $4); print $4; exit }' "$log")
+cur=pie
+if [ -n "$praw" ] && [ $((16#$praw)) -ge $((16#1000000)) ]; then ok "workpie ran at 0x$praw, not at its file's addresses"
+else not_ok "workpie's raw user address '${praw}' (expected a load base far above 0)"; fi
+
+# build-id: a rebuilt workload under the root is not the file the guest ran
+cur=build-id
+ROOT2="$LOGS/root-rebuilt"
+mkdir -p "$ROOT2/bin"
+if gcc -static -O1 -g -o "$ROOT2/bin/workload" tests/linux/workload.c 2>"$LOGS/rebuild.err"; then
+    rep rebuilt -F sample,domain,process,sym -t '|' --guest-root 2="$ROOT2"
+    log="$LOGS/rebuilt.err"
+    expect "domain 2: workload under the guest root has build-id [0-9a-f]{40}, but the guest ran [0-9a-f]{40}: not the same file"
+    log="$LOGS/rebuilt.txt"
+    rf=$(awk -F'|' -v p="$wproc" '$3 == p && $4 ~ /^\[\.\] func_/ { n += $1 } END { print n + 0 }' "$log")
+    if [ "$rf" -eq 0 ]; then ok "no sample of $wproc named from the rebuilt file"
+    else not_ok "$rf samples of $wproc named from a file with another build-id"; fi
+else
+    not_ok "cannot rebuild workload.c: $(head -1 "$LOGS/rebuild.err")"
+fi
 cur=vmlinux
 "$PV" report --stdio -i "$DATA" --guest-vmlinux "$K" >"$LOGS/vmlinux.txt" 2>&1
 rc=$?

@@ -54,9 +54,13 @@ if ! [ -f "$out" ] || [ "$(cat "$cache/key" 2>/dev/null)" != "$key" ]; then
     cflags="-static -O2 -g -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer -Wall -Werror"
     # shellcheck disable=SC2086
     gcc $cflags -o "$root/bin/workload" "$here/workload.c"
+    # the same program as a static PIE (loaded at a random base: issue #10's load bias)
+    # shellcheck disable=SC2086
+    gcc -static-pie ${cflags#-static } -o "$root/bin/workpie" "$here/workload.c"
     # shellcheck disable=SC2086
     gcc $cflags -o "$root/bin/pvexit" "$here/pvexit.c"
     cp "$root/bin/workload" "$cache/workload"       # unstripped, for symbols (--symbols)
+    cp "$root/bin/workpie" "$cache/workpie"
     install -m 755 "$here/init.sh" "$root/init"
     # /dev/console for the kernel's first open (before /init mounts devtmpfs): cpio takes
     # the node from a list, so no mknod (and no root) is needed
@@ -110,4 +114,5 @@ fi
 echo "LINUX_KERNEL=$kernel"
 echo "LINUX_INITRD=$out"
 echo "LINUX_WORKLOAD=$cache/workload"
+echo "LINUX_WORKPIE=$cache/workpie"
 if [ "$with_perf" = 1 ]; then echo "LINUX_INITRD_PERF=$pout"; fi

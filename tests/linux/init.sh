@@ -1,7 +1,8 @@
 #!/bin/busybox sh
 # /init of the Linux test guest (tests/linux/build-guest.sh).  What it does comes from the kernel
 # command line's pvmode= (default work); its exit status goes to perfvisor through port 0xF4.
-#   pvmode=work     run /bin/workload $pvrounds (default 1000), exit with its status
+#   pvmode=work     run /bin/workload $pvrounds (default 1000), exit with its status; with
+#                   pvpie=N, then /bin/workpie N (the same program, a static PIE)
 #   pvmode=exit:N   exit with status N at once
 #   pvmode=panic    crash the kernel (sysrq c): with panic=-1 it resets at once
 #   pvmode=reset    reboot -f (the ACPI reset register, port 0xCF9)
@@ -25,12 +26,14 @@
 /bin/busybox mount -t devtmpfs dev /dev
 mode=work
 rounds=1000
+pie=
 period=100000
 for w in $(/bin/busybox cat /proc/cmdline); do
     case "$w" in
     pvmode=*) mode=${w#pvmode=} ;;
     pvrounds=*) rounds=${w#pvrounds=} ;;
     pvperiod=*) period=${w#pvperiod=} ;;
+    pvpie=*) pie=${w#pvpie=} ;;
     esac
 done
 echo "init: user space, pvmode=$mode"
@@ -39,6 +42,12 @@ work)
     /bin/workload "$rounds"
     st=$?
     echo "init: workload exited with status $st"
+    if [ -n "$pie" ]; then
+        /bin/workpie "$pie"
+        ps=$?
+        echo "init: workpie exited with status $ps"
+        [ "$ps" = 0 ] || st=$ps
+    fi
     /bin/pvexit "$st"
     ;;
 exit:*)

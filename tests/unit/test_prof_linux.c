@@ -28,9 +28,13 @@ static uint64_t gs, kgs, lstar;
 #define UBASE 0x5555d2a40000ull           /* the fake user memory: an executable's first pages */
 static uint8_t exemem[0x3000];
 
+static int exe_unmapped;            /* the executable's pages are not mapped (yet) */
+
 static int rd(uint64_t cr3, uint64_t gva, void *buf, uint64_t len)
 {
     reads++;
+    if (exe_unmapped && gva >= UBASE && gva < UBASE + sizeof(exemem))
+        return -1;
     if (gva >= UBASE && gva + len <= UBASE + sizeof(exemem) && len <= sizeof(exemem)) {
         memcpy(buf, exemem + (gva - UBASE), len);
         return 0;
@@ -479,6 +483,66 @@ static void test_executable_hostile_or_missing(void **state)
     assert_int_equal(prof_linux_domain(3)->auxv_words, 52);
 }
 
+/* The build-id's pages not mapped at the first user-mode sample: looked for again every 16th
+ * user-mode sample, 8 times at most; found, the executable is to be sent again. */
+static void test_build_id_looked_for_again(void **state)
+{
+    (void)state;
+    configure_mm();
+    exe_unmapped = 1;
+    const uint64_t t1 = KBASE + 0x2000;
+    put_task(t1, 90, 90, "early");
+    put_exe(t1, 1, 3);
+    set_current(t1);
+    uint32_t id = sample(3, 0x500000);
+    struct prof_lx_task *t = prof_linux_task_entry(2, id);
+    assert_int_equal(t->exe_state, PROF_LX_EXE_KNOWN);   /* the entry, from the kernel's auxv */
+    assert_int_equal(t->build_id_len, 0);
+    t->exe_sent = 5;                                     /* as if the export sent it */
+    exe_unmapped = 0;
+    for (int i = 0; i < 15; i++)
+        sample(3, 0x500000);
+    assert_int_equal(t->build_id_len, 0);                /* not before the 16th */
+    sample(3, 0x500000);
+    assert_int_equal(t->build_id_len, 20);
+    assert_int_equal(t->exe_sent, 0);                    /* to be sent again */
+    int before = reads + kreads;
+    for (int i = 0; i < 64; i++)
+        sample(3, 0x500000);
+    assert_int_equal(reads + kreads, before);            /* done: no more reads */
+
+    /* never mapped: 8 tries, then no more */
+    exe_unmapped = 1;
+    put_task(t1, 91, 91, "never");
+    t = prof_linux_task_entry(2, sample(3, 0x502000));
+    for (int i = 0; i < 8 * 16; i++)
+        sample(3, 0x502000);
+    assert_int_equal(t->retries_left, 0);
+    before = reads + kreads;
+    for (int i = 0; i < 64; i++)
+        sample(3, 0x502000);
+    assert_int_equal(reads + kreads, before);
+    exe_unmapped = 0;
+}
+
+/* A kernel thread renamed after it first ran (kthread_create, then set_task_comm): a new task
+ * within 64 samples, though its task_struct, stack and address space stay. */
+static void test_renamed_kernel_thread(void **state)
+{
+    (void)state;
+    const uint64_t t1 = KBASE + 0x2000;
+    put_task(t1, 30, 30, "kthreadd");
+    set_current(t1);
+    uint32_t id = sample(0, 0x100000);
+    put_task(t1, 30, 30, "cryptomgr_test");
+    uint32_t id2 = id;
+    for (int i = 0; i < 64 && id2 == id; i++)
+        id2 = sample(0, 0x100000);
+    assert_int_not_equal(id2, id);
+    assert_string_equal(prof_linux_task_info(2, id2)->comm, "cryptomgr_test");
+    assert_string_equal(prof_linux_task_info(2, id)->comm, "kthreadd");
+}
+
 static void test_table_reuse(void **state)
 {
     (void)state;
@@ -513,6 +577,8 @@ int main(void)
         cmocka_unit_test_setup(test_executable_read_once_at_user_mode, setup),
         cmocka_unit_test_setup(test_executable_without_pt_phdr, setup),
         cmocka_unit_test_setup(test_executable_hostile_or_missing, setup),
+        cmocka_unit_test_setup(test_build_id_looked_for_again, setup),
+        cmocka_unit_test_setup(test_renamed_kernel_thread, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
