@@ -290,11 +290,12 @@ static int read_build_id(const struct guest_sample_state *st, struct prof_lx_tas
 }
 
 /* A build-id whose pages were not mapped at the task's first user-mode sample (a program's first
- * instructions run before it touches its headers) is looked for again, at every
- * EXE_RETRY_EVERY-th user-mode sample of the task, EXE_RETRIES times at most; once found, the
- * export sends the executable again. */
+ * instructions run before it touches its headers) is looked for again, at the task's next
+ * user-mode samples (EXE_RETRY_EVERY: each), EXE_RETRIES times at most; once found, the export
+ * sends the executable again.  A period later the pages are nearly always there, so at most a
+ * sample or two of the task are resolved before their build-id is known. */
 #define EXE_RETRIES     8
-#define EXE_RETRY_EVERY 16
+#define EXE_RETRY_EVERY 1
 static void retry_build_id(const struct guest_sample_state *st, struct prof_lx_task *t)
 {
     if (++t->retry_wait < EXE_RETRY_EVERY)

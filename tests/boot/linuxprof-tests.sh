@@ -205,7 +205,9 @@ if gcc -static -O1 -g -o "$ROOT2/bin/workload" tests/linux/workload.c 2>"$LOGS/r
     expect "domain 2: workload under the guest root has build-id [0-9a-f]{40}, but the guest ran [0-9a-f]{40}: not the same file"
     log="$LOGS/rebuilt.txt"
     rf=$(awk -F'|' -v p="$wproc" '$3 == p && $4 ~ /^\[\.\] func_/ { n += $1 } END { print n + 0 }' "$log")
-    if [ "$rf" -eq 0 ]; then ok "no sample of $wproc named from the rebuilt file"
+    # (a sample taken before the program touched its headers is resolved before its build-id is
+    # known: the hypervisor reads it again at the next one; so at most one such sample)
+    if [ "$rf" -le 1 ]; then ok "$rf samples of $wproc named from the rebuilt file (at most 1)"
     else not_ok "$rf samples of $wproc named from a file with another build-id"; fi
 else
     not_ok "cannot rebuild workload.c: $(head -1 "$LOGS/rebuild.err")"
