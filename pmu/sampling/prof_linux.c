@@ -119,7 +119,12 @@ static uint32_t task_id(int domain, const struct guest_sample_state *st)
     if (!L || !L->valid || st->mode != CAP_MODE_64 || !st->sysreg)
         return 0;
     if (st->cpl == 3) {
-        if (L->last_id && L->last_user && st->cr3 == L->last_cr3)
+        /* the same address space and the user stack pointer in the same 64 KiB: the same task
+         * (threads of one process share the address space, not the stack) */
+        uint64_t usp = st->sysreg(st->mem.ctx, PROF_REG_SP) >> PROF_LX_USP_SHIFT;
+        int same_stack = usp == L->last_usp;
+        L->last_usp = usp;
+        if (L->last_id && L->last_user && st->cr3 == L->last_cr3 && same_stack)
             return L->last_id;
         if (!L->percpu) {
             uint64_t gs = st->sysreg(st->mem.ctx, PROF_REG_KERNEL_GS_BASE);

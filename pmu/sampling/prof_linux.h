@@ -4,8 +4,9 @@
  * (perfvisor.lxtask=CURRENT_TASK,PID,TGID,COMM; profiler/linux_btf.h).  The guest does nothing.
  *
  * Per sample: at CPL 0 one guest read (current_task at GS base + its offset) and a compare with
- * the domain's last task; at CPL 3 none while CR3 stays the last one seen (the task cannot change
- * without a kernel entry, and a switch to another process changes CR3).  Only a new (task, CR3)
+ * the domain's last task; at CPL 3 none while CR3 stays the last one seen and the user stack
+ * pointer stays in the same 64 KiB (the task cannot change without a kernel entry; a switch to
+ * another process changes CR3, and one to another thread of the process its stack).  Only a new (task, CR3)
  * reads pid, tgid and comm (24 bytes) and looks them up in the domain's table of PROF_LX_TASKS
  * tasks.  Each distinct (task_struct address, address space, pid, tid, comm) gets a new id, so an
  * exec (new CR3, new comm) or a reused pid is a new task, never merged with the old one. */
@@ -55,6 +56,7 @@ struct prof_lx_domain {
     uint64_t last_cr3, last_task;        /* the last sample's address space and task */
     uint32_t last_id;                    /* its id (0: none) */
     uint8_t last_user;                   /* ...read at CPL 3 (any exec complete) or since */
+    uint64_t last_usp;                   /* the last user-mode sample's RSP >> PROF_LX_USP_SHIFT */
     uint64_t last_stack;                 /* ...its kernel stack (task_struct.stack; 0: unknown) */
     uint32_t stack_hits;                 /* kernel-mode samples named by their stack pointer */
     uint32_t comm_checks;                /* ... by their task_struct (every 8th reads the comm) */
@@ -86,6 +88,7 @@ const struct prof_lx_task *prof_linux_task(int domain, const struct guest_sample
 int prof_linux_user_chain(int domain, const struct guest_sample_state *st, const struct prof_lx_task *t,
                           uint64_t *out, int max);
 #define PROF_LX_THREAD_SIZE 16384          /* x86-64 without KASAN */
+#define PROF_LX_USP_SHIFT 16               /* user stacks compared in 64 KiB windows */
 
 /* The task of id, or NULL when its slot was reused since (PROF_LX_TASKS newer tasks). */
 const struct prof_lx_task *prof_linux_task_info(int domain, uint32_t id);

@@ -4,7 +4,8 @@
 #   ks    /init prints this boot's /proc/kallsyms (pvmode=kallsyms): the symbol file from
 #         ANOTHER boot that the work domain's report relocates by KASLR
 #   work  /init runs /bin/workload (func_a/func_b/func_c: exactly 50/30/20 % of its loop), then
-#         /bin/workpie, the same program as a static PIE (loaded at a random base)
+#         /bin/workpie, the same program as a static PIE (loaded at a random base), then
+#         /bin/workthreads (main_spin in the main thread, thread_spin in a second one)
 # then reports of the one capture:
 #   tasks      the workload's samples in a process named workload[PID] (its comm and pid, read
 #              by the hypervisor from guest memory with the kernel's BTF layout)
@@ -13,6 +14,8 @@
 #   pie        the same for workpie: its addresses moved back by the load bias (AT_ENTRY, read
 #              by the hypervisor, less the file's e_entry), which is not 0
 #   build-id   a rebuilt workload (another build-id) under the root is refused, with a note
+#   threads    each thread's function in its own thread's row (comm[pid] and comm[pid/tid]): threads
+#              share CR3, the user stack pointer tells them apart
 #   kernel     --guest-kallsyms: ks's file is its own boot (slide 0), work's is relocated by a
 #              2 MiB multiple; >= 95% of the kernel samples of user-space processes named
 #   sort       --sort pid,comm,dso rows; call chains carry func_a/b/c up to main, and a
@@ -39,6 +42,7 @@ eval "$guest"
 K=$LINUX_KERNEL I=$LINUX_INITRD
 ROUNDS=3000
 PIE_ROUNDS=1000
+THREAD_ROUNDS=700
 DATA="$LOGS/linux.data"
 truth=$("$LINUX_WORKLOAD" "$ROUNDS" | head -1)
 
@@ -49,7 +53,7 @@ if [ "${LINUXPROF_REUSE:-}" = 1 ] && [ -s "$DATA" ] && [ -s "$log" ]; then
 else
     timeout 1500 "$PV" record --emulator bochs --timeout 1400 -c 100000 --jitter 50 -g -o "$DATA" -- \
         "$K:name=ks mem=128 initrd=$I console=ttyS0 quiet pvmode=kallsyms" \
-        "$K:name=work mem=128 initrd=$I console=ttyS0 quiet pvrounds=$ROUNDS pvpie=$PIE_ROUNDS" >"$log" 2>&1
+        "$K:name=work mem=128 initrd=$I console=ttyS0 quiet pvrounds=$ROUNDS pvpie=$PIE_ROUNDS pvthreads=$THREAD_ROUNDS" >"$log" 2>&1
     rc=$?
     echo "rc=$rc" >>"$log"
 fi
@@ -70,6 +74,7 @@ ROOT="$LOGS/root"
 mkdir -p "$ROOT/bin"
 cp "$LINUX_WORKLOAD" "$ROOT/bin/workload"
 cp "$LINUX_WORKPIE" "$ROOT/bin/workpie"
+cp "$LINUX_WORKTHREADS" "$ROOT/bin/workthreads"
 
 rep() {   # NAME report-args...: report to $LOGS/NAME.txt, stderr to $LOGS/NAME.err
     local name=$1; shift
@@ -112,6 +117,20 @@ pproc=$(awk -F'|' '$2 == "work" && $3 ~ /^workpie\[[0-9]+\]$/ && $4 ~ /^\[\.\] f
 if [ -n "$pproc" ]; then ok "the PIE's samples are in process $pproc, named by --guest-root's bin/workpie"
 else not_ok "no process workpie[PID] with func_a samples in domain work"; fi
 shares "${pproc:-workpie}" 300
+
+# threads: main_spin in the main thread's row workthreads[P], thread_spin in workthreads[P/T]
+cur=threads
+read -r mm mt tm tt <<<"$(awk -F'|' '$2 == "work" {
+        main = $3 ~ /^workthreads\[[0-9]+\]$/; thr = $3 ~ /^workthreads\[[0-9]+\/[0-9]+\]$/
+        if ($4 == "[.] main_spin") { if (main) a += $1; else if (thr) b += $1 }
+        if ($4 == "[.] thread_spin") { if (main) c += $1; else if (thr) d += $1 } }
+    END { print a + 0, b + 0, c + 0, d + 0 }' "$log")"
+if [ "$mm" -gt 50 ] && [ $((mm * 100)) -ge $(((mm + mt) * 95)) ]; then
+    ok "main_spin: $mm samples in the main thread's row, $mt in the other thread's (>= 95% its own)"
+else not_ok "main_spin: $mm samples in the main thread, $mt in the other (expected > 50, >= 95%)"; fi
+if [ "$tt" -gt 50 ] && [ $((tt * 100)) -ge $(((tm + tt) * 95)) ]; then
+    ok "thread_spin: $tt samples in the second thread's row, $tm in the main thread's (>= 95% its own)"
+else not_ok "thread_spin: $tt samples in the second thread, $tm in the main one (expected > 50, >= 95%)"; fi
 
 # kernel symbols from the other boot: domain 1's own file needs no relocation, domain 2's does
 err="$LOGS/full.err"

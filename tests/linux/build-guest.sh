@@ -40,7 +40,7 @@ if ! [ -e /usr/lib/x86_64-linux-gnu/libc.a ]; then
     exit 3
 fi
 
-key=$(cat "$here/init.sh" "$here/workload.c" "$here/pvexit.c" "$here/build-guest.sh" "$busybox" |
+key=$(cat "$here/init.sh" "$here/workload.c" "$here/workthreads.c" "$here/pvexit.c" "$here/build-guest.sh" "$busybox" |
       sha256sum | cut -c1-16)-$(gcc -dumpfullversion)
 out="$cache/rootfs.cpio.gz"
 if ! [ -f "$out" ] || [ "$(cat "$cache/key" 2>/dev/null)" != "$key" ]; then
@@ -57,10 +57,14 @@ if ! [ -f "$out" ] || [ "$(cat "$cache/key" 2>/dev/null)" != "$key" ]; then
     # the same program as a static PIE (loaded at a random base: issue #10's load bias)
     # shellcheck disable=SC2086
     gcc -static-pie ${cflags#-static } -o "$root/bin/workpie" "$here/workload.c"
+    # two threads of one process (issue #10: threads share CR3)
+    # shellcheck disable=SC2086
+    gcc $cflags -pthread -o "$root/bin/workthreads" "$here/workthreads.c"
     # shellcheck disable=SC2086
     gcc $cflags -o "$root/bin/pvexit" "$here/pvexit.c"
     cp "$root/bin/workload" "$cache/workload"       # unstripped, for symbols (--symbols)
     cp "$root/bin/workpie" "$cache/workpie"
+    cp "$root/bin/workthreads" "$cache/workthreads"
     install -m 755 "$here/init.sh" "$root/init"
     # /dev/console for the kernel's first open (before /init mounts devtmpfs): cpio takes
     # the node from a list, so no mknod (and no root) is needed
@@ -115,4 +119,5 @@ echo "LINUX_KERNEL=$kernel"
 echo "LINUX_INITRD=$out"
 echo "LINUX_WORKLOAD=$cache/workload"
 echo "LINUX_WORKPIE=$cache/workpie"
+echo "LINUX_WORKTHREADS=$cache/workthreads"
 if [ "$with_perf" = 1 ]; then echo "LINUX_INITRD_PERF=$pout"; fi

@@ -2,7 +2,8 @@
 # /init of the Linux test guest (tests/linux/build-guest.sh).  What it does comes from the kernel
 # command line's pvmode= (default work); its exit status goes to perfvisor through port 0xF4.
 #   pvmode=work     run /bin/workload $pvrounds (default 1000), exit with its status; with
-#                   pvpie=N, then /bin/workpie N (the same program, a static PIE)
+#                   pvpie=N, then /bin/workpie N (the same program, a static PIE); with
+#                   pvthreads=N, then /bin/workthreads N (two threads of one process)
 #   pvmode=exit:N   exit with status N at once
 #   pvmode=panic    crash the kernel (sysrq c): with panic=-1 it resets at once
 #   pvmode=reset    reboot -f (the ACPI reset register, port 0xCF9)
@@ -27,6 +28,7 @@
 mode=work
 rounds=1000
 pie=
+threads=
 period=100000
 for w in $(/bin/busybox cat /proc/cmdline); do
     case "$w" in
@@ -34,6 +36,7 @@ for w in $(/bin/busybox cat /proc/cmdline); do
     pvrounds=*) rounds=${w#pvrounds=} ;;
     pvperiod=*) period=${w#pvperiod=} ;;
     pvpie=*) pie=${w#pvpie=} ;;
+    pvthreads=*) threads=${w#pvthreads=} ;;
     esac
 done
 echo "init: user space, pvmode=$mode"
@@ -47,6 +50,12 @@ work)
         ps=$?
         echo "init: workpie exited with status $ps"
         [ "$ps" = 0 ] || st=$ps
+    fi
+    if [ -n "$threads" ]; then
+        /bin/workthreads "$threads"
+        ts=$?
+        echo "init: workthreads exited with status $ts"
+        [ "$ts" = 0 ] || st=$ts
     fi
     /bin/pvexit "$st"
     ;;

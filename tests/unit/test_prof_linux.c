@@ -542,6 +542,34 @@ static void test_renamed_kernel_thread(void **state)
     assert_string_equal(prof_linux_task_info(2, id)->comm, "kthreadd");
 }
 
+/* Two threads of one process (one address space): a user-mode sample whose stack pointer moved to
+ * another 64 KiB reads the current task again, so each thread keeps its own samples; one that
+ * stays on its stack reads nothing. */
+static void test_threads_told_apart_by_user_stack(void **state)
+{
+    (void)state;
+    const uint64_t t1 = KBASE + 0x2000, t2 = KBASE + 0x3000;
+    put_task(t1, 100, 100, "threads");
+    put_task(t2, 101, 100, "threads");
+    set_current(t1);
+    ksp = 0x7ffc12340000ull;                 /* the main thread's stack */
+    uint32_t a = sample(3, 0x600000);
+    int before = reads + kreads;
+    ksp += 0x80;
+    assert_int_equal(sample(3, 0x600000), a);
+    assert_int_equal(reads + kreads, before); /* same stack window: nothing read */
+    set_current(t2);                         /* the kernel switched threads; no kernel sample */
+    ksp = 0x7f5a00801f00ull;                 /* the second thread's stack */
+    uint32_t b = sample(3, 0x600000);
+    assert_int_not_equal(a, b);
+    assert_int_equal(prof_linux_task_info(2, b)->tid, 101);
+    assert_int_equal(prof_linux_task_info(2, b)->pid, 100);
+    set_current(t1);
+    ksp = 0x7ffc12340100ull;
+    assert_int_equal(sample(3, 0x600000), a);
+    ksp = 0;
+}
+
 static void test_table_reuse(void **state)
 {
     (void)state;
@@ -578,6 +606,7 @@ int main(void)
         cmocka_unit_test_setup(test_executable_hostile_or_missing, setup),
         cmocka_unit_test_setup(test_build_id_looked_for_again, setup),
         cmocka_unit_test_setup(test_renamed_kernel_thread, setup),
+        cmocka_unit_test_setup(test_threads_told_apart_by_user_stack, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
