@@ -40,7 +40,7 @@ if ! [ -e /usr/lib/x86_64-linux-gnu/libc.a ]; then
     exit 3
 fi
 
-key=$(cat "$here/init.sh" "$here/workload.c" "$here/workthreads.c" "$here/pvexit.c" "$here/build-guest.sh" "$busybox" |
+key=$(cat "$here/init.sh" "$here/spin.h" "$here/workload.c" "$here/workthreads.c" "$here/pvexit.c" "$here/build-guest.sh" "$busybox" |
       sha256sum | cut -c1-16)-$(gcc -dumpfullversion)
 out="$cache/rootfs.cpio.gz"
 if ! [ -f "$out" ] || [ "$(cat "$cache/key" 2>/dev/null)" != "$key" ]; then

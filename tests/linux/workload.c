@@ -16,16 +16,8 @@
 #include <string.h>
 #include <x86intrin.h>
 
-#define CHUNK 1999u
+#include "spin.h"
 
-#define SPIN(acc)                                                              \
-    do {                                                                       \
-        uint32_t n_ = CHUNK;                                                   \
-        __asm__ volatile("1: add %1, %0\n\tdec %1\n\tjnz 1b"                   \
-                         : "+r"(acc), "+r"(n_) : : "cc");                      \
-    } while (0)
-
-#define PROFILED __attribute__((noinline, noclone, noipa))
 PROFILED uint32_t func_a(uint32_t acc) { SPIN(acc); return acc + 1; }
 PROFILED uint32_t func_b(uint32_t acc) { SPIN(acc); return acc + 2; }
 PROFILED uint32_t func_c(uint32_t acc) { SPIN(acc); return acc + 3; }

@@ -10,15 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#define CHUNK 1999u
-#define SPIN(acc)                                                              \
-    do {                                                                       \
-        uint32_t n_ = CHUNK;                                                   \
-        __asm__ volatile("1: add %1, %0\n\tdec %1\n\tjnz 1b"                   \
-                         : "+r"(acc), "+r"(n_) : : "cc");                      \
-    } while (0)
+#include "spin.h"
 
-#define PROFILED __attribute__((noinline, noclone, noipa))
 PROFILED uint32_t main_spin(uint32_t acc) { SPIN(acc); return acc + 1; }
 PROFILED uint32_t thread_spin(uint32_t acc) { SPIN(acc); return acc + 2; }
 
