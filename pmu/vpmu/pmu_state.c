@@ -137,21 +137,15 @@ static int cpl_enabled(unsigned cpl, int os, int usr)
     return cpl == 0 ? os : usr;
 }
 
-/* IA32_PERF_GLOBAL_CTRL gates every counter from version 2 on; version 1 has none. */
-static int globally_enabled(const struct pmu_state *s, uint64_t bit)
-{
-    return s->caps.version < 2 || (s->global_ctrl & bit);
-}
-
 enum counts { COUNTS_NOT, COUNTS, COUNTS_UNMODELLED };
 
-/* Whether GP counter i counts architectural event `event` at cpl. */
+/* Whether GP counter i counts architectural event `event` at cpl, IA32_PERF_GLOBAL_CTRL aside. */
 static enum counts gp_counts(const struct pmu_state *s, unsigned i, unsigned event, unsigned cpl)
 {
     const struct pmu_arch_event *e = &pmu_arch_events[event];
     uint64_t sel = s->evtsel[i];
 
-    if (!(sel & PERFEVTSEL_EN) || !globally_enabled(s, PERF_GLOBAL_PMC(i)) ||
+    if (!(sel & PERFEVTSEL_EN) ||
         !cpl_enabled(cpl, !!(sel & PERFEVTSEL_OS), !!(sel & PERFEVTSEL_USR)))
         return COUNTS_NOT;
     /* an encoding CPUID says is unavailable counts nothing we could model */
@@ -163,21 +157,32 @@ static enum counts gp_counts(const struct pmu_state *s, unsigned i, unsigned eve
     return COUNTS;
 }
 
-/* The fixed counter that counts `event` at cpl, or -1 (Table 20-2: one event each). */
+/* The fixed counter that counts `event` at cpl, IA32_PERF_GLOBAL_CTRL aside, or -1 (Table
+ * 20-2: one event each). */
 static int fixed_counting(const struct pmu_state *s, unsigned event, unsigned cpl)
 {
     int i = pmu_arch_events[event].fixed;
     if (i < 0 || !pmu_fixed_exists(&s->caps, (unsigned)i))
         return -1;
     unsigned f = fixed_ctrl_field(s->fixed_ctrl, (unsigned)i);
-    if (!globally_enabled(s, PERF_GLOBAL_FIXED(i)) ||
-        !cpl_enabled(cpl, !!(f & FIXED_CTRL_OS), !!(f & FIXED_CTRL_USR)))
+    if (!cpl_enabled(cpl, !!(f & FIXED_CTRL_OS), !!(f & FIXED_CTRL_USR)))
         return -1;
     return i;
 }
 
 uint64_t pmu_state_counting(const struct pmu_state *s, unsigned event, unsigned cpl,
                             uint64_t *unmodelled)
+{
+    uint64_t gate = pmu_state_gate(s), skipped;
+    uint64_t mask = pmu_state_counting_ungated(s, event, cpl, &skipped) & gate;
+
+    if (unmodelled)
+        *unmodelled = skipped & gate;
+    return mask;
+}
+
+uint64_t pmu_state_counting_ungated(const struct pmu_state *s, unsigned event, unsigned cpl,
+                                    uint64_t *unmodelled)
 {
     uint64_t mask = 0, skipped = 0;
 

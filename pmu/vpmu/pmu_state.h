@@ -74,6 +74,22 @@ int pmu_state_rdpmc(const struct pmu_state *s, uint32_t ecx, uint64_t *v);
 uint64_t pmu_state_counting(const struct pmu_state *s, unsigned event, unsigned cpl,
                             uint64_t *unmodelled);
 
+/* IA32_PERF_GLOBAL_CTRL as a gate over the counters, in its own bit order: its value from
+ * version 2 on; version 1 has no such register and gates nothing (Vol. 3B 20.2.2). */
+static inline uint64_t pmu_state_gate(const struct pmu_state *s)
+{
+    return s->caps.version < 2 ? ~0ull : s->global_ctrl;
+}
+
+/* pmu_state_counting with every counter's IA32_PERF_GLOBAL_CTRL bit taken as set.  The global
+ * enable is one more AND on each counter's own conditions (Vol. 3B 20.2.2), so
+ *   pmu_state_counting(s, e, cpl, &u) == pmu_state_counting_ungated(s, e, cpl, &v) & gate,
+ *   u == v & gate,  gate = pmu_state_gate(s):
+ * a plan taken from the ungated masks stays valid across IA32_PERF_GLOBAL_CTRL writes, which
+ * change it by one AND (the guest's PMI handler writes it twice per PMI). */
+uint64_t pmu_state_counting_ungated(const struct pmu_state *s, unsigned event, unsigned cpl,
+                                    uint64_t *unmodelled);
+
 /* n occurrences on every counter of `mask` (pmu_state_counting's bits): each wrap sets its
  * IA32_PERF_GLOBAL_STATUS bit and, with PMI enabled, calls pmi(ctx, wraps), in bit order. */
 void pmu_state_advance(struct pmu_state *s, uint64_t mask, uint64_t n, pmu_pmi_fn *pmi,

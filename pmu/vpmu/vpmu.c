@@ -18,6 +18,7 @@ void vpmu_init_backend(struct vpmu *p, const struct vpmu_backend_ops *ops, const
     p->pmi_pending = 0;
     p->overflows = 0;
     p->counting[0] = p->counting[1] = p->unmodelled[0] = p->unmodelled[1] = 0;
+    p->ungated[0] = p->ungated[1] = p->ungated_unmodelled[0] = p->ungated_unmodelled[1] = 0;
     p->active = 0;
     p->moved = 0;
 }

@@ -57,8 +57,12 @@ struct vpmu {
      * counters a TSC tick advances at CPL 0 [0] and CPL > 0 [1] (pmu_state_counting's bits,
      * both cycle events), and those enabled for them that are not modelled.  The software
      * backend's (its program operation); all 0 with the hardware backend, whose counters
-     * need no time from the hypervisor. */
+     * need no time from the hypervisor.  ungated, ungated_unmodelled: the same before
+     * IA32_PERF_GLOBAL_CTRL (pmu_state_counting_ungated), recomputed only when a
+     * PERFEVTSELx or IA32_FIXED_CTR_CTRL is written; a IA32_PERF_GLOBAL_CTRL write, twice in
+     * every Linux PMI handler, makes the plan from them with one AND. */
     uint64_t counting[2], unmodelled[2];
+    uint64_t ungated[2], ungated_unmodelled[2];
     int active;               /* some counter counts (or tries to): time must reach them */
     int moved;                /* a write may have moved the next PMI; vpmu_take_moved */
 };

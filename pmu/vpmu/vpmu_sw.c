@@ -56,11 +56,11 @@ void vpmu_sw_plan(struct vpmu *p)
 {
     for (unsigned c = 0; c < 2; c++) {
         uint64_t u_core, u_ref, cpl = c ? 3 : 0;
-        p->counting[c] = pmu_state_counting(&p->st, EV_CORE_CYCLES, cpl, &u_core) |
-                         pmu_state_counting(&p->st, EV_REF_CYCLES, cpl, &u_ref);
-        p->unmodelled[c] = u_core | u_ref;
+        p->ungated[c] = pmu_state_counting_ungated(&p->st, EV_CORE_CYCLES, cpl, &u_core) |
+                        pmu_state_counting_ungated(&p->st, EV_REF_CYCLES, cpl, &u_ref);
+        p->ungated_unmodelled[c] = u_core | u_ref;
     }
-    p->active = (p->counting[0] | p->counting[1] | p->unmodelled[0] | p->unmodelled[1]) != 0;
+    vpmu_sw_gate(p);
 }
 
 const struct vpmu_backend_ops vpmu_sw_backend = {

@@ -9,8 +9,21 @@
 
 #include "pmu/vpmu/vpmu.h"
 
-/* The counting plan (struct vpmu: counting, unmodelled, active) from the controls in p->st. */
+/* The counting plan (struct vpmu: ungated, counting, unmodelled, active) from the controls in
+ * p->st. */
 void vpmu_sw_plan(struct vpmu *p);
+
+/* The plan after a IA32_PERF_GLOBAL_CTRL write: the ungated plan through the new gate
+ * (pmu_state_counting_ungated: the same masks pmu_state_counting gives). */
+static inline void vpmu_sw_gate(struct vpmu *p)
+{
+    uint64_t gate = pmu_state_gate(&p->st);
+    for (unsigned c = 0; c < 2; c++) {
+        p->counting[c] = p->ungated[c] & gate;
+        p->unmodelled[c] = p->ungated_unmodelled[c] & gate;
+    }
+    p->active = (p->counting[0] | p->counting[1] | p->unmodelled[0] | p->unmodelled[1]) != 0;
+}
 
 /* read, save, restore: the counters are p->st itself, current once the caller has given them
  * the time (vpmu_count); nothing lives anywhere else. */
@@ -20,12 +33,14 @@ static inline int vpmu_sw_sync(struct vpmu *p)
     return 0;
 }
 
-/* program: a control write changes the plan; a counter write only moves the next PMI, which
- * the caller re-arms through arm_overflow. */
+/* program: a control write changes the plan (IA32_PERF_GLOBAL_CTRL only its gate); a counter
+ * write only moves the next PMI, which the caller re-arms through arm_overflow. */
 static inline int vpmu_sw_program(struct vpmu *p, enum pmu_msr_kind k)
 {
-    if (k == PMU_MSR_PERFEVTSEL || k == PMU_MSR_FIXED_CTR_CTRL || k == PMU_MSR_GLOBAL_CTRL)
+    if (k == PMU_MSR_PERFEVTSEL || k == PMU_MSR_FIXED_CTR_CTRL)
         vpmu_sw_plan(p);
+    else if (k == PMU_MSR_GLOBAL_CTRL)
+        vpmu_sw_gate(p);
     return 0;
 }
 

@@ -726,6 +726,74 @@ static void test_random_sequence_faults_exactly_where_the_table_says(void **stat
     assert_true(pmis > 100);
 }
 
+/* 20.2.2: the global enable is one more AND on each counter's own conditions, so the plan the
+ * software backend counts by is the ungated plan through IA32_PERF_GLOBAL_CTRL: after any
+ * sequence of control writes it equals the plan recomputed from scratch (pmu_state_counting of
+ * both cycle events at CPL 0 and 3), whether the last write was a PERFEVTSELx, the fixed
+ * control or IA32_PERF_GLOBAL_CTRL (which only re-gates it). */
+static void test_plan_through_global_ctrl_equals_plan_from_scratch(void **state)
+{
+    (void)state;
+    const unsigned events[] = { CYCLES, REFCYC, INSTR };
+    const uint64_t flags[] = { PERFEVTSEL_USR, PERFEVTSEL_OS, PERFEVTSEL_EN, PERFEVTSEL_INT,
+                               PERFEVTSEL_EDGE, PERFEVTSEL_INV, 1ull << PERFEVTSEL_CMASK_SHIFT };
+    unsigned gated = 0;
+
+    for (unsigned step = 0; step < 20000; step++) {
+        switch (next() % 3) {
+        case 0: {
+            uint64_t f = 0;
+            for (unsigned i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
+                if (next() % 3)
+                    f |= flags[i];
+            wr(MSR_IA32_PERFEVTSEL0 + (uint32_t)(next() % 4), evtsel(events[next() % 3], f));
+            break;
+        }
+        case 1:
+            wr(MSR_IA32_FIXED_CTR_CTRL,
+               fixed_ctrl_with(fixed_ctrl_with(0, 1, (unsigned)next() & 0xB), 2,
+                               (unsigned)next() & 0xB));
+            break;
+        default:
+            wr(MSR_IA32_PERF_GLOBAL_CTRL,
+               next() & (0xFull | PERF_GLOBAL_FIXED(1) | PERF_GLOBAL_FIXED(2)));
+            gated++;
+            break;
+        }
+        int active = 0;
+        for (unsigned c = 0; c < 2; c++) {
+            uint64_t u_core, u_ref, cpl = c ? CPL_USER : 0;
+            uint64_t want = pmu_state_counting(&p.st, CYCLES, cpl, &u_core) |
+                            pmu_state_counting(&p.st, REFCYC, cpl, &u_ref);
+            assert_int_equal(p.counting[c], want);
+            assert_int_equal(p.unmodelled[c], u_core | u_ref);
+            active |= (want | u_core | u_ref) != 0;
+        }
+        assert_int_equal(p.active, active);
+    }
+    assert_true(gated > 5000);
+}
+
+/* 20.2.2: version 1 has no IA32_PERF_GLOBAL_CTRL: nothing gates the counters, and the ungated
+ * plan is the plan whatever the (absent) register holds. */
+static void test_version_1_has_no_global_gate(void **state)
+{
+    (void)state;
+    struct pmu_caps c = guest_caps();
+    struct pmu_state s;
+    c.version = 1;
+    pmu_state_reset(&s, &c);
+    s.evtsel[0] = evtsel(CYCLES, ALL_RINGS);
+    s.evtsel[1] = evtsel(CYCLES, ALL_RINGS | PERFEVTSEL_INV);
+    s.global_ctrl = 0;
+    assert_int_equal(pmu_state_gate(&s), ~0ull);
+    uint64_t u, v;
+    assert_int_equal(pmu_state_counting(&s, CYCLES, 0, &u), PERF_GLOBAL_PMC(0));
+    assert_int_equal(u, PERF_GLOBAL_PMC(1));
+    assert_int_equal(pmu_state_counting_ungated(&s, CYCLES, 0, &v), PERF_GLOBAL_PMC(0));
+    assert_int_equal(v, PERF_GLOBAL_PMC(1));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -754,6 +822,8 @@ int main(void)
         cmocka_unit_test_setup(test_rdpmc_agrees_with_rdmsr, setup),
         cmocka_unit_test_setup(test_domain_switch_counts_hypervisor_time_at_cpl0, setup),
         cmocka_unit_test_setup(test_random_sequence_faults_exactly_where_the_table_says, setup),
+        cmocka_unit_test_setup(test_plan_through_global_ctrl_equals_plan_from_scratch, setup),
+        cmocka_unit_test_setup(test_version_1_has_no_global_gate, setup),
     };
     return cmocka_run_group_tests_name("vpmu", tests, NULL, NULL);
 }
