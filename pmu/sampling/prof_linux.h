@@ -59,7 +59,7 @@ struct prof_lx_domain {
     uint64_t last_usp;                   /* the last user-mode sample's RSP >> PROF_LX_USP_SHIFT */
     uint64_t last_stack;                 /* ...its kernel stack (task_struct.stack; 0: unknown) */
     uint32_t stack_hits;                 /* kernel-mode samples named by their stack pointer */
-    uint32_t comm_checks;                /* ... by their task_struct (every 8th reads the comm) */
+    uint32_t comm_checks;                /* ... by their task_struct (every 16th reads the comm) */
     uint32_t next_id;
     uint64_t syscall_entry;              /* IA32_LSTAR once the kernel set it */
     uint8_t anchor_pending;              /* not yet sent since the last header */

@@ -525,7 +525,7 @@ static void test_build_id_looked_for_again(void **state)
 }
 
 /* A kernel thread renamed after it first ran (kthread_create, then set_task_comm): a new task
- * within 64 samples, though its task_struct, stack and address space stay. */
+ * within 16 samples, though its task_struct, stack and address space stay. */
 static void test_renamed_kernel_thread(void **state)
 {
     (void)state;
@@ -535,7 +535,7 @@ static void test_renamed_kernel_thread(void **state)
     uint32_t id = sample(0, 0x100000);
     put_task(t1, 30, 30, "cryptomgr_test");
     uint32_t id2 = id;
-    for (int i = 0; i < 64 && id2 == id; i++)
+    for (int i = 0; i < 16 && id2 == id; i++)
         id2 = sample(0, 0x100000);
     assert_int_not_equal(id2, id);
     assert_string_equal(prof_linux_task_info(2, id2)->comm, "cryptomgr_test");
