@@ -158,11 +158,22 @@ int linux_layout_from_btf(const void *data, size_t len, struct linux_layout *lo,
 				cur = v->offset;
 				break;
 			}
+			/* from 6.2 on: struct pcpu_hot pcpu_hot, whose member current_task it is */
+			if (vn && !strcmp(vn, "pcpu_hot") && btf_is_var(vt)) {
+				const struct btf_type *ht = btf__type_by_id(btf, vt->type);
+				while (ht && (btf_is_mod(ht) || btf_is_typedef(ht)))
+					ht = btf__type_by_id(btf, ht->type);
+				long m = ht && btf_is_struct(ht) ? member_offset(btf, ht, "current_task") : -1;
+				if (m >= 0) {
+					cur = v->offset + m;
+					break;
+				}
+			}
 		}
 	}
 	if (cur < 0) {
-		snprintf(why, wl, "its BTF has no per-CPU current_task in .data..percpu (kernels from 6.2 "
-			 "keep it in pcpu_hot, not read yet)");
+		snprintf(why, wl, "its BTF has no per-CPU current_task (nor pcpu_hot.current_task) in "
+			 ".data..percpu");
 		goto out;
 	}
 	long stack = member_offset(btf, ts, "stack");
