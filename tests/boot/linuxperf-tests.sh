@@ -3,7 +3,7 @@
 # (Debian's cloud kernel, unmodified, with the initramfs of tests/linux/build-guest.sh
 # --with-perf), one with vpmu=cpu-switch and one with vpmu=domain-switch, each running
 # /init's pvmode=perf at the same time: perf stat -e cycles,ref-cycles,cycles:u,cycles:k and
-# events the vPMU lacks, then perf record -e cycles -c PERIOD and perf report, on
+# events the vPMU lacks, then perf record -e cycles -c PERIOD and perf report, then perf top, on
 # /bin/workload (func_a/b/c hold exactly 50/30/20 % of its loop instructions).
 #   kernel : Linux took the PMU with the generic architectural tables (the CPU model perfvisor
 #            shows), kept its NMI watchdog on a counter, refused nothing it needed
@@ -18,6 +18,9 @@
 #   shares : perf report's func_a/b/c samples within 3 standard errors of 50/30/20, no lost
 #            samples, the sample count = cycles / period; with -F 20000 too
 #   mux    : perf stat -a with six cycles events: multiplexed and scaled, each near the count
+#   top    : perf top --stdio -K over the workload (half the rounds), stopped by q on its stdin:
+#            exits 0, loses nothing, func_a among its first entries, func_a/b/c's shares and
+#            sample count as perf record's
 #   outside: the run is a perfvisor record; report --guest-wide sets each domain's perf report
 #            shares beside perfvisor's own samples of the same functions: they agree
 #   off    : a third Linux domain with vpmu=off: Linux finds no PMU (software events only)
@@ -103,13 +106,19 @@ stat() { sed -nE "s/^\[$1\] perfstat: ([^,]*),[^,]*,$2,.*$/\1/p" "$log" | head -
 rate_of=()   # perf record's samples per 1000 rounds, per mode, for the comparison below
 
 # workload_shares TAG PREFIX: the func_a/b/c sample counts of domain $d's perf report lines
-# "[$d] TAG: N X% workload [.] func", checked against 50/30/20 within $k standard errors
+# "[$d] TAG: N X% workload [.] func" (perf top's "[$d] perftop: X% N workload [.] func"),
+# checked against 50/30/20 within $k standard errors; their sum in $wtot
 workload_shares() {
     local tag=$1 prefix=$2 fs=() tot=0 v f i want share tol
     for f in func_a func_b func_c; do
-        v=$(sed -nE "s/^\[$d\] $tag: +([0-9]+) +[0-9.]+% +workload +\[\.\] $f$/\1/p" "$log")
+        if [ "$tag" = perftop ]; then
+            v=$(sed -nE "s/^\[$d\] $tag: +[0-9.]+% +([0-9]+) +workload +\[\.\] $f$/\1/p" "$log" | tail -1)
+        else
+            v=$(sed -nE "s/^\[$d\] $tag: +([0-9]+) +[0-9.]+% +workload +\[\.\] $f$/\1/p" "$log")
+        fi
         fs+=("${v:-0}"); tot=$((tot + ${v:-0}))
     done
+    wtot=$tot
     if [ "$tot" -lt 100 ]; then
         not_ok "${prefix}func_a/b/c samples ${fs[*]}: too few"
         return
@@ -189,6 +198,34 @@ for d in 1:cs 2:ds; do
     [ -n "$samples" ] && rate_of+=("$((samples * 1000000 / rounds))")
     # perf record -F 20000: the period adapts at every tick; the shares are the same
     workload_shares perfreportF "perf record -F 20000: "
+    # perf top --stdio -K (system-wide, user-space symbols) over the workload at half the
+    # rounds, stopped by q on its stdin after one table: it exits 0 and says so, loses and
+    # drops nothing, the workload's three functions lead its table with the same shares, and
+    # every period of cycles the workload ran is about one sample (no decay: one table)
+    expect "^\[$d\] init: perf top exited with status 0$"
+    expect "^\[$d\] perftop: exiting\.$"
+    hdr=$(grep -E "^\[$d\] perftop: +PerfTop:" "$log" | tail -1)
+    if [[ "$hdr" =~ lost:\ 0/0\ drop:\ 0/0\ \[$PERIOD\ cycles\] ]]; then
+        ok "perf top: last table's header: nothing lost or dropped, period $PERIOD of cycles"
+    else
+        not_ok "perf top: last table's header '${hdr:-none}'"
+    fi
+    expect_no "^\[$d\] perftop: .*(WARNING|[Ee]rror|[Ff]ail|not found|unprocessable|Too slow)"
+    workload_shares perftop "perf top: "
+    half=$((rounds / 2 * per_round / PERIOD))
+    if [ "$wtot" -ge $((half * 85 / 100)) ] && [ "$wtot" -le $((half * 115 / 100)) ]; then
+        ok "perf top: func_a/b/c $wtot samples for $((rounds / 2)) rounds (truth $half, within 15 %)"
+    else
+        not_ok "perf top: func_a/b/c $wtot samples for $((rounds / 2)) rounds, truth $half (expected within 15 %)"
+    fi
+    first=$(awk -v p="[$d] perftop:" 'index($0, p) != 1 { next }
+        / PerfTop: / { n = 0; s = ""; next }
+        $3 ~ /%$/ && n < 3 { n++; s = s $NF " " } END { print s }' "$log")
+    if [[ " $first" == *" func_a "* ]]; then
+        ok "perf top: func_a among the table's first three entries ($first)"
+    else
+        not_ok "perf top: func_a not among the table's first three entries ($first)"
+    fi
     # every period of cycles the workload ran is a sample: its loop alone gives truth/period
     if [ -n "$samples" ] && [ "$samples" -ge $((truth / PERIOD)) ] && [ "$samples" -le $((truth / PERIOD * 115 / 100)) ]; then
         ok "$samples samples for $truth loop cycles at -c $PERIOD"
@@ -236,7 +273,7 @@ expect_no 'Kernel panic|still running after|unchecked MSR access'
 # printed, numbers aside (--update-doc writes this run's lines into them)
 cur=docs
 doclines() {
-    grep -E '^\[[12]:(cs|ds)\] (init: kernel: (Performance Events|NMI watchdog)|perfstat: |perfmux: |perfreportF?: (# |.* \[\.\] func_[abc]$)|workload: (rounds|ticks))' "$LOGS/two-domains.log"
+    grep -E '^\[[12]:(cs|ds)\] (init: kernel: (Performance Events|NMI watchdog)|perfstat: |perfmux: |perfreportF?: (# |.* \[\.\] func_[abc]$)|perftop: (.*PerfTop:|.* \[\.\] func_[abc]$|exiting)|workload: (rounds|ticks))' "$LOGS/two-domains.log"
 }
 gwlines() {
     grep -E '^# Guest-wide vs system-wide|^#   Symbol|^#   func_[abc] |^# Guest: ' "$LOGS/guest-wide.txt"

@@ -19,7 +19,9 @@
 #                   `perf record -e cycles -c $pvperiod` (default 100000) of it and `perf report`'s
 #                   per-symbol samples (`perfreport: `, and the workload's as `gprof-sample SYM N`
 #                   for perfvisor report --guest-wide), then the same with -F 20000
-#                   (`perfreportF: `); exits 0 if every perf command did
+#                   (`perfreportF: `), then `perf top --stdio -K` over the workload at half the
+#                   rounds (`perftop: `, its status as "init: perf top exited with status N");
+#                   exits 0 if every perf command did
 #   pvmode=perfbench time /bin/workload without, then under `perf record -c $pvperiod` (make bench)
 /bin/workload tsc                       # when user space began (make bench)
 /bin/busybox mount -t proc proc /proc
@@ -118,6 +120,30 @@ perf)
     /usr/bin/perf report -i /tmp/perf-f.data --stdio -F sample,overhead,comm,sym 2>&1 |
         /bin/busybox grep -E '^# (Samples|Total Lost)|%' | /bin/busybox head -6 |
         /bin/busybox sed 's/^/perfreportF: /'
+    # perf top --stdio, system-wide, over the workload at half the rounds.  perf top has no
+    # duration: it stops on the key q and redraws on a key or every -d seconds, reading the keys
+    # from stdin.  Its stdin here is a pipe from a writer that waits for perf top's counters
+    # (its perf_event descriptors), runs the workload, asks for one table (the key e, display
+    # entries, answered 12) once perf top has had time to take in the samples, then sends q.
+    # -d 1000: no redraw of its own, and no sample is dropped as older than the display delay.
+    # -K: kernel samples counted (the header's kernel share) but not resolved: resolving one
+    # makes perf top read all of /proc/kallsyms, whose text the guest kernel formats at ~800 M
+    # instructions (8,000 samples of vsnprintf and kallsyms_expand_symbol at -c 100000, 27 times
+    # the workload's own), which would be most of the table and of this boot's time
+    {
+        i=0
+        until /bin/busybox ls -l /proc/[0-9]*/fd 2>/dev/null | /bin/busybox grep -q 'perf_event'; do
+            i=$((i + 1)); [ $i -lt 60 ] || break; /bin/busybox sleep 1
+        done
+        /bin/busybox sleep 1
+        /bin/workload $((rounds / 2)) >/dev/null
+        /bin/busybox sleep 3; echo e12; /bin/busybox sleep 1; echo q
+    } | /bin/busybox timeout -k 5 120 /usr/bin/perf top --stdio -e cycles -c "$period" -d 1000 -E 12 -n -K >/tmp/top.txt 2>&1
+    top=$?
+    # the screen-clearing escapes dropped, one table line per output line
+    /bin/busybox sed "s/$(printf '\033')\[[0-9;]*[A-Za-z]//g; /^ *\$/d; s/^/perftop: /" /tmp/top.txt
+    echo "init: perf top exited with status $top"
+    [ "$top" = 0 ] || st=1
     /bin/workload tsc
     echo "init: perf done, status $st"
     /bin/pvexit "$st"
