@@ -109,10 +109,19 @@ int vpmu_write(struct vpmu *p, enum pmu_msr_kind k, unsigned idx, uint64_t v)
     be_read(p);
     if (pmu_state_write(&p->st, k, idx, v))
         return -1;
-    if (vpmu_write_moves(k)) {
+    switch (k) {
+    case PMU_MSR_PERFEVTSEL:
+    case PMU_MSR_FIXED_CTR_CTRL:
+    case PMU_MSR_GLOBAL_CTRL:
+    case PMU_MSR_PMC:
+    case PMU_MSR_A_PMC:
+    case PMU_MSR_FIXED_CTR:
         be_program(p, k);
         p->moved = 1;
-    }                           /* status bits: counting and the next PMI stay as they were */
+        break;
+    default:                    /* status bits: counting and the next PMI stay as they were */
+        break;
+    }
     return 0;
 }
 

@@ -141,14 +141,6 @@ static inline int vpmu_cpl_matters(const struct vpmu *p)
     return p->counting[0] != p->counting[1] || p->unmodelled[0] != p->unmodelled[1];
 }
 
-/* Whether a write to an MSR of kind k programs the backend and may move the next PMI (a
- * counter or a control: vpmu_take_moved is 1 after it); the status registers never do. */
-static inline int vpmu_write_moves(enum pmu_msr_kind k)
-{
-    return k == PMU_MSR_PERFEVTSEL || k == PMU_MSR_FIXED_CTR_CTRL || k == PMU_MSR_GLOBAL_CTRL ||
-           k == PMU_MSR_PMC || k == PMU_MSR_A_PMC || k == PMU_MSR_FIXED_CTR;
-}
-
 /* 1 if a write since the last call may have moved the next PMI (a counter, a control), and
  * clears it: the overflow timer must be re-armed. */
 static inline int vpmu_take_moved(struct vpmu *p)

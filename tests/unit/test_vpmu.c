@@ -774,32 +774,6 @@ static void test_plan_through_global_ctrl_equals_plan_from_scratch(void **state)
     assert_true(gated > 5000);
 }
 
-/* The lead re-arms the overflow timer after a write that may move the next PMI: every
- * successful write to a counter or a control asks for it (vpmu_take_moved, once), exactly the
- * kinds vpmu_write_moves names, and no status write does. */
-static void test_moved_exactly_for_counters_and_controls(void **state)
-{
-    (void)state;
-    const struct { uint32_t msr; uint64_t v; int moves; } w[] = {
-        { MSR_IA32_PERFEVTSEL0, 0, 1 }, { MSR_IA32_PMC0, 5, 1 }, { MSR_IA32_A_PMC0 + 1, 7, 1 },
-        { MSR_IA32_FIXED_CTR0 + 1, 9, 1 }, { MSR_IA32_FIXED_CTR_CTRL, 0, 1 },
-        { MSR_IA32_PERF_GLOBAL_CTRL, 0, 1 }, { MSR_IA32_PERF_GLOBAL_OVF_CTRL, 1, 0 },
-        { MSR_IA32_PERF_GLOBAL_STATUS_SET, 1, 0 },
-    };
-    vpmu_take_moved(&p);
-    for (unsigned i = 0; i < sizeof(w) / sizeof(w[0]); i++) {
-        enum pmu_msr_kind k;
-        unsigned idx;
-        assert_true(pmu_msr_lookup(w[i].msr, &k, &idx));
-        assert_int_equal(vpmu_write_moves(k), w[i].moves);
-        wr(w[i].msr, w[i].v);
-        assert_int_equal(vpmu_take_moved(&p), w[i].moves);
-        assert_int_equal(vpmu_take_moved(&p), 0);
-    }
-    wr_gp(MSR_IA32_PERF_GLOBAL_CTRL, ~0ull);        /* a faulting write moves nothing */
-    assert_int_equal(vpmu_take_moved(&p), 0);
-}
-
 /* 20.2.2: version 1 has no IA32_PERF_GLOBAL_CTRL: nothing gates the counters, and the ungated
  * plan is the plan whatever the (absent) register holds. */
 static void test_version_1_has_no_global_gate(void **state)
@@ -850,7 +824,6 @@ int main(void)
         cmocka_unit_test_setup(test_random_sequence_faults_exactly_where_the_table_says, setup),
         cmocka_unit_test_setup(test_plan_through_global_ctrl_equals_plan_from_scratch, setup),
         cmocka_unit_test_setup(test_version_1_has_no_global_gate, setup),
-        cmocka_unit_test_setup(test_moved_exactly_for_counters_and_controls, setup),
     };
     return cmocka_run_group_tests_name("vpmu", tests, NULL, NULL);
 }

@@ -43,11 +43,7 @@ int vpmu_msr_access(struct vcpu *v, uint32_t msr, int write, uint64_t *value)
         return 1;                          /* not ours */
     if (!v->dom->vpmu_enabled)
         return -1;
-    /* time so far counts under the old settings; before a write that moves the next PMI also
-     * when nothing counts: the re-arm after it restarts the timer's count, so the guest time
-     * since the last settle (several exits' worth after vmx_timer_rebound.h's re-arms) must
-     * reach the slice and the sample countdown first */
-    if (vpmu_counting(&v->vpmu) || (write && vpmu_write_moves(k)))
+    if (vpmu_counting(&v->vpmu))           /* time so far counts under the old settings */
         vmx_timer_settle(v, 0, x->regs.exit_tsc);
     if (!write)
         return vpmu_read(&v->vpmu, k, idx, value);

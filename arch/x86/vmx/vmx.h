@@ -130,9 +130,7 @@ struct vmx_vcpu {
                                         * IA32_DEBUGCTL are in the VMCS): swapped like the MSRs */
     int last_reason;                   /* for exit-to-re-entry accounting; -1: none */
     int injected;                      /* an event was queued while handling this exit */
-    uint32_t armed;                    /* the settle's reference: armed - the timer's value is the
-                                        * guest time since the last settle (the value programmed,
-                                        * or left at the last settle; vmx_timer_rebound.h) */
+    uint32_t armed;                    /* preemption-timer value programmed, or left at the last settle */
     uint64_t slice_left;               /* guest ticks left in this time slice */
     int rearm;                         /* the next event time changed: re-arm the timer */
     uint64_t apic_deadline;            /* the APIC timer's expiry (TSC) the timer was armed

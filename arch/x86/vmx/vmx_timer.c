@@ -3,7 +3,6 @@
  * timer for slices, samples and virtual overflows"). */
 #include "arch/x86/cpu.h"
 #include "arch/x86/vmx/vmx_timer.h"
-#include "arch/x86/vmx/vmx_timer_rebound.h"
 
 uint64_t vmx_timer_apic_limit(struct vmx_vcpu *x, uint64_t apic, uint64_t t)
 {
@@ -22,11 +21,7 @@ uint64_t vmx_timer_apic_limit(struct vmx_vcpu *x, uint64_t apic, uint64_t t)
  * Before each entry while it counts (or just stopped): an expiry due by now goes to the IRR;
  * if the expiry moved (the guest wrote a timer register, a periodic reload, a stop), or it was
  * the nearest event and hypervisor time has passed since the timer was armed, the timer is
- * re-armed from the TSC.  Nothing happens here while the APIC timer is idle.
- * The nearest event with nothing else re-armed (the common case inside a guest's PMI handler,
- * whose first write stops its counters): only the timer's value changes, without a settle
- * (vmx_timer_rebound.h), unless every exit must settle anyway; 100 ticks off such an exit
- * under Bochs (docs/BENCHMARKS.md). */
+ * settled and re-armed from the TSC.  Nothing happens here while the APIC timer is idle. */
 void vmx_timer_apic_poll(struct vcpu *v, uint64_t now)
 {
     struct vmx_vcpu *x = v->arch;
@@ -37,16 +32,6 @@ void vmx_timer_apic_poll(struct vcpu *v, uint64_t now)
     if (!vlapic_timer_next(&v->vlapic, &d))
         d = VMX_APIC_NONE;
     if (d != x->apic_deadline || x->apic_bound) {
-        if (d == x->apic_deadline && !x->rearm && !vpmu_settle_every_exit(&v->vpmu)) {
-            uint32_t remaining = vmcs_read32(VMCS_GUEST_PREEMPTION_TIMER);
-            uint64_t t = rdtsc();        /* as close to the entry as a full re-arm's */
-            uint32_t n = vmx_timer_rebound(&x->armed, remaining,
-                                           (d > t ? d - t : 0) >> vmx_caps.preempt_rate);
-            if (n) {
-                vmcs_write32(VMCS_GUEST_PREEMPTION_TIMER, n);
-                return;
-            }
-        }
         vmx_timer_settle(v, 0, now);
         x->rearm = 1;
     }
