@@ -1,5 +1,6 @@
 /* Multiboot kernel loader (Multiboot 0.6.96 section 3.1; ELF: System V gABI program headers). */
 #include "hv/mbkernel.h"
+#include "hv/elf.h"
 #include "boot/multiboot.h"
 #include "hv/printf.h"
 #include "hv/string.h"
@@ -9,7 +10,6 @@
 #define ELFCLASS64  2
 #define EI_DATA     5
 #define ELFDATA2LSB 1
-#define PT_LOAD     1
 #define MB1_SEARCH  8192         /* the multiboot1 header lies in the first 8 KiB */
 
 struct elf32_ehdr {
@@ -21,20 +21,6 @@ struct elf32_ehdr {
 
 struct elf32_phdr {
     uint32_t type, offset, vaddr, paddr, filesz, memsz, flags, align;
-} __attribute__((packed));
-
-struct elf64_ehdr {
-    uint8_t ident[16];
-    uint16_t type, machine;
-    uint32_t version;
-    uint64_t entry, phoff, shoff;
-    uint32_t flags;
-    uint16_t ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
-} __attribute__((packed));
-
-struct elf64_phdr {
-    uint32_t type, flags;
-    uint64_t offset, vaddr, paddr, filesz, memsz, align;
 } __attribute__((packed));
 
 /* The program headers of an ELF32 or ELF64 image, read the same way for loading and for the
@@ -165,29 +151,6 @@ static int load_aout_kludge(const uint8_t *img, size_t len, const struct mb1_hea
     return load_segment(img, len, gmem, gsize, off, h->load_addr, filesz, memsz, out, err, errlen);
 }
 
-#define PT_NOTE         4
-#define NT_GNU_BUILD_ID 3
-
-/* Notes: namesz, descsz, type, name (padded to 4), desc (padded to 4). */
-static size_t find_build_id(const uint8_t *p, uint64_t n, uint8_t *id, size_t max)
-{
-    uint64_t off = 0;
-    while (off + 12 <= n) {
-        const uint32_t *h = (const void *)(p + off);
-        uint64_t namesz = h[0], descsz = h[1];
-        uint64_t name_off = off + 12, desc_off = name_off + ((namesz + 3) & ~3ull);
-        if (desc_off > n || descsz > n - desc_off)
-            return 0;
-        if (h[2] == NT_GNU_BUILD_ID && namesz == 4 && !memcmp(p + name_off, "GNU", 4)) {
-            size_t c = descsz < max ? descsz : max;
-            memcpy(id, p + desc_off, c);
-            return c;
-        }
-        off = desc_off + ((descsz + 3) & ~3ull);
-    }
-    return 0;
-}
-
 size_t mbkernel_build_id(const uint8_t *img, size_t len, uint8_t *id, size_t max)
 {
     struct elf_phdrs p;
@@ -198,9 +161,13 @@ size_t mbkernel_build_id(const uint8_t *img, size_t len, uint8_t *id, size_t max
         struct elf_seg sg = elf_phdr(&p, i);
         if (sg.type != PT_NOTE || sg.offset > len || sg.filesz > len - sg.offset)
             continue;
-        size_t n = find_build_id(img + sg.offset, sg.filesz, id, max);
-        if (n)
+        uint64_t dl = 0;
+        const uint8_t *desc = elf_note_build_id(img + sg.offset, sg.filesz, &dl);
+        size_t n = dl < max ? (size_t)dl : max;
+        if (desc && n) {
+            memcpy(id, desc, n);
             return n;
+        }
     }
     return 0;
 }

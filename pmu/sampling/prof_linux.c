@@ -3,6 +3,7 @@
 #include "pmu/sampling/prof.h"
 #include "pmu/sampling/callchain.h"
 #include "hv/cmdline.h"
+#include "hv/elf.h"
 #include "hv/string.h"
 #include "perfvisor/capture.h"
 
@@ -208,44 +209,26 @@ static uint32_t task_id(int domain, const struct guest_sample_state *st)
     return L->last_id = t->id;
 }
 
-/* The ELF auxiliary vector's keys (include/uapi/linux/auxvec.h) and program header types and
- * layout (the System V gABI, Elf64_Phdr and Elf64_Nhdr). */
+/* The ELF auxiliary vector's keys (include/uapi/linux/auxvec.h); the program headers and notes
+ * are hv/elf.h's. */
 #define AT_NULL  0
 #define AT_PHDR  3
 #define AT_PHNUM 5
 #define AT_ENTRY 9
-#define PT_LOAD  1
-#define PT_NOTE  4
-#define PT_PHDR  6
-#define PHDR_SIZE 56
-#define NT_GNU_BUILD_ID 3
 #define EXE_MAX_PHDRS 16                 /* more: the build-id is not looked for */
 #define EXE_MAX_NOTES 4                  /* PT_NOTE segments looked into */
 #define EXE_NOTE_BYTES 256               /* of each */
 
-static uint32_t le32_at(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
-static uint64_t le64_at(const uint8_t *p) { uint64_t v; memcpy(&v, p, 8); return v; }
-
-/* The GNU build-id note in notes[0..n) (Elf64_Nhdr: namesz, descsz, type, then the name and
- * the descriptor, each padded to 4 bytes), into t; 1 if found. */
+/* The GNU build-id note in notes[0..n) into t, when its length is one t can hold; 1 if so. */
 static int find_build_id(const uint8_t *notes, uint64_t n, struct prof_lx_task *t)
 {
-    uint64_t off = 0;
-    while (off + 12 <= n) {
-        uint64_t namesz = le32_at(notes + off), descsz = le32_at(notes + off + 4);
-        uint32_t type = le32_at(notes + off + 8);
-        uint64_t name = off + 12, desc = name + ((namesz + 3) & ~3ull);
-        if (namesz > n || descsz > n || desc + descsz > n)
-            return 0;
-        if (type == NT_GNU_BUILD_ID && namesz == 4 && !memcmp(notes + name, "GNU", 4) && descsz &&
-            descsz <= PROF_LX_BUILD_ID) {
-            memcpy(t->build_id, notes + desc, descsz);
-            t->build_id_len = (uint8_t)descsz;
-            return 1;
-        }
-        off = desc + ((descsz + 3) & ~3ull);
-    }
-    return 0;
+    uint64_t len;
+    const uint8_t *desc = elf_note_build_id(notes, n, &len);
+    if (!desc || !len || len > PROF_LX_BUILD_ID)
+        return 0;
+    memcpy(t->build_id, desc, len);
+    t->build_id_len = (uint8_t)len;
+    return 1;
 }
 
 /* The build-id from the executable's program headers in user memory (AT_PHDR): its PT_NOTE
@@ -254,27 +237,26 @@ static int find_build_id(const uint8_t *notes, uint64_t n, struct prof_lx_task *
 static int read_build_id(const struct guest_sample_state *st, struct prof_lx_task *t, uint64_t phdr,
                          uint64_t phnum)
 {
-    uint8_t ph[EXE_MAX_PHDRS * PHDR_SIZE], notes[EXE_NOTE_BYTES];
+    struct elf64_phdr ph[EXE_MAX_PHDRS];
+    uint8_t notes[EXE_NOTE_BYTES];
     if (!phdr || !phnum || phnum > EXE_MAX_PHDRS)
         return 0;
-    if (st->mem.read(st->mem.ctx, phdr, ph, phnum * PHDR_SIZE))
+    if (st->mem.read(st->mem.ctx, phdr, ph, phnum * sizeof(ph[0])))
         return -1;                       /* not mapped yet: the task has not touched it */
     uint64_t bias = 0;
     int have_bias = 0;
     for (uint64_t i = 0; i < phnum && !have_bias; i++) {
-        const uint8_t *p = ph + i * PHDR_SIZE;
-        if (le32_at(p) == PT_PHDR) {
-            bias = phdr - le64_at(p + 16);
+        if (ph[i].type == PT_PHDR) {
+            bias = phdr - ph[i].vaddr;
             have_bias = 1;
         }
     }
     for (uint64_t i = 0; i < phnum && !have_bias; i++) {
-        const uint8_t *p = ph + i * PHDR_SIZE;
-        uint8_t eh[64];
-        if (le32_at(p) == PT_LOAD && le64_at(p + 8) == 0 && phdr >= 64 &&
-            !st->mem.read(st->mem.ctx, phdr - 64, eh, sizeof(eh)) && !memcmp(eh, "\177ELF", 4) &&
-            le64_at(eh + 0x20) == 64) {
-            bias = phdr - 64 - le64_at(p + 16);
+        struct elf64_ehdr eh;
+        if (ph[i].type == PT_LOAD && ph[i].offset == 0 && phdr >= sizeof(eh) &&
+            !st->mem.read(st->mem.ctx, phdr - sizeof(eh), &eh, sizeof(eh)) &&
+            !memcmp(eh.ident, "\177ELF", 4) && eh.phoff == sizeof(eh)) {
+            bias = phdr - sizeof(eh) - ph[i].vaddr;
             have_bias = 1;
         }
     }
@@ -282,12 +264,11 @@ static int read_build_id(const struct guest_sample_state *st, struct prof_lx_tas
         return 0;
     int unread = 0;
     for (uint64_t i = 0, seen = 0; i < phnum && seen < EXE_MAX_NOTES; i++) {
-        const uint8_t *p = ph + i * PHDR_SIZE;
-        if (le32_at(p) != PT_NOTE)
+        if (ph[i].type != PT_NOTE)
             continue;
         seen++;
-        uint64_t n = le64_at(p + 32) < sizeof(notes) ? le64_at(p + 32) : sizeof(notes);
-        if (st->mem.read(st->mem.ctx, bias + le64_at(p + 16), notes, n))
+        uint64_t n = ph[i].filesz < sizeof(notes) ? ph[i].filesz : sizeof(notes);
+        if (st->mem.read(st->mem.ctx, bias + ph[i].vaddr, notes, n))
             unread = 1;
         else if (find_build_id(notes, n, t))
             return 1;
@@ -296,17 +277,13 @@ static int read_build_id(const struct guest_sample_state *st, struct prof_lx_tas
 }
 
 /* A build-id whose pages were not mapped at the task's first user-mode sample (a program's first
- * instructions run before it touches its headers) is looked for again, at the task's next
- * user-mode samples (EXE_RETRY_EVERY: each), EXE_RETRIES times at most; once found, the export
- * sends the executable again.  A period later the pages are nearly always there, so at most a
- * sample or two of the task are resolved before their build-id is known. */
-#define EXE_RETRIES     8
-#define EXE_RETRY_EVERY 1
+ * instructions run before it touches its headers) is looked for again at the task's next
+ * user-mode samples, EXE_RETRIES of them at most; once found, the export sends the executable
+ * again.  A period later the pages are nearly always there, so at most a sample or two of the
+ * task are resolved before their build-id is known. */
+#define EXE_RETRIES 8
 static void retry_build_id(const struct guest_sample_state *st, struct prof_lx_task *t)
 {
-    if (++t->retry_wait < EXE_RETRY_EVERY)
-        return;
-    t->retry_wait = 0;
     t->retries_left--;
     int r = read_build_id(st, t, t->phdr, t->phnum);
     if (r >= 0)
@@ -343,7 +320,6 @@ static void read_exe(struct prof_lx_domain *L, const struct guest_sample_state *
     t->exe_state = PROF_LX_EXE_KNOWN;
     t->phdr = phdr;
     t->phnum = (uint8_t)(phnum < 255 ? phnum : 255);
-    t->retry_wait = 0;
     t->retries_left = read_build_id(st, t, phdr, phnum) < 0 ? EXE_RETRIES : 0;
 }
 

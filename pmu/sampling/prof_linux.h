@@ -45,7 +45,7 @@ struct prof_lx_task {
     uint32_t exe_sent;                   /* the export's header count when it last sent them */
     uint64_t phdr;                       /* AT_PHDR, AT_PHNUM: for looking for the build-id */
     uint8_t phnum;
-    uint8_t retries_left, retry_wait;    /* its pages were not mapped yet: look again later */
+    uint8_t retries_left;                /* its pages were not mapped yet: look again later */
 };
 
 struct prof_lx_domain {

@@ -87,6 +87,44 @@ static void build_elf32(uint8_t *img, uint32_t entry)
                           .p_flags = PF_R | PF_W, .p_align = 0x1000 };
 }
 
+/* Two notes at 0x1000 (an ABI tag, then the GNU build-id a0..b3) in the PT_NOTE of
+ * build_elf32's image; returns the notes' length. */
+static uint32_t put_notes(uint8_t *img)
+{
+    static const uint32_t abi[] = { 4, 16, NT_GNU_ABI_TAG };
+    static const uint32_t bid[] = { 4, 20, NT_GNU_BUILD_ID };
+    uint8_t *n = img + 0x1000;
+    memcpy(n, abi, sizeof(abi));
+    memcpy(n + 12, "GNU", 4);
+    memset(n + 16, 0, 16);
+    memcpy(n + 32, bid, sizeof(bid));
+    memcpy(n + 44, "GNU", 4);
+    for (int i = 0; i < 20; i++)
+        n[48 + i] = (uint8_t)(0xa0 + i);
+    return 68;
+}
+
+/* The image's GNU build-id, from its PT_NOTE after another note; cut to the caller's room; none
+ * when the note runs past its segment or the file is not ELF. */
+static void test_build_id_from_notes(void **state)
+{
+    struct fixture *f = *state;
+    build_elf32(f->img, 0x100000);
+    Elf32_Phdr *ph = (void *)(f->img + sizeof(Elf32_Ehdr));
+    ph[1].p_filesz = put_notes(f->img);
+    uint8_t id[32], want[20];
+    for (int i = 0; i < 20; i++)
+        want[i] = (uint8_t)(0xa0 + i);
+    assert_int_equal(mbkernel_build_id(f->img, sizeof(f->img), id, sizeof(id)), 20);
+    assert_memory_equal(id, want, 20);
+    assert_int_equal(mbkernel_build_id(f->img, sizeof(f->img), id, 8), 8);
+    assert_memory_equal(id, want, 8);
+    ph[1].p_filesz = 60;                                  /* the build-id runs past the segment */
+    assert_int_equal(mbkernel_build_id(f->img, sizeof(f->img), id, sizeof(id)), 0);
+    f->img[0] = 0;                                        /* not ELF */
+    assert_int_equal(mbkernel_build_id(f->img, sizeof(f->img), id, sizeof(id)), 0);
+}
+
 static void test_elf32_segments_bss_and_entry(void **state)
 {
     struct fixture *f = *state;
@@ -363,6 +401,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_elf32_segments_bss_and_entry, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_build_id_from_notes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_elf64_loads_at_physical_addresses, setup, teardown),
         cmocka_unit_test_setup_teardown(test_elf_with_mb1_header_still_loads_as_elf, setup, teardown),
         cmocka_unit_test_setup_teardown(test_truncated_elf64_header, setup, teardown),
