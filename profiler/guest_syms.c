@@ -397,14 +397,6 @@ static struct gtab *find_exe(struct guest_syms *g, int domain, const char *comm)
 	return u->tab;
 }
 
-static void hex(char *out, size_t cap, const uint8_t *b, int n)
-{
-	size_t k = 0;
-	out[0] = '\0';
-	for (int i = 0; i < n && k + 3 <= cap; i++)
-		k += (size_t)snprintf(out + k, cap - k, "%02x", b[i]);
-}
-
 /* How far the executable t was moved in the task x (its load bias), after checking that t is the
  * file the task ran: the same GNU build-id where both have one, else the same entry point for a
  * fixed-address (ET_EXEC) file.  0 with a note when it is not (or a PIE's base is unknown). */
@@ -421,9 +413,9 @@ static int exe_bias(struct guest_syms *g, int domain, const struct gtab *t, cons
 	}
 	if (x->build_id_len && t->build_id_len) {
 		if (x->build_id_len != t->build_id_len || memcmp(x->build_id, t->build_id, (size_t)t->build_id_len)) {
-			char a[2 * CAP_TASK_BUILD_ID_MAX + 1], b[2 * CAP_TASK_BUILD_ID_MAX + 1];
-			hex(a, sizeof(a), t->build_id, t->build_id_len);
-			hex(b, sizeof(b), x->build_id, x->build_id_len);
+			char a[2 * CAP_TASK_BUILD_ID_MAX + 1] = "", b[2 * CAP_TASK_BUILD_ID_MAX + 1] = "";
+			str_append_hex(a, sizeof(a), t->build_id, (size_t)t->build_id_len);
+			str_append_hex(b, sizeof(b), x->build_id, (size_t)x->build_id_len);
 			note(g, "domain %d: %s under the guest root has build-id %s, but the guest ran %s: not the "
 				"same file, its addresses stay [unknown]", domain, t->dso, a, b);
 			return 0;

@@ -77,23 +77,35 @@ static uint8_t *vmlinux_from_bzimage(const uint8_t *img, size_t len, size_t *out
 	return out;
 }
 
-/* Byte offset of member name in struct/union t, looking into anonymous members; -1 if none. */
-static long member_offset(const struct btf *btf, const struct btf_type *t, const char *name)
+/* The type id names, past its modifiers (const, volatile, ...) and typedefs; NULL if none. */
+static const struct btf_type *resolved_type(const struct btf *btf, uint32_t id)
+{
+	const struct btf_type *t = btf__type_by_id(btf, id);
+	while (t && (btf_is_mod(t) || btf_is_typedef(t)))
+		t = btf__type_by_id(btf, t->type);
+	return t;
+}
+
+/* Byte offset of member name in struct/union t, looking into anonymous members (6.1's mm_struct
+ * keeps its fields in one); -1 if none.  *type (when type is not NULL): the member's resolved
+ * type. */
+static long find_member(const struct btf *btf, const struct btf_type *t, const char *name,
+			const struct btf_type **type)
 {
 	const struct btf_member *m = btf_members(t);
 	for (unsigned i = 0; i < btf_vlen(t); i++, m++) {
 		const char *mn = btf__name_by_offset(btf, m->name_off);
 		long bits = btf_member_bit_offset(t, i);
+		const struct btf_type *mt = resolved_type(btf, m->type);
 		if (mn && *mn) {
-			if (!strcmp(mn, name))
-				return bits / 8;
-			continue;
+			if (strcmp(mn, name))
+				continue;
+			if (type)
+				*type = mt;
+			return bits / 8;
 		}
-		const struct btf_type *mt = btf__type_by_id(btf, m->type);
-		while (mt && (btf_is_mod(mt) || btf_is_typedef(mt)))
-			mt = btf__type_by_id(btf, mt->type);
 		if (mt && (btf_is_struct(mt) || btf_is_union(mt))) {
-			long o = member_offset(btf, mt, name);
+			long o = find_member(btf, mt, name, type);
 			if (o >= 0)
 				return bits / 8 + o;
 		}
@@ -101,28 +113,9 @@ static long member_offset(const struct btf *btf, const struct btf_type *t, const
 	return -1;
 }
 
-/* The element count of array member name of t, looking into anonymous members (6.1's
- * mm_struct keeps its fields in one); 0 if there is none or it is not an array. */
-static uint32_t member_array_len(const struct btf *btf, const struct btf_type *t, const char *name)
+static long member_offset(const struct btf *btf, const struct btf_type *t, const char *name)
 {
-	const struct btf_member *m = btf_members(t);
-	for (unsigned i = 0; i < btf_vlen(t); i++, m++) {
-		const char *mn = btf__name_by_offset(btf, m->name_off);
-		const struct btf_type *mt = btf__type_by_id(btf, m->type);
-		while (mt && (btf_is_mod(mt) || btf_is_typedef(mt)))
-			mt = btf__type_by_id(btf, mt->type);
-		if (mn && *mn) {
-			if (!strcmp(mn, name))
-				return mt && btf_is_array(mt) ? btf_array(mt)->nelems : 0;
-			continue;
-		}
-		if (mt && (btf_is_struct(mt) || btf_is_union(mt))) {
-			uint32_t n = member_array_len(btf, mt, name);
-			if (n)
-				return n;
-		}
-	}
-	return 0;
+	return find_member(btf, t, name, NULL);
 }
 
 int linux_layout_from_btf(const void *data, size_t len, struct linux_layout *lo, char *why, size_t wl)
@@ -160,9 +153,7 @@ int linux_layout_from_btf(const void *data, size_t len, struct linux_layout *lo,
 			}
 			/* from 6.2 on: struct pcpu_hot pcpu_hot, whose member current_task it is */
 			if (vn && !strcmp(vn, "pcpu_hot") && btf_is_var(vt)) {
-				const struct btf_type *ht = btf__type_by_id(btf, vt->type);
-				while (ht && (btf_is_mod(ht) || btf_is_typedef(ht)))
-					ht = btf__type_by_id(btf, ht->type);
+				const struct btf_type *ht = resolved_type(btf, vt->type);
 				long m = ht && btf_is_struct(ht) ? member_offset(btf, ht, "current_task") : -1;
 				if (m >= 0) {
 					cur = v->offset + m;
@@ -193,8 +184,9 @@ int linux_layout_from_btf(const void *data, size_t len, struct linux_layout *lo,
 	long mm = member_offset(btf, ts, "mm");
 	id = btf__find_by_name_kind(btf, "mm_struct", BTF_KIND_STRUCT);
 	const struct btf_type *ms = id > 0 ? btf__type_by_id(btf, id) : NULL;
-	long auxv = ms ? member_offset(btf, ms, "saved_auxv") : -1;
-	uint32_t words = ms && auxv >= 0 ? member_array_len(btf, ms, "saved_auxv") : 0;
+	const struct btf_type *at = NULL;
+	long auxv = ms ? find_member(btf, ms, "saved_auxv", &at) : -1;
+	uint32_t words = at && btf_is_array(at) ? btf_array(at)->nelems : 0;
 	if (mm >= 0 && auxv >= 0 && words >= 2 && words <= 128) {
 		lo->mm_valid = 1;
 		lo->mm = (uint32_t)mm;

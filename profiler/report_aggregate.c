@@ -648,9 +648,8 @@ int report_add_event(void *ctx, const struct pv_header *h, const struct pv_event
 		r->procs[p].ukey = r->procs[p].comm;
 		if (r->procs[p].has_exe) {  /* the same comm may run other executables, or load elsewhere */
 			char key[sizeof(vis) + 32 + 2 * CAP_TASK_BUILD_ID_MAX];
-			int n = snprintf(key, sizeof(key), "%s\x1f%" PRIx64 "\x1f", vis, r->procs[p].exe_entry);
-			for (int i = 0; i < r->procs[p].build_id_len && n > 0 && (size_t)n + 3 < sizeof(key); i++)
-				n += snprintf(key + n, sizeof(key) - (size_t)n, "%02x", r->procs[p].build_id[i]);
+			snprintf(key, sizeof(key), "%s\x1f%" PRIx64 "\x1f", vis, r->procs[p].exe_entry);
+			str_append_hex(key, sizeof(key), r->procs[p].build_id, r->procs[p].build_id_len);
 			r->procs[p].ukey = strtab_intern(&r->strs, key);
 		}
 		if (++r->cache_gen == 0) { /* wrapped: no slot may look valid */

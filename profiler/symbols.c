@@ -138,9 +138,8 @@ void symbols_id_text(int kind, const uint8_t *id, int len, char *buf, size_t cap
 		snprintf(buf, cap, "no build-id");
 		return;
 	}
-	size_t o = (size_t)snprintf(buf, cap, "build-id ");
-	for (int i = 0; i < len && o + 3 < cap; i++)
-		o += (size_t)snprintf(buf + o, cap - o, "%02x", id[i]);
+	snprintf(buf, cap, "build-id ");
+	str_append_hex(buf, cap, id, (size_t)len);
 }
 
 int symbols_load(struct symbols *s, int domain, const char *domain_name, const char *path, int kind,

@@ -108,6 +108,13 @@ void str_append(char *dst, size_t cap, const char *src)
 		str_copy(dst + n, cap - n, src);
 }
 
+void str_append_hex(char *dst, size_t cap, const uint8_t *b, size_t n)
+{
+	size_t o = strnlen(dst, cap);
+	for (size_t i = 0; i < n && o + 3 <= cap; i++)
+		o += (size_t)snprintf(dst + o, cap - o, "%02x", b[i]);
+}
+
 char *path_join(const char *dir, const char *name)
 {
 	size_t n = strlen(dir);

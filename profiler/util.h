@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 /* The host tool's error convention (like perf): print "perfvisor: <msg>" on
@@ -29,6 +30,8 @@ char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Copy / append a string into dst[cap], truncating; always terminated. */
 void str_copy(char *dst, size_t cap, const char *src);
 void str_append(char *dst, size_t cap, const char *src);
+/* Append b[0..n) as lowercase hex (a build-id), whole bytes only, as far as dst[cap] holds them. */
+void str_append_hex(char *dst, size_t cap, const uint8_t *b, size_t n);
 /* "dir/name" in a new string. */
 char *path_join(const char *dir, const char *name);
 /* Directory of the running executable (/proc/self/exe), or NULL. */
